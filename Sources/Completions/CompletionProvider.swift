@@ -1,0 +1,13 @@
+/// A configured provider that can serve routes: the seam between the failover engine and the
+/// wire. Adapters (Anthropic, OpenAI, Bedrock, ...) and test fakes implement it.
+///
+/// Contract: `complete` returns the answer or throws a ``ProviderFailure``; it honours task
+/// cancellation promptly (a hedged or timed-out call is cancelled by the engine), and it does not
+/// retry on its own: retries are the engine's decision.
+public protocol CompletionProvider: Sendable {
+    /// The adapter kind, as the config names it (`anthropic`, `openai`, `extractive`, ...).
+    var kind: String { get }
+
+    /// Calls `model` with `request`, giving up after `timeout` with a `.timeout` failure.
+    func complete(_ request: CompletionRequest, model: String, timeout: Duration) async throws -> CompletionResponse
+}

@@ -1,0 +1,17 @@
+import CLibrdkafka
+
+/// What the linked librdkafka is and can do.
+public enum KafkaBuildInfo {
+    /// librdkafka's version string (`2.8.0`).
+    public static var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
+
+    /// librdkafka's `builtin.features` (`gzip`, `ssl`, `sasl_scram`, `zstd`, ...).
+    public static var builtinFeatures: Set<String> {
+        guard let conf = rd_kafka_conf_new() else { return [] }
+        defer { rd_kafka_conf_destroy(conf) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        var size = buffer.count
+        guard rd_kafka_conf_get(conf, "builtin.features", &buffer, &size) == RD_KAFKA_CONF_OK else { return [] }
+        return Set(cText(buffer).split(separator: ",").map(String.init))
+    }
+}

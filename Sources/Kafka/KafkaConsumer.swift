@@ -1,0 +1,370 @@
+import CLibrdkafka
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// A consumer-group member that hands messages to Swift and commits only what the caller says
+/// was processed.
+///
+/// Guarantees:
+/// - `enable.auto.commit` and `enable.auto.offset.store` are off: an offset is committed only
+///   after the caller stored it with ``store(_:)`` (or ``store(topic:partition:offset:)``), so a
+///   message that was not processed is read again after a restart or a rebalance.
+/// - Rebalances go through the consumer's own rebalance callback, which asks the
+///   ``KafkaRebalanceListener`` to finish or drop in-flight work, commits stored offsets
+///   synchronously, and only then gives the partitions up (eager or `cooperative-sticky`).
+/// - Fetched messages wait in a bounded buffer; when it is full the consumer pauses its
+///   partitions and keeps polling, so it never drops out of its group for not polling.
+/// - All librdkafka polling runs on a dedicated thread, never on Swift's cooperative pool.
+public final class KafkaConsumer: Sendable {
+    private struct State {
+        var assigned: Set<KafkaTopicPartition> = []
+        var userPaused: Set<KafkaTopicPartition> = []
+        var backpressured = false
+    }
+
+    let client: RDKafkaClient
+    public let configuration: KafkaConsumerConfiguration
+    private let buffer: KafkaMessageBuffer
+    private let state = Mutex(State())
+    private let listener: (any KafkaRebalanceListener)?
+    private let logger: Logger
+    private let queue: SendablePointer
+    private let pollThread: Mutex<RDKafkaPollThread?> = Mutex(nil)
+
+    /// Messages as they are fetched. Iterate from one task at a time.
+    public var messages: KafkaMessageSequence { KafkaMessageSequence(buffer: buffer) }
+
+    /// Creates the consumer (librdkafka checks every property here) and subscribes to `topics`.
+    public init(
+        configuration: KafkaConsumerConfiguration,
+        topics: [String],
+        listener: (any KafkaRebalanceListener)? = nil,
+        logger: Logger,
+        statistics: (@Sendable (KafkaStatistics) -> Void)? = nil
+    ) throws(KafkaError) {
+        try configuration.common.validate()
+        self.configuration = configuration
+        self.listener = listener
+        self.logger = logger
+        self.buffer = KafkaMessageBuffer(capacity: configuration.bufferCapacity)
+        let rebalanceTarget = RebalanceTarget()
+        let client = try RDKafkaClient.make(kind: .consumer, pairs: configuration.pairs(), logger: logger, rebalance: true) { context in
+            context.onRebalance = { err, partitions in rebalanceTarget.consumer?.rebalance(err, partitions) }
+            context.onStatistics = statistics
+        }
+        client.bootstrapDescription = configuration.common.bootstrapServers
+        guard let handle = client.handle else { throw KafkaError(code: .state, message: "consumer handle missing") }
+        rd_kafka_poll_set_consumer(handle)
+        guard let queue = rd_kafka_queue_get_consumer(handle) else {
+            throw KafkaError(code: .state, message: "consumer queue missing")
+        }
+        self.queue = SendablePointer(queue)
+        self.client = client
+        rebalanceTarget.consumer = self
+
+        let list = TopicPartitionList(capacity: topics.count)
+        for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: RD_KAFKA_PARTITION_UA), offset: 0) }
+        let err = rd_kafka_subscribe(handle, list.pointer)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_queue_destroy(queue)
+            throw KafkaError(err, context: "subscribe to \(topics.joined(separator: ","))")
+        }
+
+        let fetcher = Fetcher(queue: self.queue, batchSize: 1024)
+        let thread = RDKafkaPollThread(name: "understudy.kafka.consumer") { [weak self] in
+            guard let self else { return false }
+            let batch = fetcher.fetch(timeoutMs: 100, logger: logger)
+            self.buffer.append(batch)
+            self.applyBackpressure()
+            return true
+        } teardown: { [weak self] in
+            self?.teardown()
+        }
+        pollThread.withLock { $0 = thread }
+    }
+
+    /// The partitions currently assigned to this member.
+    public var assignment: Set<KafkaTopicPartition> { state.withLock { $0.assigned } }
+
+    // MARK: Offsets
+
+    /// Stores processed offsets (`offset` = the next message to read) for the next commit.
+    /// Returns the partitions whose store was refused because this member no longer owns them
+    /// (librdkafka's `_STATE`): expected after a rebalance, not an error.
+    @discardableResult
+    public func store(_ offsets: [KafkaPartitionOffset]) throws(KafkaError) -> [KafkaTopicPartition] {
+        guard !offsets.isEmpty else { return [] }
+        guard let handle = client.handle else { throw KafkaError(code: .state, message: "consumer is closed") }
+        let list = TopicPartitionList(offsets)
+        let err = rd_kafka_offsets_store(handle, list.pointer)
+        var gone: [KafkaTopicPartition] = []
+        for (partition, _, elementError) in TopicPartitionList.entries(list.pointer) where elementError != RD_KAFKA_RESP_ERR_NO_ERROR {
+            if elementError == RD_KAFKA_RESP_ERR__STATE {
+                gone.append(partition)
+            } else {
+                throw KafkaError(elementError, context: "store offset for \(partition)")
+            }
+        }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__STATE && gone.isEmpty {
+            throw KafkaError(err, context: "store offsets")
+        }
+        return gone
+    }
+
+    /// Stores one processed offset: `offset` is the next message to read.
+    @discardableResult
+    public func store(topic: String, partition: Int32, offset: Int64) throws(KafkaError) -> Bool {
+        try store([KafkaPartitionOffset(topic: topic, partition: partition, offset: offset)]).isEmpty
+    }
+
+    /// Commits every stored offset and waits for the broker's answer. Nothing stored is success.
+    public func commit() async throws(KafkaError) {
+        guard let handle = client.handle else { throw KafkaError(code: .state, message: "consumer is closed") }
+        let pointer = SendablePointer(handle)
+        let err = await offCooperativePool { rd_kafka_commit(pointer.pointer, nil, 0).rawValue }
+        try Self.checkCommit(err)
+    }
+
+    /// Starts a commit of every stored offset without waiting for it (for periodic commits).
+    public func commitInBackground() {
+        guard let handle = client.handle else { return }
+        _ = rd_kafka_commit(handle, nil, 1)
+    }
+
+    private static func checkCommit(_ raw: Int32) throws(KafkaError) {
+        let err = rd_kafka_resp_err_t(rawValue: raw)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw KafkaError(err, context: "commit")
+        }
+    }
+
+    /// The group's committed offsets for `partitions` (-1001 when none), asked of the broker.
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        guard let handle = client.handle else { throw KafkaError(code: .state, message: "consumer is closed") }
+        let pointer = SendablePointer(handle)
+        let list = TopicPartitionList(partitions)
+        let ms = Int32(clamping: timeout.milliseconds)
+        let err = await offCooperativePool { rd_kafka_committed(pointer.pointer, list.pointer, ms).rawValue }
+        if err != 0 { throw KafkaError(code: .init(rawValue: err), message: "committed offsets request failed") }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (partition, offset, _) in TopicPartitionList.entries(list.pointer) { result[partition] = offset }
+        return result
+    }
+
+    func groupMetadata() -> KafkaConsumerGroupMetadata? {
+        guard let handle = client.handle, let pointer = rd_kafka_consumer_group_metadata(handle) else { return nil }
+        return KafkaConsumerGroupMetadata(pointer: pointer)
+    }
+
+    // MARK: Pause and resume
+
+    /// Stops fetching from `partitions` until ``resume(_:)``; buffered messages stay buffered.
+    public func pause(_ partitions: [KafkaTopicPartition]) {
+        state.withLock { $0.userPaused.formUnion(partitions) }
+        setPaused(partitions, paused: true)
+    }
+
+    /// Restarts fetching from `partitions` at the next message not yet handed over.
+    public func resume(_ partitions: [KafkaTopicPartition]) {
+        let resumable = state.withLock { state -> [KafkaTopicPartition] in
+            state.userPaused.subtract(partitions)
+            return state.backpressured ? [] : partitions
+        }
+        setPaused(resumable, paused: false)
+    }
+
+    private func setPaused(_ partitions: [KafkaTopicPartition], paused: Bool) {
+        guard !partitions.isEmpty, let handle = client.handle else { return }
+        let list = TopicPartitionList(partitions)
+        if paused {
+            rd_kafka_pause_partitions(handle, list.pointer)
+        } else {
+            rd_kafka_resume_partitions(handle, list.pointer)
+        }
+    }
+
+    /// Pauses every assigned partition while the buffer is full, resumes below half (poll thread).
+    private func applyBackpressure() {
+        let count = buffer.count
+        let change = state.withLock { state -> (pause: Bool, partitions: [KafkaTopicPartition])? in
+            if !state.backpressured && count >= buffer.capacity {
+                state.backpressured = true
+                return (true, Array(state.assigned))
+            }
+            if state.backpressured && count <= buffer.capacity / 2 {
+                state.backpressured = false
+                return (false, Array(state.assigned.subtracting(state.userPaused)))
+            }
+            return nil
+        }
+        if let change { setPaused(change.partitions, paused: change.pause) }
+    }
+
+    // MARK: Rebalance (poll thread)
+
+    fileprivate func rebalance(_ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        guard let handle = client.handle else { return }
+        let partitions = TopicPartitionList.entries(list).map { $0.0 }
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(handle, list) { logger.error("\(KafkaError(consuming: error, context: "incremental assign"))") }
+            } else {
+                rd_kafka_assign(handle, list)
+            }
+            let pauseNow = state.withLock { state -> Bool in
+                if !cooperative { state.assigned = [] }
+                state.assigned.formUnion(partitions)
+                return state.backpressured
+            }
+            if pauseNow { setPaused(partitions, paused: true) }
+            logger.info("partitions assigned", metadata: [KafkaLoggingKeys.partitions: "\(partitions)"])
+            if let listener { waitFor(configuration.revokeTimeout) { await listener.partitionsAssigned(partitions) } }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let lost = rd_kafka_assignment_lost(handle) != 0
+            buffer.purge(Set(partitions))
+            logger.info("partitions revoked", metadata: [KafkaLoggingKeys.partitions: "\(partitions)", "lost": "\(lost)"])
+            if let listener {
+                let finished = waitFor(configuration.revokeTimeout) { await listener.partitionsRevoked(partitions, lost: lost) }
+                if !finished { logger.warning("in-flight work did not finish within the revoke timeout; the new owner redoes it") }
+            }
+            if !lost {
+                let commitErr = rd_kafka_commit(handle, nil, 0)
+                if commitErr != RD_KAFKA_RESP_ERR_NO_ERROR && commitErr != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                    logger.warning("commit on revoke failed", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(commitErr).name)"])
+                }
+            }
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(handle, list) { logger.error("\(KafkaError(consuming: error, context: "incremental unassign"))") }
+            } else {
+                rd_kafka_assign(handle, nil)
+            }
+            state.withLock { state in
+                state.assigned.subtract(partitions)
+                state.userPaused.subtract(partitions)
+            }
+        default:
+            logger.error("rebalance failed", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(err).name)"])
+            rd_kafka_assign(handle, nil)
+            state.withLock { $0.assigned = [] }
+        }
+    }
+
+    /// Runs `work` as a task and blocks this (poll) thread until it finishes or `timeout` passes.
+    @discardableResult
+    private func waitFor(_ timeout: Duration, _ work: @escaping @Sendable () async -> Void) -> Bool {
+        let semaphore = DispatchSemaphore(value: 0)
+        Task {
+            await work()
+            semaphore.signal()
+        }
+        let deadline = DispatchTime.now() + .milliseconds(Int(timeout.milliseconds))
+        return semaphore.wait(timeout: deadline) == .success
+    }
+
+    // MARK: Closing
+
+    /// Stops fetching, commits what is stored, leaves the group (running the revoke path), ends
+    /// ``messages`` and destroys the handle. Safe to call more than once.
+    public func close() async {
+        let thread = pollThread.withLock { $0 }
+        await thread?.stop()
+    }
+
+    deinit {
+        pollThread.withLock { $0?.requestStop() }
+    }
+
+    /// The poll thread's last act.
+    private func teardown() {
+        guard let handle = client.handle else { return }
+        let err = rd_kafka_commit(handle, nil, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            logger.warning("commit on close failed", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(err).name)"])
+        }
+        let closeErr = rd_kafka_consumer_close(handle)
+        if closeErr != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("consumer close", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(closeErr).name)"])
+        }
+        buffer.finish()
+        rd_kafka_queue_destroy(queue.pointer)
+        client.destroy()
+    }
+}
+
+/// Lets the rebalance callback, which is installed before the consumer exists, find it.
+private final class RebalanceTarget: @unchecked Sendable {
+    weak var consumer: KafkaConsumer?
+}
+
+/// Fetches batches from the consumer queue and copies them into Swift values (poll thread only).
+private final class Fetcher: @unchecked Sendable {
+    let queue: SendablePointer
+    let batchSize: Int
+    var slots: [UnsafeMutablePointer<rd_kafka_message_t>?]
+    var topicNames: [OpaquePointer: String] = [:]
+
+    init(queue: SendablePointer, batchSize: Int) {
+        self.queue = queue
+        self.batchSize = batchSize
+        self.slots = Array(repeating: nil, count: batchSize)
+    }
+
+    func fetch(timeoutMs: Int32, logger: Logger) -> [KafkaMessage] {
+        let count = slots.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_consume_batch_queue(queue.pointer, timeoutMs, buffer.baseAddress, buffer.count)
+        }
+        guard count > 0 else { return [] }
+        var batch: [KafkaMessage] = []
+        batch.reserveCapacity(count)
+        for index in 0..<count {
+            guard let pointer = slots[index] else { continue }
+            defer { rd_kafka_message_destroy(pointer) }
+            let m = pointer.pointee
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) } ?? ""
+                logger.warning("consumer error: \(text)", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(m.err).name)"])
+                continue
+            }
+            batch.append(message(pointer))
+        }
+        return batch
+    }
+
+    private func message(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+        let m = pointer.pointee
+        var topic = ""
+        if let rkt = m.rkt {
+            if let cached = topicNames[rkt] {
+                topic = cached
+            } else {
+                topic = String(cString: rd_kafka_topic_name(rkt))
+                topicNames[rkt] = topic
+            }
+        }
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        var headers: [KafkaHeader] = []
+        var list: OpaquePointer?
+        if rd_kafka_message_headers(pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var valuePointer: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(list, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let headerValue = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: headerValue))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(pointer, &timestampType)
+        return KafkaMessage(
+            topic: topic, partition: m.partition, offset: m.offset, key: key, value: value,
+            headers: headers, timestampMilliseconds: timestamp >= 0 ? timestamp : nil
+        )
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// One statistics report of librdkafka (`statistics.interval.ms`), with the figures metrics need
+/// read out, and the raw JSON for everything else.
+public struct KafkaStatistics: Sendable {
+    /// The client's name (`rdkafka#consumer-1`).
+    public var clientName: String
+    /// Messages waiting in the producer queue.
+    public var queuedMessages: Int
+    /// Consumer lag per assigned partition (`consumer_lag`; -1 when unknown). Computed from the
+    /// partition's high watermark, so it is only as right as the broker's watermarks.
+    public var consumerLag: [KafkaTopicPartition: Int64]
+    /// The JSON librdkafka emitted.
+    public var json: [UInt8]
+
+    init?(json: [UInt8]) {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return nil }
+        self.json = json
+        self.clientName = root["name"] as? String ?? ""
+        self.queuedMessages = (root["msg_cnt"] as? NSNumber)?.intValue ?? 0
+        var lag: [KafkaTopicPartition: Int64] = [:]
+        for (topic, value) in root["topics"] as? [String: Any] ?? [:] {
+            guard let partitions = (value as? [String: Any])?["partitions"] as? [String: Any] else { continue }
+            for (key, partition) in partitions {
+                guard let id = Int32(key), id >= 0, let fields = partition as? [String: Any] else { continue }
+                // Only partitions this consumer fetches carry a meaningful lag.
+                guard (fields["fetch_state"] as? String).map({ $0 != "none" }) ?? false else { continue }
+                if let value = (fields["consumer_lag"] as? NSNumber)?.int64Value {
+                    lag[KafkaTopicPartition(topic: topic, partition: id)] = value
+                }
+            }
+        }
+        self.consumerLag = lag
+    }
+}

