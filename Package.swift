@@ -28,6 +28,12 @@ let package = Package(
         ),
         // The provider-neutral request, response and failure vocabulary: the bottom of the graph.
         .target(name: "Completions", swiftSettings: swiftSettings),
+        // The public contract: job, result, telemetry, dead letter, config, and their validation.
+        .target(
+            name: "Jobs",
+            dependencies: ["Completions", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // The only module that calls librdkafka.
         .target(
             name: "Kafka",
@@ -61,6 +67,7 @@ let package = Package(
             path: "Benchmarks/KafkaBenchmark",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Completions", "UnderstudyTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "UnderstudyTesting"],

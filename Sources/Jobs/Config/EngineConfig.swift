@@ -1,0 +1,85 @@
+import Completions
+
+/// The `engine` section: process-wide failover settings shared by every workload (circuit
+/// breakers, retry and hedge budgets, adaptive concurrency).
+public struct EngineConfig: Sendable, Hashable {
+    /// Consecutive failures that open a route's breaker. Default 5.
+    public var breakerFailures: Int
+    /// Failure ratio over the window that opens a breaker. Default 0.5.
+    public var breakerFailureRatio: Double
+    /// Length of the sliding window for the ratio, in seconds. Default 30.
+    public var breakerWindowSeconds: Int
+    /// Calls in the window before the ratio counts. Default 20.
+    public var breakerMinCalls: Int
+    /// First open period, in milliseconds; it grows on repeated trips. Default 5,000.
+    public var breakerCooldownMs: Int
+    /// Cap of the open period, in milliseconds. Default 60,000.
+    public var breakerMaxCooldownMs: Int
+    /// Probe calls let through while half-open. Default 1.
+    public var halfOpenProbes: Int
+    /// Same-route retries allowed as a share of recent requests. Default 0.2.
+    public var retryBudgetRatio: Double
+    /// Retries always allowed on top of the ratio, per window. Default 10.
+    public var retryBudgetFloor: Int
+    /// Hedged calls allowed as a share of recent requests. Default 0.1.
+    public var hedgeBudgetRatio: Double
+    /// Additive increase, multiplicative decrease of each provider's concurrency on 429/overload. Default true.
+    public var adaptiveConcurrency: Bool
+
+    public init(
+        breakerFailures: Int = 5,
+        breakerFailureRatio: Double = 0.5,
+        breakerWindowSeconds: Int = 30,
+        breakerMinCalls: Int = 20,
+        breakerCooldownMs: Int = 5_000,
+        breakerMaxCooldownMs: Int = 60_000,
+        halfOpenProbes: Int = 1,
+        retryBudgetRatio: Double = 0.2,
+        retryBudgetFloor: Int = 10,
+        hedgeBudgetRatio: Double = 0.1,
+        adaptiveConcurrency: Bool = true
+    ) {
+        self.breakerFailures = breakerFailures
+        self.breakerFailureRatio = breakerFailureRatio
+        self.breakerWindowSeconds = breakerWindowSeconds
+        self.breakerMinCalls = breakerMinCalls
+        self.breakerCooldownMs = breakerCooldownMs
+        self.breakerMaxCooldownMs = breakerMaxCooldownMs
+        self.halfOpenProbes = halfOpenProbes
+        self.retryBudgetRatio = retryBudgetRatio
+        self.retryBudgetFloor = retryBudgetFloor
+        self.hedgeBudgetRatio = hedgeBudgetRatio
+        self.adaptiveConcurrency = adaptiveConcurrency
+    }
+
+    static func read(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> EngineConfig {
+        let object = try ObjectReader(value, at: path)
+        try object.rejectUnknown([
+            "breaker_failures", "breaker_failure_ratio", "breaker_window_seconds", "breaker_min_calls", "breaker_cooldown_ms",
+            "breaker_max_cooldown_ms", "half_open_probes", "retry_budget_ratio", "retry_budget_floor", "hedge_budget_ratio",
+            "adaptive_concurrency",
+        ])
+        let d = EngineConfig()
+        let config = EngineConfig(
+            breakerFailures: try object.optional("breaker_failures", Read.integer(in: 1...1_000)) ?? d.breakerFailures,
+            breakerFailureRatio: try object.optional("breaker_failure_ratio", Read.number(in: 0.01...1)) ?? d.breakerFailureRatio,
+            breakerWindowSeconds: try object.optional("breaker_window_seconds", Read.integer(in: 1...3_600)) ?? d.breakerWindowSeconds,
+            breakerMinCalls: try object.optional("breaker_min_calls", Read.integer(in: 1...1_000_000)) ?? d.breakerMinCalls,
+            breakerCooldownMs: try object.optional("breaker_cooldown_ms", Read.integer(in: 1...86_400_000)) ?? d.breakerCooldownMs,
+            breakerMaxCooldownMs: try object.optional("breaker_max_cooldown_ms", Read.integer(in: 1...86_400_000))
+                ?? d.breakerMaxCooldownMs,
+            halfOpenProbes: try object.optional("half_open_probes", Read.integer(in: 1...1_000)) ?? d.halfOpenProbes,
+            retryBudgetRatio: try object.optional("retry_budget_ratio", Read.number(in: 0...1)) ?? d.retryBudgetRatio,
+            retryBudgetFloor: try object.optional("retry_budget_floor", Read.integer(in: 0...1_000_000)) ?? d.retryBudgetFloor,
+            hedgeBudgetRatio: try object.optional("hedge_budget_ratio", Read.number(in: 0...1)) ?? d.hedgeBudgetRatio,
+            adaptiveConcurrency: try object.optional("adaptive_concurrency", Read.bool) ?? d.adaptiveConcurrency
+        )
+        if config.breakerMaxCooldownMs < config.breakerCooldownMs {
+            throw .invalid(
+                path.appending("breaker_max_cooldown_ms"),
+                "must be at least breaker_cooldown_ms (\(config.breakerCooldownMs)), got \(config.breakerMaxCooldownMs)"
+            )
+        }
+        return config
+    }
+}

@@ -1,0 +1,118 @@
+import Completions
+import Foundation
+
+/// The worker's YAML config (`schemas/config.v1.json` describes it as JSON): Kafka, worker limits,
+/// providers, prices, engine settings and workloads, with every default applied.
+///
+/// Loading substitutes `${VAR}` (and `${VAR:-default}`) from the environment in any string value,
+/// rejects unknown keys everywhere, and checks cross references: every route names a defined
+/// provider, every `api_key_env`/`token_env` names a set variable. Errors are ``ConfigError``s
+/// naming the key path.
+public struct UnderstudyConfig: Sendable, Hashable {
+    public var kafka: KafkaConfig
+    public var worker: WorkerConfig
+    /// By name.
+    public var providers: [String: ProviderConfig]
+    /// Per-model prices laid over ``PriceTable/defaults`` (see ``priceTable``).
+    public var pricing: [String: PriceTable.Price]
+    public var engine: EngineConfig
+    /// By name.
+    public var workloads: [String: WorkloadConfig]
+
+    public init(
+        kafka: KafkaConfig,
+        worker: WorkerConfig = WorkerConfig(),
+        providers: [String: ProviderConfig],
+        pricing: [String: PriceTable.Price] = [:],
+        engine: EngineConfig = EngineConfig(),
+        workloads: [String: WorkloadConfig]
+    ) {
+        self.kafka = kafka
+        self.worker = worker
+        self.providers = providers
+        self.pricing = pricing
+        self.engine = engine
+        self.workloads = workloads
+    }
+
+    /// The shipped prices with this config's `pricing` laid over them.
+    public var priceTable: PriceTable {
+        PriceTable.defaults.merging(pricing)
+    }
+
+    /// Reads and validates the config file at `path`.
+    public static func load(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> UnderstudyConfig {
+        let yaml: String
+        do {
+            yaml = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(code: .unreadableFile, keyPath: "$", detail: "cannot read \(path): \(error.localizedDescription)")
+        }
+        return try parse(yaml: yaml, environment: environment)
+    }
+
+    /// Validates a config given as YAML text.
+    public static func parse(
+        yaml: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> UnderstudyConfig {
+        let document = try YAMLDocument.parse(yaml, environment: environment)
+        return try parse(document: document, environment: environment)
+    }
+
+    /// Validates a config given as a JSON value (the YAML's data model, after substitution).
+    public static func parse(
+        document: JSONValue,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> UnderstudyConfig {
+        do {
+            return try read(document, environment: environment)
+        } catch {
+            var configError = ConfigError(error)
+            if error.detail.hasPrefix("environment variable") { configError.code = .missingEnvironmentVariable }
+            if error.detail.hasSuffix("is not a provider defined under providers") { configError.code = .undefinedProvider }
+            throw configError
+        }
+    }
+
+    private static func read(_ value: JSONValue, environment: [String: String]) throws(FieldError) -> UnderstudyConfig {
+        let root = try ObjectReader(value, at: .root)
+        try root.rejectUnknown(["kafka", "worker", "providers", "pricing", "engine", "workloads"])
+        let kafka = try root.required("kafka", KafkaConfig.read)
+        let worker = try root.optional("worker", WorkerConfig.read) ?? WorkerConfig()
+        let providers = try root.required(
+            "providers",
+            Read.map(minProperties: 1) { (name, value, path) throws(FieldError) in
+                try ProviderConfig.read(name: name, value, path, environment: environment)
+            }
+        )
+        let pricing = try root.optional("pricing", Read.map(readPrice)) ?? [:]
+        let engine = try root.optional("engine", EngineConfig.read) ?? EngineConfig()
+        let workloads = try root.required(
+            "workloads",
+            Read.map(minProperties: 1) { (name, value, path) throws(FieldError) in
+                try WorkloadConfig.read(name: name, value, path, providers: providers)
+            }
+        )
+        return UnderstudyConfig(
+            kafka: kafka,
+            worker: worker,
+            providers: providers,
+            pricing: pricing,
+            engine: engine,
+            workloads: workloads
+        )
+    }
+
+    private static func readPrice(_ model: String, _ value: JSONValue, _ path: FieldPath) throws(FieldError) -> PriceTable.Price {
+        let object = try ObjectReader(value, at: path)
+        try object.rejectUnknown(["input_per_mtok", "output_per_mtok"])
+        return PriceTable.Price(
+            inputPerMillionTokens: try object.required("input_per_mtok", Read.number(in: 0...1_000_000)),
+            outputPerMillionTokens: try object.required("output_per_mtok", Read.number(in: 0...1_000_000))
+        )
+    }
+}

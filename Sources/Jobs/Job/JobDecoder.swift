@@ -1,0 +1,168 @@
+import Completions
+import Foundation
+
+/// Turns the value of a jobs-topic message into a ``Job`` or a ``JobRejection``: size first
+/// (`too_large`), then JSON (`invalid_json`), then `schemas/job.v1.json` field by field
+/// (`schema_violation`, naming the first offending field), then the config (`unknown_workload`,
+/// `route_not_approved`). Every rejection names the field and what was expected.
+///
+/// A value type holding only the config's workloads: safe to share across tasks.
+public struct JobDecoder: Sendable {
+    /// The workloads jobs may name, with their approved routes and policies.
+    public var workloads: [String: WorkloadConfig]
+    /// Larger messages are rejected as `too_large` before they are parsed.
+    public var maxMessageBytes: Int
+
+    public init(workloads: [String: WorkloadConfig], maxMessageBytes: Int = WorkerConfig.defaultMaxMessageBytes) {
+        self.workloads = workloads
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// A decoder for the jobs of `config`.
+    public init(config: UnderstudyConfig) {
+        self.init(workloads: config.workloads, maxMessageBytes: config.worker.maxMessageBytes)
+    }
+
+    /// Decodes one message value.
+    public func decode(_ bytes: [UInt8]) throws(JobRejection) -> Job {
+        try decode(Data(bytes))
+    }
+
+    /// Decodes one message value.
+    public func decode(_ data: Data) throws(JobRejection) -> Job {
+        guard data.count <= maxMessageBytes else {
+            throw JobRejection(
+                code: .tooLarge,
+                detail: "message is \(data.count) bytes, more than worker.max_message_bytes (\(maxMessageBytes))"
+            )
+        }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw JobRejection(code: .invalidJSON, detail: "not a JSON document (\(Self.describe(error)))")
+        }
+        return try decode(value)
+    }
+
+    /// Validates an already parsed document (no size check).
+    public func decode(_ value: JSONValue) throws(JobRejection) -> Job {
+        let job: Job
+        do {
+            job = try Self.readJob(value)
+        } catch {
+            throw JobRejection(error)
+        }
+        guard let workload = workloads[job.workload] else {
+            throw JobRejection(
+                code: .unknownWorkload,
+                fieldPath: "workload",
+                detail: "\"\(job.workload)\" is not a workload defined in the worker's config"
+            )
+        }
+        if let routes = job.routing.routes {
+            let approved = Set(workload.routes)
+            for (index, route) in routes.enumerated() where !approved.contains(route) {
+                throw JobRejection(
+                    code: .routeNotApproved,
+                    fieldPath: "routing.routes[\(index)]",
+                    detail: "{provider: \"\(route.provider)\", model: \"\(route.model)\"} is not an approved route of workload \"\(job.workload)\""
+                )
+            }
+        }
+        var resolved = job
+        resolved.routes = job.routing.routes ?? workload.routes
+        resolved.policy = workload.policy.overridden(by: job.routing)
+        return resolved
+    }
+
+    /// Reads the document against the schema alone, with the default policy and the job's routes.
+    static func readJob(_ value: JSONValue) throws(FieldError) -> Job {
+        let root = try ObjectReader(value, at: .root)
+        try root.rejectUnknown(["id", "workload", "input", "routing", "expires_at", "metadata"])
+        let id = try root.required("id", Read.nonEmptyString)
+        let workload = try root.required("workload", Read.nonEmptyString)
+        let request = try root.required("input", readInput)
+        let routing = try root.optional("routing", readRouting) ?? Job.Routing()
+        let expiresAt = try root.optional("expires_at") { (value: JSONValue, path: FieldPath) throws(FieldError) -> Date in
+            guard case .string(let text) = value, let date = RFC3339.date(from: text) else {
+                throw .invalid(path, expected: "an RFC 3339 date-time such as \"2026-11-24T22:10:03Z\"", got: value)
+            }
+            return date
+        }
+        let metadata = try root.optional("metadata") { (value: JSONValue, path: FieldPath) throws(FieldError) in
+            try ObjectReader(value, at: path).members
+        }
+        return Job(
+            id: id,
+            workload: workload,
+            request: request,
+            routing: routing,
+            expiresAt: expiresAt,
+            metadata: metadata ?? [:]
+        )
+    }
+
+    private static func readInput(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> CompletionRequest {
+        let input = try ObjectReader(value, at: path)
+        try input.rejectUnknown(["system", "messages", "max_tokens", "temperature", "stop_sequences", "response_format"])
+        return CompletionRequest(
+            system: try input.optional("system", Read.string),
+            messages: try input.required("messages", Read.array(minItems: 1, readMessage)),
+            maxTokens: try input.optional("max_tokens", Read.integer(in: 1...1_000_000)) ?? 1024,
+            temperature: try input.optional("temperature", Read.number(in: 0...2)),
+            stopSequences: try input.optional("stop_sequences", Read.array(Read.nonEmptyString)) ?? [],
+            responseFormat: try input.optional("response_format", readResponseFormat) ?? .text
+        )
+    }
+
+    private static func readMessage(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> CompletionRequest.Message {
+        let message = try ObjectReader(value, at: path)
+        try message.rejectUnknown(["role", "content"])
+        return CompletionRequest.Message(
+            role: try message.required("role", Read.oneOf(["user", "assistant"], CompletionRequest.Message.Role.init(rawValue:))),
+            content: try message.required("content", Read.string)
+        )
+    }
+
+    private static func readResponseFormat(
+        _ value: JSONValue,
+        _ path: FieldPath
+    ) throws(FieldError) -> CompletionRequest.ResponseFormat {
+        let format = try ObjectReader(value, at: path)
+        let type = try format.required("type", Read.oneOf(["text", "json_schema"]) { ["text", "json_schema"].contains($0) ? $0 : nil })
+        if type == "text" {
+            try format.rejectUnknown(["type"])
+            return .text
+        }
+        try format.rejectUnknown(["type", "schema"])
+        let schema = try format.required("schema") { (value: JSONValue, path: FieldPath) throws(FieldError) -> JSONValue in
+            switch value {
+            case .object, .bool: return value
+            default: throw .invalid(path, expected: "a JSON Schema (an object)", got: value)
+            }
+        }
+        return .jsonSchema(schema)
+    }
+
+    private static func readRouting(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> Job.Routing {
+        let routing = try ObjectReader(value, at: path)
+        try routing.rejectUnknown(["routes", "max_attempts", "attempt_timeout_ms", "deadline_ms", "hedge_after_ms", "fail_over_on"])
+        return Job.Routing(
+            routes: try routing.optional("routes", RouteName.readList),
+            maxAttempts: try routing.optional("max_attempts", Read.integer(in: 1...100)),
+            attemptTimeoutMs: try routing.optional("attempt_timeout_ms", Read.integer(in: 1...Int.max)),
+            deadlineMs: try routing.optional("deadline_ms", Read.integer(in: 1...Int.max)),
+            hedgeAfterMs: try routing.optional("hedge_after_ms", Read.integer(in: 1...Int.max)),
+            failOverOn: try routing.optional("fail_over_on", WorkloadPolicy.readFailOverOn)
+        )
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        }
+        return "\(error)"
+    }
+}

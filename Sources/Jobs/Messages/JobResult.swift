@@ -1,0 +1,203 @@
+import Completions
+import Foundation
+
+/// The message published on the results topic for every job that ran (keyed by job id):
+/// `schemas/result.v1.json`. A job that ran and failed gets a failed result, not a dead letter.
+///
+/// ``encode(to:)`` writes every field of the schema, `output: null`, `served_by: null` and
+/// `error: {...}` on failure, `error: null` on success; `queue_ms` only when known.
+public struct JobResult: Sendable, Hashable {
+    /// The answer of a succeeded job.
+    public struct Output: Sendable, Hashable {
+        public var text: String
+        public var finishReason: CompletionResponse.FinishReason
+
+        public init(text: String, finishReason: CompletionResponse.FinishReason) {
+            self.text = text
+            self.finishReason = finishReason
+        }
+    }
+
+    /// The route that gave the answer.
+    public struct ServedBy: Sendable, Hashable {
+        public var provider: String
+        public var model: String
+        /// The route's position in the job's declared route list (whatever demotion or skipping happened).
+        public var routeIndex: Int
+
+        public init(provider: String, model: String, routeIndex: Int) {
+            self.provider = provider
+            self.model = model
+            self.routeIndex = routeIndex
+        }
+
+        public init(route: RouteName, routeIndex: Int) {
+            self.init(provider: route.provider, model: route.model, routeIndex: routeIndex)
+        }
+    }
+
+    /// Why a job failed.
+    public struct Failure: Sendable, Hashable {
+        /// The error class: a snake_case word downstream services can switch on.
+        public struct ErrorClass: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+            public let rawValue: String
+
+            public init(rawValue: String) {
+                self.rawValue = rawValue
+            }
+
+            /// The job's `deadline_ms` passed.
+            public static let deadlineExceeded = ErrorClass(rawValue: "deadline_exceeded")
+            /// `max_attempts` calls failed.
+            public static let attemptsExhausted = ErrorClass(rawValue: "attempts_exhausted")
+            /// An outcome outside `fail_over_on`, or a client error about the request itself.
+            public static let notRetryable = ErrorClass(rawValue: "not_retryable")
+            /// No route could serve before the deadline.
+            public static let allRoutesUnavailable = ErrorClass(rawValue: "all_routes_unavailable")
+            /// The job was taken after its `expires_at`; no provider was called.
+            public static let expired = ErrorClass(rawValue: "expired")
+            /// The result did not fit in a message the broker accepts.
+            public static let resultTooLarge = ErrorClass(rawValue: "result_too_large")
+
+            public var description: String { rawValue }
+        }
+
+        public var errorClass: ErrorClass
+        /// A human-readable explanation; never a key, a token or a header.
+        public var message: String
+
+        public init(_ errorClass: ErrorClass, message: String) {
+            self.errorClass = errorClass
+            self.message = message
+        }
+    }
+
+    /// How the job ended.
+    public enum Status: Sendable, Hashable {
+        case succeeded(Output, servedBy: ServedBy)
+        case failed(Failure)
+
+        /// `succeeded` or `failed`, as the wire writes it.
+        public var name: String {
+            switch self {
+            case .succeeded: "succeeded"
+            case .failed: "failed"
+            }
+        }
+    }
+
+    public var jobID: String
+    public var workload: String
+    public var status: Status
+    /// Provider calls made (skips for an open breaker not counted).
+    public var attempts: Int
+    /// Tokens of all calls of the job.
+    public var usage: CompletionResponse.Usage
+    /// Cost of all calls of the job (hedged ones included), in US dollars.
+    public var costUSD: Double
+    /// From when the worker started the job to its answer.
+    public var latencyMs: Int
+    /// From the job message's timestamp to when the worker started it, when known.
+    public var queueMs: Int?
+    /// The job's `metadata`, echoed.
+    public var metadata: [String: JSONValue]
+    public var completedAt: Date
+
+    public init(
+        jobID: String,
+        workload: String,
+        status: Status,
+        attempts: Int,
+        usage: CompletionResponse.Usage = CompletionResponse.Usage(inputTokens: 0, outputTokens: 0),
+        costUSD: Double = 0,
+        latencyMs: Int,
+        queueMs: Int? = nil,
+        metadata: [String: JSONValue] = [:],
+        completedAt: Date
+    ) {
+        self.jobID = jobID
+        self.workload = workload
+        self.status = status
+        self.attempts = attempts
+        self.usage = usage
+        self.costUSD = costUSD
+        self.latencyMs = latencyMs
+        self.queueMs = queueMs
+        self.metadata = metadata
+        self.completedAt = completedAt
+    }
+
+    /// The route that answered, or `nil` for a failed job.
+    public var servedBy: ServedBy? {
+        if case .succeeded(_, let servedBy) = status { return servedBy }
+        return nil
+    }
+
+    /// The failure, or `nil` for a succeeded job.
+    public var failure: Failure? {
+        if case .failed(let failure) = status { return failure }
+        return nil
+    }
+
+    /// True when a route other than the job's first answered.
+    public var fallbackUsed: Bool {
+        (servedBy?.routeIndex ?? 0) != 0
+    }
+
+    /// This result turned into a failed one (keeping counts, cost and metadata): for a result that
+    /// cannot be published (`result_too_large`).
+    public func failing(with failure: Failure) -> JobResult {
+        var result = self
+        result.status = .failed(failure)
+        return result
+    }
+}
+
+extension JobResult: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: WireKey.self)
+        try container.encode(jobID, forKey: WireKey("job_id"))
+        try container.encode(workload, forKey: WireKey("workload"))
+        try container.encode(status.name, forKey: WireKey("status"))
+        switch status {
+        case .succeeded(let output, _):
+            var object = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("output"))
+            try object.encode(output.text, forKey: WireKey("text"))
+            try object.encode(output.finishReason.rawValue, forKey: WireKey("finish_reason"))
+        case .failed:
+            try container.encodeNil(forKey: WireKey("output"))
+        }
+        try container.encodeServedBy(servedBy, forKey: WireKey("served_by"))
+        try container.encode(fallbackUsed, forKey: WireKey("fallback_used"))
+        try container.encode(attempts, forKey: WireKey("attempts"))
+        var usageObject = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("usage"))
+        try usageObject.encode(usage.inputTokens, forKey: WireKey("input_tokens"))
+        try usageObject.encode(usage.outputTokens, forKey: WireKey("output_tokens"))
+        try container.encode(costUSD, forKey: WireKey("cost_usd"))
+        try container.encode(latencyMs, forKey: WireKey("latency_ms"))
+        try container.encodeIfPresent(queueMs, forKey: WireKey("queue_ms"))
+        if let failure {
+            var object = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("error"))
+            try object.encode(failure.errorClass.rawValue, forKey: WireKey("class"))
+            try object.encode(failure.message, forKey: WireKey("message"))
+        } else {
+            try container.encodeNil(forKey: WireKey("error"))
+        }
+        try container.encode(metadata, forKey: WireKey("metadata"))
+        try container.encode(RFC3339.string(from: completedAt), forKey: WireKey("completed_at"))
+    }
+}
+
+extension KeyedEncodingContainer<WireKey> {
+    /// `served_by` as an object, or `null`.
+    mutating func encodeServedBy(_ servedBy: JobResult.ServedBy?, forKey key: WireKey) throws {
+        guard let servedBy else {
+            try encodeNil(forKey: key)
+            return
+        }
+        var object = nestedContainer(keyedBy: WireKey.self, forKey: key)
+        try object.encode(servedBy.provider, forKey: WireKey("provider"))
+        try object.encode(servedBy.model, forKey: WireKey("model"))
+        try object.encode(servedBy.routeIndex, forKey: WireKey("route_index"))
+    }
+}

@@ -1,0 +1,53 @@
+import Completions
+import Foundation
+
+/// A message on the telemetry topic (`schemas/telemetry.v1.json`): one ``Attempt`` per provider
+/// call or skip, one ``JobFinished`` per finished job, one ``Circuit`` per breaker change. The
+/// wire field `event` tells them apart.
+public enum TelemetryEvent: Sendable, Hashable {
+    case attempt(Attempt)
+    case job(JobFinished)
+    case circuit(Circuit)
+
+    /// What the engine decided after an attempt.
+    public enum Decision: String, Sendable, Hashable, CaseIterable {
+        /// The attempt answered; the job is done.
+        case done
+        /// Try the same route again (after backoff or retry-after).
+        case retry
+        /// Move on to the next route.
+        case failOver = "fail_over"
+        /// Another call won a hedge; this one was cancelled.
+        case hedge
+        /// The job ends here, failed.
+        case giveUp = "give_up"
+    }
+
+    /// The message key: the job id, or `provider/model` for a circuit event.
+    public var key: String {
+        switch self {
+        case .attempt(let event): event.jobID
+        case .job(let event): event.jobID
+        case .circuit(let event): event.route.description
+        }
+    }
+
+    /// The `event` field: `attempt`, `job` or `circuit`.
+    public var name: String {
+        switch self {
+        case .attempt: "attempt"
+        case .job: "job"
+        case .circuit: "circuit"
+        }
+    }
+}
+
+extension TelemetryEvent: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .attempt(let event): try event.encode(to: encoder)
+        case .job(let event): try event.encode(to: encoder)
+        case .circuit(let event): try event.encode(to: encoder)
+        }
+    }
+}

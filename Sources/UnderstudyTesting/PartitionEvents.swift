@@ -1,0 +1,39 @@
+import Kafka
+import Synchronization
+
+/// A ``KafkaRebalanceListener`` that records what it is told, for tests.
+public final class PartitionEvents: KafkaRebalanceListener {
+    public enum Event: Sendable, Hashable {
+        case assigned([KafkaTopicPartition])
+        case revoked([KafkaTopicPartition], lost: Bool)
+    }
+
+    private let recorded = Mutex<[Event]>([])
+    private let onRevoke: (@Sendable ([KafkaTopicPartition]) async -> Void)?
+
+    /// `onRevoke` runs inside the revoke callback (to store offsets of finished work).
+    public init(onRevoke: (@Sendable ([KafkaTopicPartition]) async -> Void)? = nil) {
+        self.onRevoke = onRevoke
+    }
+
+    public var events: [Event] { recorded.withLock { $0 } }
+
+    public func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
+        recorded.withLock { $0.append(.assigned(partitions)) }
+    }
+
+    public func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
+        await onRevoke?(partitions)
+        recorded.withLock { $0.append(.revoked(partitions, lost: lost)) }
+    }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+public func eventually(timeout: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
