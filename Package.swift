@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // The C boundary: librdkafka through pkg-config. Only `Kafka` imports it.
@@ -43,11 +48,54 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Provider adapters: each provider's wire format and failures, over one shared HTTP client.
+        .target(
+            name: "Providers",
+            dependencies: [
+                "Completions",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The provider simulator: speaks the providers' wire formats and fails like they do.
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "Completions", "Providers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Consume, run, publish, commit: offsets, back-pressure, rebalance, shutdown.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "Completions", "Failover", "Jobs", "Kafka", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The failover engine: no Kafka, no HTTP.
+        .target(name: "Failover", dependencies: ["Completions"], swiftSettings: swiftSettings),
         // The test rig shared by every test target: Tansu brokers, mock clusters, processes.
         .target(
             name: "UnderstudyTesting",
             dependencies: [
-                "Kafka",
+                "Kafka", "Jobs", "Simulator",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -55,7 +103,9 @@ let package = Package(
         .executableTarget(
             name: "understudy",
             dependencies: [
-                "Kafka",
+                "Kafka", "Jobs", "Worker",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,7 +117,55 @@ let package = Package(
             path: "Benchmarks/KafkaBenchmark",
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Kafka", "Simulator", "UnderstudyTesting", "understudy"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProvidersTests",
+            dependencies: [
+                "Providers", "Completions",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: [
+                "Simulator", "Providers", "Completions",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Completions", "UnderstudyTesting"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "SimulatorBenchmark",
+            dependencies: [
+                "Simulator", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/SimulatorBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ProvidersBenchmark",
+            dependencies: ["Providers", "Completions"],
+            path: "Benchmarks/ProvidersBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "UnderstudyTesting"],

@@ -1,0 +1,181 @@
+import Completions
+
+/// The Anthropic Messages API bodies (`POST /v1/messages`), as far as understudy uses them; the
+/// simulator decodes requests and encodes answers with the same types.
+package enum AnthropicWire {
+    package struct Request: Codable, Sendable, Hashable {
+        package var model: String
+        package var maxTokens: Int
+        package var system: String?
+        package var messages: [Message]
+        package var temperature: Double?
+        package var stopSequences: [String]?
+        package var outputConfig: OutputConfig?
+
+        enum CodingKeys: String, CodingKey {
+            case model
+            case maxTokens = "max_tokens"
+            case system
+            case messages
+            case temperature
+            case stopSequences = "stop_sequences"
+            case outputConfig = "output_config"
+        }
+
+        package init(
+            model: String,
+            maxTokens: Int,
+            system: String?,
+            messages: [Message],
+            temperature: Double?,
+            stopSequences: [String]?,
+            outputConfig: OutputConfig?
+        ) {
+            self.model = model
+            self.maxTokens = maxTokens
+            self.system = system
+            self.messages = messages
+            self.temperature = temperature
+            self.stopSequences = stopSequences
+            self.outputConfig = outputConfig
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            model = try container.decode(String.self, forKey: .model)
+            maxTokens = try container.decode(Int.self, forKey: .maxTokens)
+            // `system` may be a string or a list of text blocks.
+            if let text = try? container.decodeIfPresent(String.self, forKey: .system) {
+                system = text
+            } else if let blocks = try? container.decodeIfPresent([ContentBlock].self, forKey: .system) {
+                system = blocks.compactMap(\.text).joined(separator: "\n")
+            } else {
+                system = nil
+            }
+            messages = try container.decode([Message].self, forKey: .messages)
+            temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
+            stopSequences = try container.decodeIfPresent([String].self, forKey: .stopSequences)
+            outputConfig = try container.decodeIfPresent(OutputConfig.self, forKey: .outputConfig)
+        }
+    }
+
+    /// One turn; `content` is sent as a string and read as a string or a list of blocks.
+    package struct Message: Codable, Sendable, Hashable {
+        package var role: String
+        package var content: String
+
+        package init(role: String, content: String) {
+            self.role = role
+            self.content = content
+        }
+
+        enum CodingKeys: String, CodingKey { case role, content }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            role = try container.decode(String.self, forKey: .role)
+            if let text = try? container.decode(String.self, forKey: .content) {
+                content = text
+            } else {
+                content = try container.decode([ContentBlock].self, forKey: .content).compactMap(\.text).joined(separator: "\n")
+            }
+        }
+    }
+
+    /// Native structured output: `{"format": {"type": "json_schema", "schema": ...}}`.
+    package struct OutputConfig: Codable, Sendable, Hashable {
+        package struct Format: Codable, Sendable, Hashable {
+            package var type: String
+            package var schema: JSONValue
+        }
+
+        package var format: Format
+
+        package init(schema: JSONValue) {
+            self.format = Format(type: "json_schema", schema: schema)
+        }
+    }
+
+    package struct ContentBlock: Codable, Sendable, Hashable {
+        package var type: String
+        package var text: String?
+
+        package init(type: String, text: String?) {
+            self.type = type
+            self.text = text
+        }
+    }
+
+    package struct Usage: Codable, Sendable, Hashable {
+        package var inputTokens: Int
+        package var outputTokens: Int
+
+        enum CodingKeys: String, CodingKey {
+            case inputTokens = "input_tokens"
+            case outputTokens = "output_tokens"
+        }
+
+        package init(inputTokens: Int, outputTokens: Int) {
+            self.inputTokens = inputTokens
+            self.outputTokens = outputTokens
+        }
+    }
+
+    package struct Response: Codable, Sendable, Hashable {
+        package var id: String
+        package var type: String
+        package var role: String
+        package var model: String
+        package var content: [ContentBlock]
+        package var stopReason: String?
+        package var stopSequence: String?
+        package var usage: Usage
+
+        enum CodingKeys: String, CodingKey {
+            case id, type, role, model, content, usage
+            case stopReason = "stop_reason"
+            case stopSequence = "stop_sequence"
+        }
+
+        package init(
+            id: String,
+            model: String,
+            content: [ContentBlock],
+            stopReason: String?,
+            stopSequence: String? = nil,
+            usage: Usage
+        ) {
+            self.id = id
+            self.type = "message"
+            self.role = "assistant"
+            self.model = model
+            self.content = content
+            self.stopReason = stopReason
+            self.stopSequence = stopSequence
+            self.usage = usage
+        }
+    }
+
+    /// `{"type":"error","error":{"type":...,"message":...},"request_id":...}`.
+    package struct ErrorBody: Codable, Sendable, Hashable {
+        package struct Detail: Codable, Sendable, Hashable {
+            package var type: String
+            package var message: String
+        }
+
+        package var type: String
+        package var error: Detail
+        package var requestID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type, error
+            case requestID = "request_id"
+        }
+
+        package init(errorType: String, message: String, requestID: String? = nil) {
+            self.type = "error"
+            self.error = Detail(type: errorType, message: message)
+            self.requestID = requestID
+        }
+    }
+}

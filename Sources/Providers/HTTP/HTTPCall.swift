@@ -1,0 +1,97 @@
+import Completions
+import Foundation
+import Logging
+import NIOHTTP1
+
+/// What every HTTP adapter does around its codec: wait for a concurrency slot, encode, check the
+/// request size, authorize, send within the attempt timeout, decode, and scrub secrets from any
+/// failure before it leaves. The adapters differ only in their codec and authorizer.
+public struct HTTPCall: Sendable {
+    /// Request and response body caps, in bytes.
+    public struct Limits: Sendable, Hashable {
+        public var maxRequestBytes: Int
+        public var maxResponseBytes: Int
+
+        public init(maxRequestBytes: Int = 8 << 20, maxResponseBytes: Int = 8 << 20) {
+            self.maxRequestBytes = maxRequestBytes
+            self.maxResponseBytes = maxResponseBytes
+        }
+    }
+
+    public var providerName: String
+    public var transport: any HTTPTransport
+    public var authorizer: RequestAuthorizer
+    public var limiter: ConcurrencyLimiter?
+    public var limits: Limits
+    public var extraHeaders: [String: String]
+    public var logger: Logger
+
+    public init(
+        providerName: String,
+        transport: any HTTPTransport,
+        authorizer: RequestAuthorizer,
+        limiter: ConcurrencyLimiter? = nil,
+        limits: Limits = Limits(),
+        extraHeaders: [String: String] = [:],
+        logger: Logger = Logger(label: "understudy.providers")
+    ) {
+        self.providerName = providerName
+        self.transport = transport
+        self.authorizer = authorizer
+        self.limiter = limiter
+        self.limits = limits
+        self.extraHeaders = extraHeaders
+        self.logger = logger
+    }
+
+    /// Performs one attempt with `codec`.
+    public func perform(
+        _ codec: some WireCodec,
+        request: CompletionRequest,
+        model: String,
+        timeout: Duration
+    ) async throws -> CompletionResponse {
+        if let limiter {
+            return try await limiter.withSlot { try await attempt(codec, request: request, model: model, timeout: timeout) }
+        }
+        return try await attempt(codec, request: request, model: model, timeout: timeout)
+    }
+
+    private func attempt(
+        _ codec: some WireCodec,
+        request: CompletionRequest,
+        model: String,
+        timeout: Duration
+    ) async throws -> CompletionResponse {
+        try Task.checkCancellation()
+        do {
+            var wire = try codec.encode(request, model: model)
+            guard wire.body.count <= limits.maxRequestBytes else {
+                throw ProviderFailure(
+                    outcome: .clientError,
+                    httpStatus: nil,
+                    message: "request body of \(wire.body.count) bytes exceeds the cap of \(limits.maxRequestBytes)",
+                    isRouteSpecific: true
+                )
+            }
+            for (name, value) in extraHeaders.sorted(by: { $0.key < $1.key }) {
+                wire.headers.replaceOrAdd(name: name, value: value)
+            }
+            try authorizer.authorize(&wire, now: Date())
+            let response = try await transport.send(wire, timeout: timeout, maxResponseBytes: limits.maxResponseBytes)
+            return try codec.decode(response, now: Date())
+        } catch var failure as ProviderFailure {
+            failure.message = authorizer.redact(failure.message)
+            logger.debug(
+                "provider call failed",
+                metadata: [
+                    "provider": "\(providerName)",
+                    "outcome": "\(failure.outcome.rawValue)",
+                    "http_status": "\(failure.httpStatus.map(String.init) ?? "-")",
+                    "error_type": "\(failure.providerErrorType ?? "-")",
+                ]
+            )
+            throw failure
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Completions
+
+/// The OpenAI Chat Completions bodies (`POST /v1/chat/completions`), shared by OpenAI,
+/// OpenAI-compatible servers and Azure OpenAI; the simulator uses the same types.
+package enum OpenAIWire {
+    package struct Request: Codable, Sendable, Hashable {
+        package var model: String?
+        package var messages: [Message]
+        package var maxTokens: Int?
+        package var maxCompletionTokens: Int?
+        package var temperature: Double?
+        package var stop: [String]?
+        package var responseFormat: ResponseFormat?
+
+        enum CodingKeys: String, CodingKey {
+            case model, messages, temperature, stop
+            case maxTokens = "max_tokens"
+            case maxCompletionTokens = "max_completion_tokens"
+            case responseFormat = "response_format"
+        }
+
+        package init(
+            model: String?,
+            messages: [Message],
+            maxTokens: Int? = nil,
+            maxCompletionTokens: Int? = nil,
+            temperature: Double? = nil,
+            stop: [String]? = nil,
+            responseFormat: ResponseFormat? = nil
+        ) {
+            self.model = model
+            self.messages = messages
+            self.maxTokens = maxTokens
+            self.maxCompletionTokens = maxCompletionTokens
+            self.temperature = temperature
+            self.stop = stop
+            self.responseFormat = responseFormat
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            messages = try container.decode([Message].self, forKey: .messages)
+            maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+            maxCompletionTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
+            temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
+            // `stop` may be one string or a list.
+            if let one = try? container.decodeIfPresent(String.self, forKey: .stop) {
+                stop = [one]
+            } else {
+                stop = try container.decodeIfPresent([String].self, forKey: .stop)
+            }
+            responseFormat = try container.decodeIfPresent(ResponseFormat.self, forKey: .responseFormat)
+        }
+    }
+
+    /// One message; `content` is a string on the way out and read as a string, a list of text
+    /// parts, or null (a refusal or a filtered completion) on the way back.
+    package struct Message: Codable, Sendable, Hashable {
+        package var role: String
+        package var content: String?
+        package var refusal: String?
+
+        package init(role: String, content: String?, refusal: String? = nil) {
+            self.role = role
+            self.content = content
+            self.refusal = refusal
+        }
+
+        enum CodingKeys: String, CodingKey { case role, content, refusal }
+
+        struct Part: Codable { var type: String; var text: String? }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            role = try container.decode(String.self, forKey: .role)
+            refusal = try container.decodeIfPresent(String.self, forKey: .refusal)
+            if let text = try? container.decodeIfPresent(String.self, forKey: .content) {
+                content = text
+            } else if let parts = try? container.decodeIfPresent([Part].self, forKey: .content) {
+                content = parts.compactMap(\.text).joined(separator: "\n")
+            } else {
+                content = nil
+            }
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(role, forKey: .role)
+            try container.encode(content, forKey: .content)
+            try container.encodeIfPresent(refusal, forKey: .refusal)
+        }
+    }
+
+    /// `{"type":"json_schema","json_schema":{"name","schema","strict"}}` or `{"type":"text"}`.
+    package struct ResponseFormat: Codable, Sendable, Hashable {
+        package struct JSONSchema: Codable, Sendable, Hashable {
+            package var name: String
+            package var schema: JSONValue?
+            package var strict: Bool?
+        }
+
+        package var type: String
+        package var jsonSchema: JSONSchema?
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case jsonSchema = "json_schema"
+        }
+
+        package init(type: String, jsonSchema: JSONSchema?) {
+            self.type = type
+            self.jsonSchema = jsonSchema
+        }
+    }
+
+    package struct Choice: Codable, Sendable, Hashable {
+        package var index: Int
+        package var message: Message
+        package var finishReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case index, message
+            case finishReason = "finish_reason"
+        }
+
+        package init(index: Int, message: Message, finishReason: String?) {
+            self.index = index
+            self.message = message
+            self.finishReason = finishReason
+        }
+    }
+
+    package struct Usage: Codable, Sendable, Hashable {
+        package var promptTokens: Int
+        package var completionTokens: Int
+        package var totalTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case totalTokens = "total_tokens"
+        }
+
+        package init(promptTokens: Int, completionTokens: Int) {
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+            self.totalTokens = promptTokens + completionTokens
+        }
+    }
+
+    package struct Response: Codable, Sendable, Hashable {
+        package var id: String
+        package var object: String
+        package var created: Int
+        package var model: String
+        package var choices: [Choice]
+        package var usage: Usage?
+
+        package init(id: String, created: Int, model: String, choices: [Choice], usage: Usage?) {
+            self.id = id
+            self.object = "chat.completion"
+            self.created = created
+            self.model = model
+            self.choices = choices
+            self.usage = usage
+        }
+    }
+
+    /// `{"error":{"message","type","param","code"}}`; Azure puts a string status in `code`.
+    package struct ErrorBody: Codable, Sendable, Hashable {
+        package struct Detail: Codable, Sendable, Hashable {
+            package var message: String
+            package var type: String?
+            package var param: String?
+            package var code: JSONValue?
+
+            package init(message: String, type: String?, param: String? = nil, code: String?) {
+                self.message = message
+                self.type = type
+                self.param = param
+                self.code = code.map(JSONValue.string)
+            }
+
+            package var codeString: String? {
+                switch code {
+                case .string(let text): text
+                case .number(let n): String(Int(n))
+                default: nil
+                }
+            }
+
+            package func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(message, forKey: .message)
+                try container.encode(type, forKey: .type)
+                try container.encode(param, forKey: .param)
+                try container.encode(code ?? .null, forKey: .code)
+            }
+        }
+
+        package var error: Detail
+
+        package init(message: String, type: String?, param: String? = nil, code: String?) {
+            self.error = Detail(message: message, type: type, param: param, code: code)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// One configured provider, as the config file's `providers.<name>` section describes it: which
+/// adapter, where, and how it authenticates. Settings come only from the operator's config, never
+/// from a job (a job cannot add headers or change a URL).
+///
+/// Secrets are never held here, only the names of the environment variables or files they come
+/// from; ``ProviderFactory`` reads them.
+public struct ProviderSettings: Sendable, Hashable {
+    /// How requests are authorized.
+    public enum Auth: String, Sendable, Hashable, CaseIterable {
+        /// A key from `apiKeyEnv`: `x-api-key` (anthropic; `api-key` on Foundry if `apiKeyHeader`
+        /// says so), `Authorization: Bearer` (openai), `api-key` (azure-openai),
+        /// `x-goog-api-key` (gemini).
+        case apiKey = "api_key"
+        /// `Authorization: Bearer` with a token from `tokenFile` (re-read as a sidecar refreshes
+        /// it), else `tokenEnv`, else `apiKeyEnv` (Entra ID tokens, Bedrock API keys).
+        case bearer
+        /// AWS Signature Version 4 from the `aws*Env` variables (bedrock only).
+        case sigV4 = "sigv4"
+        /// No authorization (local OpenAI-compatible servers, the simulator); `none` in config.
+        /// (Not named `none`, which would read as `Optional.none` in `auth: .none`.)
+        case unauthenticated = "none"
+    }
+
+    /// The adapter: `anthropic`, `openai`, `azure-openai`, `bedrock`, `gemini` or `extractive`.
+    public var type: String
+    /// The endpoint root (without `/v1/...`); each adapter has a default but `azure-openai`.
+    public var baseURL: String?
+    /// `nil` for the adapter's default (`sigv4` for bedrock, else `api_key`; extractive needs none).
+    public var auth: Auth?
+    public var apiKeyEnv: String?
+    /// The header an anthropic key goes in (`x-api-key` by default, `api-key` on Foundry).
+    public var apiKeyHeader: String?
+    public var tokenEnv: String?
+    public var tokenFile: String?
+    /// azure-openai: the `api-version` (set: deployments path; unset: the v1 path).
+    /// anthropic: the `anthropic-version` header (default `2023-06-01`).
+    public var apiVersion: String?
+    /// bedrock: the AWS region (also the signing region).
+    public var region: String?
+    public var awsAccessKeyIDEnv: String
+    public var awsSecretAccessKeyEnv: String
+    public var awsSessionTokenEnv: String
+    /// anthropic: send `output_config.format` for JSON schemas instead of a prompt instruction
+    /// (ignored on Foundry, which rejects it).
+    public var nativeStructuredOutput: Bool
+    /// At most this many calls in flight (callers wait for a slot); `nil` is unlimited.
+    public var maxConcurrency: Int?
+    /// Extra request headers, from the operator's config only.
+    public var headers: [String: String]
+    public var maxRequestBytes: Int
+    public var maxResponseBytes: Int
+
+    public init(
+        type: String,
+        baseURL: String? = nil,
+        auth: Auth? = nil,
+        apiKeyEnv: String? = nil,
+        apiKeyHeader: String? = nil,
+        tokenEnv: String? = nil,
+        tokenFile: String? = nil,
+        apiVersion: String? = nil,
+        region: String? = nil,
+        awsAccessKeyIDEnv: String = "AWS_ACCESS_KEY_ID",
+        awsSecretAccessKeyEnv: String = "AWS_SECRET_ACCESS_KEY",
+        awsSessionTokenEnv: String = "AWS_SESSION_TOKEN",
+        nativeStructuredOutput: Bool = false,
+        maxConcurrency: Int? = nil,
+        headers: [String: String] = [:],
+        maxRequestBytes: Int = 8 << 20,
+        maxResponseBytes: Int = 8 << 20
+    ) {
+        self.type = type
+        self.baseURL = baseURL
+        self.auth = auth
+        self.apiKeyEnv = apiKeyEnv
+        self.apiKeyHeader = apiKeyHeader
+        self.tokenEnv = tokenEnv
+        self.tokenFile = tokenFile
+        self.apiVersion = apiVersion
+        self.region = region
+        self.awsAccessKeyIDEnv = awsAccessKeyIDEnv
+        self.awsSecretAccessKeyEnv = awsSecretAccessKeyEnv
+        self.awsSessionTokenEnv = awsSessionTokenEnv
+        self.nativeStructuredOutput = nativeStructuredOutput
+        self.maxConcurrency = maxConcurrency
+        self.headers = headers
+        self.maxRequestBytes = maxRequestBytes
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// The adapter kinds the factory knows.
+    public static let knownTypes = ["anthropic", "openai", "azure-openai", "bedrock", "gemini", "extractive"]
+}
