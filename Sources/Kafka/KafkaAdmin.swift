@@ -23,12 +23,15 @@ public struct KafkaTopicSpec: Sendable, Hashable {
 /// Guarantees: ``createTopics(_:timeout:)`` succeeds for a topic that already exists (whatever
 /// its partition count: it reports, it does not alter), and every call ends by its timeout.
 public final class KafkaAdmin: Sendable {
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
 
     public init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
         try configuration.validate()
         client = try RDKafkaClient.make(
-            kind: .producer, pairs: configuration.commonPairs() + configuration.passThroughPairs(), logger: logger
+            kind: .producer,
+            // A producer-kind handle would ask the broker to auto-create every topic it describes.
+            pairs: configuration.commonPairs() + [("allow.auto.create.topics", "false")] + configuration.passThroughPairs(),
+            logger: logger
         )
         client.bootstrapDescription = configuration.bootstrapServers
     }

@@ -138,7 +138,12 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
             ("delivery.timeout.ms", String(deliveryTimeout.milliseconds)),
         ]
         if let messageMaxBytes { pairs.append(("message.max.bytes", String(messageMaxBytes))) }
-        if let transactionalID { pairs.append(("transactional.id", transactionalID)) }
+        if let transactionalID {
+            pairs.append(("transactional.id", transactionalID))
+            // librdkafka refuses a transactional producer whose delivery timeout exceeds the
+            // transaction timeout (default 60 s, below our default delivery timeout of 120 s).
+            pairs.append(("transaction.timeout.ms", String(max(60_000, deliveryTimeout.milliseconds))))
+        }
         return pairs + common.passThroughPairs()
     }
 }

@@ -22,6 +22,7 @@ public final class KafkaConsumer: Sendable {
         var assigned: Set<KafkaTopicPartition> = []
         var userPaused: Set<KafkaTopicPartition> = []
         var backpressured = false
+        var deliveryStopped = false
     }
 
     let client: RDKafkaClient
@@ -31,6 +32,8 @@ public final class KafkaConsumer: Sendable {
     private let listener: (any KafkaRebalanceListener)?
     private let logger: Logger
     private let queue: SendablePointer
+    /// False once teardown destroyed ``queue``; held while a reader wakes the poll thread.
+    private let queueAlive = Mutex(true)
     private let pollThread: Mutex<RDKafkaPollThread?> = Mutex(nil)
 
     /// Messages as they are fetched. Iterate from one task at a time.
@@ -83,6 +86,13 @@ public final class KafkaConsumer: Sendable {
             self?.teardown()
         }
         pollThread.withLock { $0 = thread }
+        // Resume as soon as the reader drains the buffer, and wake the poll thread from its wait
+        // on the (paused, so empty) queue: otherwise each pause costs up to a whole poll timeout.
+        buffer.setDrainHandler { [weak self] in
+            guard let self else { return }
+            self.applyBackpressure()
+            self.queueAlive.withLock { alive in if alive { rd_kafka_queue_yield(self.queue.pointer) } }
+        }
     }
 
     /// The partitions currently assigned to this member.
@@ -189,6 +199,7 @@ public final class KafkaConsumer: Sendable {
     private func applyBackpressure() {
         let count = buffer.count
         let change = state.withLock { state -> (pause: Bool, partitions: [KafkaTopicPartition])? in
+            if state.deliveryStopped { return nil }
             if !state.backpressured && count >= buffer.capacity {
                 state.backpressured = true
                 return (true, Array(state.assigned))
@@ -267,6 +278,21 @@ public final class KafkaConsumer: Sendable {
 
     // MARK: Closing
 
+    /// Stops handing out messages: iteration of ``messages`` ends, messages fetched but not yet
+    /// handed out are dropped (they were not processed, so they are not committed and will be
+    /// read again), and every partition stays paused. The consumer keeps polling and stays in
+    /// its group until ``close()``, so in-flight work can finish and be committed.
+    public func stopDelivery() {
+        let partitions = state.withLock { state -> [KafkaTopicPartition] in
+            state.backpressured = true
+            state.deliveryStopped = true
+            return Array(state.assigned)
+        }
+        setPaused(partitions, paused: true)
+        buffer.purge(Set(partitions))
+        buffer.finish()
+    }
+
     /// Stops fetching, commits what is stored, leaves the group (running the revoke path), ends
     /// ``messages`` and destroys the handle. Safe to call more than once.
     public func close() async {
@@ -290,7 +316,10 @@ public final class KafkaConsumer: Sendable {
             logger.warning("consumer close", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(closeErr).name)"])
         }
         buffer.finish()
-        rd_kafka_queue_destroy(queue.pointer)
+        queueAlive.withLock { alive in
+            alive = false
+            rd_kafka_queue_destroy(queue.pointer)
+        }
         client.destroy()
     }
 }

@@ -13,6 +13,10 @@ final class KafkaMessageBuffer: Sendable {
         var count = 0
         var waiter: (continuation: CheckedContinuation<ArraySlice<KafkaMessage>?, Never>, max: Int)?
         var finished = false
+        /// Set when the buffer reached its capacity; cleared (and the drain handler called) once
+        /// a reader brings it down to half.
+        var full = false
+        var onDrain: (@Sendable () -> Void)?
 
         mutating func take(max: Int) -> ArraySlice<KafkaMessage> {
             let first = batches[0]
@@ -44,11 +48,18 @@ final class KafkaMessageBuffer: Sendable {
             guard !state.finished else { return nil }
             state.batches.append(batch)
             state.count += batch.count
+            if state.count >= capacity { state.full = true }
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
             return (waiter.continuation, state.take(max: waiter.max))
         }
         if let (continuation, slice) = wake { continuation.resume(returning: slice) }
+    }
+
+    /// `handler` runs on the reading task each time a reader drains a full buffer to half, so
+    /// the consumer can resume fetching at once rather than at its next poll.
+    func setDrainHandler(_ handler: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onDrain = handler }
     }
 
     /// Drops buffered messages of `partitions` (they were revoked, so the new owner reads them).
@@ -75,7 +86,19 @@ final class KafkaMessageBuffer: Sendable {
     /// Up to `max` messages in fetch order, waiting for at least one; `nil` once finished and
     /// drained, or when the task is cancelled. Messages not taken stay buffered.
     func next(max: Int) async -> ArraySlice<KafkaMessage>? {
-        await withTaskCancellationHandler {
+        // Fast path: messages are buffered, no suspension needed.
+        let (ready, drained) = state.withLock { state -> (ArraySlice<KafkaMessage>?, (@Sendable () -> Void)?) in
+            guard state.count > 0 else { return (nil, nil) }
+            let slice = state.take(max: max)
+            guard state.full && state.count <= capacity / 2 else { return (slice, nil) }
+            state.full = false
+            return (slice, state.onDrain)
+        }
+        if let ready {
+            drained?()
+            return ready
+        }
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ArraySlice<KafkaMessage>?, Never>) in
                 let ready = state.withLock { state -> ArraySlice<KafkaMessage>?? in
                     if state.count > 0 { return .some(state.take(max: max)) }

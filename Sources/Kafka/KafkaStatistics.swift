@@ -10,6 +10,10 @@ public struct KafkaStatistics: Sendable {
     /// Consumer lag per assigned partition (`consumer_lag`; -1 when unknown). Computed from the
     /// partition's high watermark, so it is only as right as the broker's watermarks.
     public var consumerLag: [KafkaTopicPartition: Int64]
+    /// Lag behind the *stored* offset (`consumer_lag_stored`: processed but maybe not yet
+    /// committed; -1 when unknown). Up to date between commits, and known before a new group's
+    /// first commit, when ``consumerLag`` is still -1.
+    public var consumerLagStored: [KafkaTopicPartition: Int64]
     /// The JSON librdkafka emitted.
     public var json: [UInt8]
 
@@ -19,17 +23,19 @@ public struct KafkaStatistics: Sendable {
         self.clientName = root["name"] as? String ?? ""
         self.queuedMessages = (root["msg_cnt"] as? NSNumber)?.intValue ?? 0
         var lag: [KafkaTopicPartition: Int64] = [:]
+        var lagStored: [KafkaTopicPartition: Int64] = [:]
         for (topic, value) in root["topics"] as? [String: Any] ?? [:] {
             guard let partitions = (value as? [String: Any])?["partitions"] as? [String: Any] else { continue }
             for (key, partition) in partitions {
                 guard let id = Int32(key), id >= 0, let fields = partition as? [String: Any] else { continue }
                 // Only partitions this consumer fetches carry a meaningful lag.
                 guard (fields["fetch_state"] as? String).map({ $0 != "none" }) ?? false else { continue }
-                if let value = (fields["consumer_lag"] as? NSNumber)?.int64Value {
-                    lag[KafkaTopicPartition(topic: topic, partition: id)] = value
-                }
+                let partition = KafkaTopicPartition(topic: topic, partition: id)
+                if let value = (fields["consumer_lag"] as? NSNumber)?.int64Value { lag[partition] = value }
+                if let value = (fields["consumer_lag_stored"] as? NSNumber)?.int64Value { lagStored[partition] = value }
             }
         }
         self.consumerLag = lag
+        self.consumerLagStored = lagStored
     }
 }

@@ -1,0 +1,251 @@
+import Completions
+
+/// Everything the engine shares across jobs, kept behind one `Mutex`: route health, the retry
+/// and hedge budgets, and the per-provider concurrency slots. Pure bookkeeping: its methods
+/// take `now` and return decisions, continuations to resume and breaker changes; the engine
+/// performs the effects after leaving the lock.
+struct EngineState: Sendable {
+    /// A breaker changed state.
+    struct CircuitChange: Sendable {
+        var key: RouteKey
+        var state: CircuitState
+    }
+
+    /// Where a job should go next.
+    enum Choice: Sendable {
+        /// Call `route`; `probe` if the breaker is half-open, `recall` if the job called it before.
+        case call(RouteTarget, probe: Bool, recall: Bool)
+        /// Every route is unavailable; look again at `until`.
+        case wait(until: Duration)
+        /// Only routes the job already called are callable, and it has not backed off yet.
+        case needsBackoff
+        /// A retry is needed and the retry budget is spent.
+        case budgetExhausted
+        /// No route can ever be called (no configured provider).
+        case noRoute
+    }
+
+    /// A choice and the routes passed over on the way.
+    struct Pick: Sendable {
+        var choice: Choice
+        var skipped: [(route: RouteTarget, standing: RoutePlan.Standing)]
+        var changes: [CircuitChange]
+    }
+
+    let configuration: EngineConfiguration
+    var routes: [RouteKey: RouteHealth] = [:]
+    var retryBudget: RetryBudget
+    var hedgeBudget: HedgeBudget
+    var slots: [String: ProviderSlots] = [:]
+    var nextWaiterID = 0
+
+    init(configuration: EngineConfiguration) {
+        self.configuration = configuration
+        retryBudget = RetryBudget(configuration.retryBudget)
+        hedgeBudget = HedgeBudget(configuration.hedgeBudget)
+    }
+
+    /// Makes sure `key` has a health entry (fresh routes start closed, with no latency).
+    private mutating func ensureHealth(_ key: RouteKey) {
+        if routes[key] == nil {
+            routes[key] = RouteHealth(breaker: CircuitBreaker(configuration.breaker), latency: LatencyTracker(configuration.latency))
+        }
+    }
+
+    /// The plan for `job` at `now`.
+    func plan(_ job: FailoverJob, unknown: RouteSet, now: Duration) -> RoutePlan {
+        RoutePlan(routes: job.routes) { route in
+            if unknown.contains(route.index) { return .unknownProvider }
+            guard let health = routes[route.key] else { return .healthy }
+            if case .unavailable(let until) = health.breaker.availability(at: now) { return .unavailable(until: until) }
+            if let threshold = job.policy.slowAfter ?? configuration.slowAfter[route.key],
+                health.latency.isSlow(threshold: threshold, at: now)
+            {
+                return .slow
+            }
+            return .healthy
+        }
+    }
+
+    /// Whether `job` has a route it has not called that is callable at `now`.
+    func hasUntriedRoute(_ job: FailoverJob, tried: RouteSet, unknown: RouteSet, now: Duration) -> Bool {
+        job.routes.contains { route in
+            guard !tried.contains(route.index), !unknown.contains(route.index) else { return false }
+            guard let health = routes[route.key] else { return true }
+            return health.breaker.availability(at: now) == .available
+        }
+    }
+
+    /// Chooses the next route for `job`: the pinned route (a same-route retry), else the first
+    /// untried route in plan order, else (once the job has backed off) a route it called before.
+    /// Calls to a route the job called before spend the retry budget; other calls count as requests.
+    mutating func pick(_ job: FailoverJob, tried: RouteSet, pinned: Int?, allowRecall: Bool, unknown: RouteSet, now: Duration) -> Pick {
+        let plan = plan(job, unknown: unknown, now: now)
+        var changes: [CircuitChange] = []
+        var budgetDenied = false
+        var recallDeferred = false
+
+        func attempt(_ route: RouteTarget, recall: Bool) -> Choice? {
+            let key = route.key
+            ensureHealth(key)
+            guard let (permission, change) = routes[key]?.breaker.acquire(at: now) else { return nil }
+            if let change { changes.append(CircuitChange(key: key, state: change)) }
+            let probe: Bool
+            switch permission {
+            case .allowed: probe = false
+            case .probe: probe = true
+            case .rejected: return nil
+            }
+            if recall {
+                guard retryBudget.tryRetry(at: now) else {
+                    routes[key]?.breaker.recordNeutral(probe: probe)
+                    budgetDenied = true
+                    return nil
+                }
+            } else {
+                retryBudget.recordRequest(at: now)
+            }
+            return .call(route, probe: probe, recall: recall)
+        }
+
+        var choice: Choice?
+        if let pinned, let route = plan.ordered.first(where: { $0.index == pinned }) {
+            choice = attempt(route, recall: tried.contains(route.index))
+        }
+        if choice == nil {
+            for route in plan.ordered where !tried.contains(route.index) {
+                if let found = attempt(route, recall: false) {
+                    choice = found
+                    break
+                }
+            }
+        }
+        if choice == nil {
+            for route in plan.ordered where tried.contains(route.index) && route.index != pinned {
+                guard allowRecall else {
+                    recallDeferred = true
+                    break
+                }
+                if let found = attempt(route, recall: true) {
+                    choice = found
+                    break
+                }
+            }
+        }
+        if choice == nil {
+            if budgetDenied {
+                choice = .budgetExhausted
+            } else if recallDeferred {
+                choice = .needsBackoff
+            } else if let earliest = plan.earliestReturn(now: now, poll: configuration.probePollInterval) {
+                choice = .wait(until: earliest)
+            } else if !plan.ordered.isEmpty {
+                choice = .wait(until: now + configuration.probePollInterval)
+            } else {
+                choice = .noRoute
+            }
+        }
+        return Pick(choice: choice ?? .noRoute, skipped: plan.skipped, changes: changes)
+    }
+
+    /// Chooses a route to hedge with: the first untried callable route, if the hedge budget allows.
+    mutating func pickHedge(_ job: FailoverJob, tried: RouteSet, unknown: RouteSet, now: Duration) -> (RouteTarget, probe: Bool, changes: [CircuitChange])? {
+        let plan = plan(job, unknown: unknown, now: now)
+        guard let route = plan.ordered.first(where: { !tried.contains($0.index) }) else { return nil }
+        guard hedgeBudget.tryHedge(at: now) else { return nil }
+        ensureHealth(route.key)
+        guard let (permission, change) = routes[route.key]?.breaker.acquire(at: now) else { return nil }
+        let changes = change.map { [CircuitChange(key: route.key, state: $0)] } ?? []
+        switch permission {
+        case .allowed:
+            retryBudget.recordRequest(at: now)
+            return (route, false, changes)
+        case .probe:
+            retryBudget.recordRequest(at: now)
+            return (route, true, changes)
+        case .rejected:
+            return nil
+        }
+    }
+
+    /// Records the end of a call: breaker, cooldown, latency, concurrency. Returns the breaker
+    /// changes and the slot waiters to resume.
+    mutating func complete(
+        route: RouteTarget,
+        probe: Bool,
+        outcome: Outcome,
+        failure: ProviderFailure?,
+        latency: Duration,
+        policy: FailoverPolicy,
+        now: Duration
+    ) -> (changes: [CircuitChange], granted: [CheckedContinuation<Bool, Never>]) {
+        let key = route.key
+        var changes: [CircuitChange] = []
+        func note(_ change: CircuitState?) {
+            if let change { changes.append(CircuitChange(key: key, state: change)) }
+        }
+        let countsAsOverload = OutcomeClassification.shrinksConcurrency(outcome)
+        ensureHealth(key)
+        routes[key]?.mutate { health in
+            switch outcome {
+            case .ok:
+                note(health.breaker.recordSuccess(probe: probe, at: now))
+                health.latency.record(latency, at: now)
+            case .cancelled, .circuitOpen:
+                health.breaker.recordNeutral(probe: probe)
+            default:
+                guard let failure else {
+                    health.breaker.recordNeutral(probe: probe)
+                    return
+                }
+                if outcome == .timeout { health.latency.record(latency, at: now) }
+                if OutcomeClassification.opensBreakerAtOnce(outcome) {
+                    health.breaker.recordNeutral(probe: probe)
+                    note(health.breaker.trip(at: now))
+                } else if OutcomeClassification.countsAgainstBreaker(failure) {
+                    note(health.breaker.recordFailure(probe: probe, at: now))
+                } else {
+                    health.breaker.recordNeutral(probe: probe)
+                }
+                if let cooldown = OutcomeClassification.cooldown(for: failure, policy: policy) {
+                    note(health.breaker.coolDown(for: cooldown, at: now))
+                }
+            }
+        }
+        var granted: [CheckedContinuation<Bool, Never>] = []
+        if var provider = slots.removeValue(forKey: route.provider) {
+            if outcome == .ok { provider.limit.recordSuccess() }
+            if countsAsOverload { provider.limit.recordOverload(at: now) }
+            granted = provider.release()
+            slots[route.provider] = provider
+        }
+        return (changes, granted)
+    }
+
+    /// Takes a concurrency slot of `provider` if one is free and nobody waits.
+    mutating func tryAcquireSlot(_ provider: String) -> Bool {
+        if var entry = slots[provider] {
+            guard entry.waiters.isEmpty, entry.limit.tryAcquire() else { return false }
+            slots[provider] = entry
+            return true
+        }
+        var entry = ProviderSlots(configuration.concurrency(for: provider))
+        let acquired = entry.limit.tryAcquire()
+        slots[provider] = entry
+        return acquired
+    }
+
+    /// Gives back a slot taken for a call that never started.
+    mutating func releaseSlot(_ provider: String) -> [CheckedContinuation<Bool, Never>] {
+        slots[provider]?.release() ?? []
+    }
+
+    mutating func newWaiterID() -> Int {
+        nextWaiterID += 1
+        return nextWaiterID
+    }
+}
+
+extension RouteHealth {
+    mutating func mutate(_ body: (inout RouteHealth) -> Void) { body(&self) }
+}

@@ -1,0 +1,196 @@
+/// The breaker of one route, as a value-type state machine with no I/O: it takes events with
+/// `now` (a duration since any fixed origin) and returns decisions and state changes.
+///
+/// - Closed: calls flow. It opens after `consecutiveFailures` failures in a row, or when the
+///   failure ratio over the sliding `window` reaches `failureRatio` with at least `minimumCalls`.
+/// - Open: calls are refused until the cooldown ends. Each trip in a row doubles the cooldown,
+///   from `cooldown` up to `maxCooldown`. ``trip(at:)`` opens at once (auth errors);
+///   ``coolDown(for:at:)`` opens for exactly as long as a provider asked (a 429 reset), without
+///   growing the next cooldown.
+/// - Half-open: after the cooldown, up to `halfOpenProbes` probe calls go through; a success
+///   closes the breaker, a failed probe reopens it with a longer cooldown.
+public struct CircuitBreaker: Sendable, Hashable {
+    /// Thresholds; defaults as documented in the config reference.
+    public struct Configuration: Sendable, Hashable {
+        /// Failures in a row that open the breaker (default 5).
+        public var consecutiveFailures: Int
+        /// Failure share over `window` that opens the breaker (default 0.5).
+        public var failureRatio: Double
+        /// The sliding window for the ratio (default 30 s).
+        public var window: Duration
+        /// Calls needed in the window before the ratio counts (default 20).
+        public var minimumCalls: Int
+        /// First cooldown (default 10 s).
+        public var cooldown: Duration
+        /// Longest cooldown (default 5 min).
+        public var maxCooldown: Duration
+        /// Probe calls let through while half-open (default 1).
+        public var halfOpenProbes: Int
+
+        public init(
+            consecutiveFailures: Int = 5,
+            failureRatio: Double = 0.5,
+            window: Duration = .seconds(30),
+            minimumCalls: Int = 20,
+            cooldown: Duration = .seconds(10),
+            maxCooldown: Duration = .seconds(300),
+            halfOpenProbes: Int = 1
+        ) {
+            self.consecutiveFailures = consecutiveFailures
+            self.failureRatio = failureRatio
+            self.window = window
+            self.minimumCalls = minimumCalls
+            self.cooldown = cooldown
+            self.maxCooldown = maxCooldown
+            self.halfOpenProbes = halfOpenProbes
+        }
+    }
+
+    /// What ``acquire(at:)`` allows.
+    public enum Permission: Sendable, Hashable {
+        /// A normal call (breaker closed).
+        case allowed
+        /// A probe call (breaker half-open); report its end with `probe: true`.
+        case probe
+        /// No call. `until` is when the route may be tried again, `nil` while probes are out.
+        case rejected(until: Duration?)
+    }
+
+    public let configuration: Configuration
+    public private(set) var state: CircuitState = .closed
+    /// When an open breaker turns half-open.
+    public private(set) var openUntil: Duration = .zero
+    /// Trips in a row without a close (drives the growing cooldown).
+    public private(set) var trips = 0
+    public private(set) var consecutiveFailureCount = 0
+    private var probesInFlight = 0
+    private var calls: SlidingWindowCounter
+    private var failures: SlidingWindowCounter
+
+    public init(_ configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        calls = SlidingWindowCounter(window: configuration.window)
+        failures = SlidingWindowCounter(window: configuration.window)
+    }
+
+    /// Whether a call could go through at `now`, without changing anything.
+    public enum Availability: Sendable, Hashable {
+        case available
+        /// No call until `until`; `nil` means "when the probes in flight end".
+        case unavailable(until: Duration?)
+    }
+
+    /// Whether a call could go through at `now`, without changing anything.
+    public func availability(at now: Duration) -> Availability {
+        switch state {
+        case .closed: .available
+        case .open: now >= openUntil ? .available : .unavailable(until: openUntil)
+        case .halfOpen: probesAvailable ? .available : .unavailable(until: nil)
+        }
+    }
+
+    private var probesAvailable: Bool { probesInFlight < max(1, configuration.halfOpenProbes) }
+
+    /// Asks to make a call at `now`. Returns the permission and the new state if it changed
+    /// (an open breaker whose cooldown is over turns half-open).
+    public mutating func acquire(at now: Duration) -> (permission: Permission, change: CircuitState?) {
+        var change: CircuitState?
+        if state == .open {
+            guard now >= openUntil else { return (.rejected(until: openUntil), nil) }
+            state = .halfOpen
+            probesInFlight = 0
+            change = .halfOpen
+        }
+        switch state {
+        case .closed:
+            return (.allowed, change)
+        case .halfOpen:
+            guard probesAvailable else { return (.rejected(until: nil), change) }
+            probesInFlight += 1
+            return (.probe, change)
+        case .open:
+            return (.rejected(until: openUntil), change)
+        }
+    }
+
+    /// A call succeeded. A success while half-open closes the breaker.
+    public mutating func recordSuccess(probe: Bool, at now: Duration) -> CircuitState? {
+        if probe { probesInFlight = max(0, probesInFlight - 1) }
+        switch state {
+        case .closed:
+            consecutiveFailureCount = 0
+            calls.add(at: now)
+            return nil
+        case .halfOpen:
+            close()
+            return .closed
+        case .open:
+            return nil
+        }
+    }
+
+    /// A call failed in a way that counts against the route.
+    public mutating func recordFailure(probe: Bool, at now: Duration) -> CircuitState? {
+        if probe { probesInFlight = max(0, probesInFlight - 1) }
+        switch state {
+        case .closed:
+            consecutiveFailureCount += 1
+            calls.add(at: now)
+            failures.add(at: now)
+            let total = calls.total(at: now)
+            let ratioTripped =
+                total >= max(1, configuration.minimumCalls)
+                && Double(failures.total(at: now)) >= configuration.failureRatio * Double(total)
+            if consecutiveFailureCount >= max(1, configuration.consecutiveFailures) || ratioTripped {
+                return trip(at: now)
+            }
+            return nil
+        case .halfOpen:
+            guard probe else { return nil }
+            return trip(at: now)
+        case .open:
+            return nil
+        }
+    }
+
+    /// A call ended without saying anything about the route (cancelled, a bad request, a 429
+    /// handled by cooldown): frees its probe slot, changes nothing else.
+    public mutating func recordNeutral(probe: Bool) {
+        if probe { probesInFlight = max(0, probesInFlight - 1) }
+    }
+
+    /// Opens the breaker now with the next (growing) cooldown.
+    @discardableResult
+    public mutating func trip(at now: Duration) -> CircuitState? {
+        trips += 1
+        let ceiling = Backoff(base: configuration.cooldown, cap: configuration.maxCooldown).ceiling(retry: trips - 1)
+        return open(until: now + ceiling)
+    }
+
+    /// Opens the breaker until `now + duration` (a provider's reset time), without counting a
+    /// trip; an already longer cooldown is kept.
+    @discardableResult
+    public mutating func coolDown(for duration: Duration, at now: Duration) -> CircuitState? {
+        open(until: now + duration)
+    }
+
+    private mutating func open(until end: Duration) -> CircuitState? {
+        let wasOpen = state == .open
+        openUntil = wasOpen ? max(openUntil, end) : end
+        state = .open
+        probesInFlight = 0
+        consecutiveFailureCount = 0
+        calls.reset()
+        failures.reset()
+        return wasOpen ? nil : .open
+    }
+
+    private mutating func close() {
+        state = .closed
+        trips = 0
+        probesInFlight = 0
+        consecutiveFailureCount = 0
+        calls.reset()
+        failures.reset()
+    }
+}

@@ -1,0 +1,48 @@
+/// The process-wide budget for hedged calls: over a sliding window, hedges may not exceed
+/// `ratio` of requests (default 10%) plus a small floor, so hedging cannot double the load.
+///
+/// A value type with no I/O: `now` is a duration since any fixed origin.
+public struct HedgeBudget: Sendable, Hashable {
+    /// The budget's shape.
+    public struct Configuration: Sendable, Hashable {
+        /// Share of recent requests that may be hedged (default 0.1).
+        public var ratio: Double
+        /// Hedges always allowed per second of window (default 0.5, so 5 per 10 s window).
+        public var minimumPerSecond: Double
+        /// The sliding window (default 10 s).
+        public var window: Duration
+
+        public init(ratio: Double = 0.1, minimumPerSecond: Double = 0.5, window: Duration = .seconds(10)) {
+            self.ratio = ratio
+            self.minimumPerSecond = minimumPerSecond
+            self.window = window
+        }
+    }
+
+    public let configuration: Configuration
+    private var requests: SlidingWindowCounter
+    private var hedges: SlidingWindowCounter
+
+    public init(_ configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        requests = SlidingWindowCounter(window: configuration.window)
+        hedges = SlidingWindowCounter(window: configuration.window)
+    }
+
+    /// Counts one job started.
+    public mutating func recordRequest(at now: Duration) {
+        requests.add(at: now)
+    }
+
+    /// How many hedges the window allows in total right now.
+    public func allowance(at now: Duration) -> Double {
+        configuration.ratio * Double(requests.total(at: now)) + configuration.minimumPerSecond * configuration.window.seconds
+    }
+
+    /// Spends one hedge if it fits; returns whether it did.
+    public mutating func tryHedge(at now: Duration) -> Bool {
+        guard Double(hedges.total(at: now) + 1) <= allowance(at: now) else { return false }
+        hedges.add(at: now)
+        return true
+    }
+}

@@ -1,0 +1,58 @@
+/// The process-wide budget for same-route retries (Envoy / Finagle style): over a sliding window,
+/// retries may not exceed `ratio` of requests plus a floor of `minimumPerSecond` × window, so a
+/// provider in trouble is not hit harder by retries. Failing over to a route a job has not yet
+/// called is a request, not a retry, and is not gated by this budget.
+///
+/// A value type with no I/O: `now` is a duration since any fixed origin.
+public struct RetryBudget: Sendable, Hashable {
+    /// The budget's shape.
+    public struct Configuration: Sendable, Hashable {
+        /// Share of recent requests that may be retried (default 0.2).
+        public var ratio: Double
+        /// Retries always allowed per second of window, whatever the traffic (default 10).
+        public var minimumPerSecond: Double
+        /// The sliding window (default 10 s).
+        public var window: Duration
+
+        public init(ratio: Double = 0.2, minimumPerSecond: Double = 10, window: Duration = .seconds(10)) {
+            self.ratio = ratio
+            self.minimumPerSecond = minimumPerSecond
+            self.window = window
+        }
+    }
+
+    public let configuration: Configuration
+    private var requests: SlidingWindowCounter
+    private var retries: SlidingWindowCounter
+
+    public init(_ configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        requests = SlidingWindowCounter(window: configuration.window)
+        retries = SlidingWindowCounter(window: configuration.window)
+    }
+
+    /// Counts a first call (a job's first attempt, or a fail-over to a route it has not called).
+    public mutating func recordRequest(at now: Duration) {
+        requests.add(at: now)
+    }
+
+    /// How many retries the window allows in total right now.
+    public func allowance(at now: Duration) -> Double {
+        configuration.ratio * Double(requests.total(at: now)) + configuration.minimumPerSecond * configuration.window.seconds
+    }
+
+    /// Retries spent in the current window.
+    public func spent(at now: Duration) -> Int { retries.total(at: now) }
+
+    /// Whether one more retry fits, without spending it.
+    public func canRetry(at now: Duration) -> Bool {
+        Double(retries.total(at: now) + 1) <= allowance(at: now)
+    }
+
+    /// Spends one retry if it fits; returns whether it did.
+    public mutating func tryRetry(at now: Duration) -> Bool {
+        guard canRetry(at: now) else { return false }
+        retries.add(at: now)
+        return true
+    }
+}

@@ -1,0 +1,57 @@
+import Completions
+
+/// The per-job (or per-workload) failover policy: how many calls, how long, and which outcomes
+/// may move a job on. Every field has the documented default.
+///
+/// Guarantees: the engine never makes more than `maxAttempts` calls for one job (hedges
+/// included; skipped routes are not calls), never lets a call run past `attemptTimeout` (time
+/// spent waiting for a concurrency slot is not counted), and ends the job by `deadline`.
+public struct FailoverPolicy: Sendable, Hashable {
+    /// The outcomes that may move a job on by default. `client_error` is absent on purpose: a
+    /// request that is itself wrong fails the job; route-specific client errors still fail over.
+    public static let defaultFailOverOn: Set<Outcome> = [
+        .timeout, .connection, .rateLimited, .overloaded, .serverError, .invalidOutput, .authError,
+    ]
+
+    /// Calls across all routes, hedges included (default 4).
+    public var maxAttempts: Int
+    /// Limit for one call, not counting the wait for a concurrency slot (default 30 s).
+    public var attemptTimeout: Duration
+    /// Limit for the whole job, from `run` to the result (default 600 s).
+    public var deadline: Duration
+    /// Start the next route in parallel when a call has not answered by then (default off).
+    public var hedgeAfter: Duration?
+    /// Outcomes that may retry or fail over; any other failure ends the job (`not_retryable`).
+    public var failOverOn: Set<Outcome>
+    /// The longest `retry-after` the engine waits out on the same route (default 2 s); a longer
+    /// one fails over at once and cools the route down for as long as asked.
+    public var maxRetryWait: Duration
+    /// First same-route backoff step (default 200 ms); steps double up to `backoffCap`.
+    public var backoffBase: Duration
+    /// Largest backoff step (default 10 s).
+    public var backoffCap: Duration
+    /// A route whose recent latency exceeds this is demoted behind healthy routes (default off).
+    public var slowAfter: Duration?
+
+    public init(
+        maxAttempts: Int = 4,
+        attemptTimeout: Duration = .seconds(30),
+        deadline: Duration = .seconds(600),
+        hedgeAfter: Duration? = nil,
+        failOverOn: Set<Outcome> = FailoverPolicy.defaultFailOverOn,
+        maxRetryWait: Duration = .seconds(2),
+        backoffBase: Duration = .milliseconds(200),
+        backoffCap: Duration = .seconds(10),
+        slowAfter: Duration? = nil
+    ) {
+        self.maxAttempts = maxAttempts
+        self.attemptTimeout = attemptTimeout
+        self.deadline = deadline
+        self.hedgeAfter = hedgeAfter
+        self.failOverOn = failOverOn
+        self.maxRetryWait = maxRetryWait
+        self.backoffBase = backoffBase
+        self.backoffCap = backoffCap
+        self.slowAfter = slowAfter
+    }
+}

@@ -1,0 +1,36 @@
+/// One approved route of a job: a configured provider and a model on it.
+///
+/// `index` is the route's position in the job's declared route list; it is kept whatever
+/// demotion or skipping happens, so results and telemetry can say which declared route served.
+public struct RouteTarget: Sendable, Hashable {
+    /// The configured provider name (the key of the engine's provider map).
+    public var provider: String
+    /// The model to call on that provider.
+    public var model: String
+    /// Position in the job's declared route list (0 = primary).
+    public var index: Int
+
+    public init(provider: String, model: String, index: Int) {
+        self.provider = provider
+        self.model = model
+        self.index = index
+    }
+
+    /// The process-wide identity of the route (`provider/model`): breakers, latency and cooldowns
+    /// are shared by every job that names the same provider and model.
+    public var key: RouteKey { RouteKey(provider: provider, model: model) }
+}
+
+/// The identity of a route across jobs: `provider/model`. Health state is kept per key.
+public struct RouteKey: Sendable, Hashable, CustomStringConvertible {
+    public var provider: String
+    public var model: String
+
+    public init(provider: String, model: String) {
+        self.provider = provider
+        self.model = model
+    }
+
+    /// `provider/model`, the key of circuit events on the telemetry topic.
+    public var description: String { "\(provider)/\(model)" }
+}

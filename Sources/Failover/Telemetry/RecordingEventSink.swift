@@ -1,0 +1,32 @@
+import Synchronization
+
+/// A sink that keeps every event in memory, for tests and the `compare` command.
+///
+/// Guarantees: events are kept in the order `record` was called; safe from any task.
+public final class RecordingEventSink: FailoverEventSink {
+    private let storage = Mutex<[FailoverEvent]>([])
+
+    public init() {}
+
+    public func record(_ event: FailoverEvent) {
+        storage.withLock { $0.append(event) }
+    }
+
+    /// Every event so far.
+    public var events: [FailoverEvent] { storage.withLock { $0 } }
+
+    /// The attempt events so far.
+    public var attempts: [AttemptEvent] {
+        events.compactMap { if case .attempt(let event) = $0 { event } else { nil } }
+    }
+
+    /// The circuit events so far.
+    public var circuits: [CircuitEvent] {
+        events.compactMap { if case .circuit(let event) = $0 { event } else { nil } }
+    }
+
+    /// Forgets every event.
+    public func reset() {
+        storage.withLock { $0.removeAll() }
+    }
+}

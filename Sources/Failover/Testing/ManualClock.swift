@@ -1,0 +1,109 @@
+import Synchronization
+
+/// A `Clock` whose time only moves when a test says so, for deterministic tests of anything that
+/// sleeps or times out (the engine, the worker, `compare`).
+///
+/// `sleep(until:)` suspends until ``advance(to:)`` or ``advance(by:)`` reaches the deadline, or
+/// the sleeping task is cancelled (then it throws `CancellationError`, like `Task.sleep`).
+/// ``pendingDeadlines`` and ``nextDeadline`` show who is asleep, so a test can step time to the
+/// next event; ``ManualExecutor/run(advancing:_:)`` does that until the work finishes.
+///
+/// Guarantees: time never goes backwards; advancing resumes every sleeper whose deadline has been
+/// reached, in deadline order; safe from any task.
+public final class ManualClock: Clock, Sendable {
+    /// A point on the manual time line: the offset from the clock's start.
+    public struct Instant: InstantProtocol, Sendable, Hashable, Comparable, CustomStringConvertible {
+        public var offset: Duration
+
+        public init(offset: Duration) { self.offset = offset }
+
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        public var description: String { "\(offset)" }
+    }
+
+    private struct Sleeper {
+        var deadline: Instant
+        var continuation: CheckedContinuation<Void, any Error>?
+    }
+
+    private struct State {
+        var now = Instant(offset: .zero)
+        var sleepers: [Int: Sleeper] = [:]
+        var cancelledEarly: Set<Int> = []
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var now: Instant { state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
+
+    /// Time elapsed since the clock was made.
+    public var elapsed: Duration { now.offset }
+
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        try Task.checkCancellation()
+        let id: Int? = state.withLock { state in
+            guard deadline > state.now else { return nil }
+            state.nextID += 1
+            state.sleepers[state.nextID] = Sleeper(deadline: deadline, continuation: nil)
+            return state.nextID
+        }
+        guard let id else { return }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resume: Result<Void, any Error>? = state.withLock { state in
+                    if state.cancelledEarly.remove(id) != nil { return .failure(CancellationError()) }
+                    guard state.sleepers[id] != nil else { return .success(()) }
+                    state.sleepers[id]?.continuation = continuation
+                    return nil
+                }
+                if let resume { continuation.resume(with: resume) }
+            }
+        } onCancel: {
+            let continuation: CheckedContinuation<Void, any Error>?? = state.withLock { state in
+                guard let sleeper = state.sleepers.removeValue(forKey: id) else { return .none }
+                if sleeper.continuation == nil { state.cancelledEarly.insert(id) }
+                return .some(sleeper.continuation)
+            }
+            if case .some(.some(let continuation)) = continuation { continuation.resume(throwing: CancellationError()) }
+        }
+    }
+
+    /// Moves time forward by `duration`, waking every sleeper it reaches.
+    public func advance(by duration: Duration) {
+        advance(to: now.advanced(by: duration))
+    }
+
+    /// Moves time to `instant` (never backwards), waking every sleeper it reaches, earliest first.
+    public func advance(to instant: Instant) {
+        let woken: [CheckedContinuation<Void, any Error>] = state.withLock { state in
+            if instant > state.now { state.now = instant }
+            let due = state.sleepers.filter { $0.value.deadline <= state.now }.sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }
+            var continuations: [CheckedContinuation<Void, any Error>] = []
+            for (id, sleeper) in due {
+                state.sleepers.removeValue(forKey: id)
+                if let continuation = sleeper.continuation { continuations.append(continuation) }
+            }
+            return continuations
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// The deadlines of every task asleep on this clock, earliest first.
+    public var pendingDeadlines: [Instant] {
+        state.withLock { $0.sleepers.values.map(\.deadline) }.sorted()
+    }
+
+    /// The earliest deadline of a sleeping task, `nil` when nobody sleeps.
+    public var nextDeadline: Instant? {
+        state.withLock { $0.sleepers.values.map(\.deadline).min() }
+    }
+
+    /// How many tasks sleep on this clock.
+    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+}

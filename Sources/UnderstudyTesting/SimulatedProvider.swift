@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import Simulator
+
+/// A provider simulator serving real HTTP on a free loopback port, for one test.
+/// Always ``stop()`` it (or use ``withSimulatedProviders(_:_:)``).
+public final class SimulatedProvider: Sendable {
+    public let simulator: ProviderSimulator
+    private let task: Task<Void, any Error>
+    public let port: Int
+
+    private init(simulator: ProviderSimulator, task: Task<Void, any Error>, port: Int) {
+        self.simulator = simulator
+        self.task = task
+        self.port = port
+    }
+
+    /// Starts a simulator in `mode` and waits until it listens.
+    public static func start(mode: SimulatorMode = .healthy) async throws -> SimulatedProvider {
+        var logger = Logger(label: "understudy.test.simulator")
+        logger.logLevel = .error
+        let simulator = ProviderSimulator(configuration: .init(host: "127.0.0.1", port: 0, mode: mode, logger: logger))
+        let task = Task { try await simulator.run() }
+        let port = try await simulator.waitUntilRunning()
+        return SimulatedProvider(simulator: simulator, task: task, port: port)
+    }
+
+    /// `http://127.0.0.1:PORT`, the `base_url` of a provider pointing here.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public func setMode(_ mode: SimulatorMode) {
+        simulator.setMode(mode)
+    }
+
+    /// Requests served so far (all paths).
+    public var requests: Int { simulator.stats().totalRequests }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

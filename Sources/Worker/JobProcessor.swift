@@ -1,0 +1,141 @@
+import Completions
+import Failover
+import Foundation
+import Jobs
+import Kafka
+import Logging
+
+/// Turns one consumed message into its ``Publication``: a dead letter for a message that cannot
+/// become a job, or the job run through the failover engine with its result and telemetry.
+///
+/// It never throws and never crashes on input: every malformed message becomes a dead letter
+/// whose headers name the field at fault.
+struct JobProcessor: Sendable {
+    let decoder: JobDecoder
+    let engine: FailoverEngine<ContinuousClock>
+    let providerKinds: [String: String]
+    let topics: KafkaConfig.Topics
+    let maxMessageBytes: Int
+    let logger: Logger
+
+    /// The W3C trace headers a job's result and telemetry carry over from the job message.
+    static let traceHeaderNames: Set<String> = ["traceparent", "tracestate"]
+
+    /// Processes `message`; `nil` when the task was cancelled before the job finished (the job
+    /// is then not finished: its offset is not committed and it will run again).
+    func process(_ message: KafkaMessage, startedAt: ContinuousClock.Instant = .now) async -> Publication? {
+        let started = Date()
+        if message.value.count > maxMessageBytes {
+            return deadLetter(
+                message, JobRejection(code: .tooLarge, fieldPath: nil, detail: "message is \(message.value.count) bytes, larger than worker.max_message_bytes (\(maxMessageBytes))")
+            )
+        }
+        let job: Job
+        do {
+            job = try decoder.decode(message.value)
+        } catch {
+            return deadLetter(message, error)
+        }
+        let trace = message.headers.filter { Self.traceHeaderNames.contains($0.name) }
+        let queueMs = message.timestampMilliseconds.map { max(0, Int(started.timeIntervalSince1970 * 1000) - Int($0)) }
+
+        if job.isExpired(at: started) {
+            let result = JobResult(
+                jobID: job.id, workload: job.workload,
+                status: .failed(.init(.expired, message: "the job expired at \(job.expiresAt.map(RFC3339.string(from:)) ?? "?") before it started")),
+                attempts: 0, usage: .init(inputTokens: 0, outputTokens: 0), costUSD: 0,
+                latencyMs: 0, queueMs: queueMs, metadata: job.metadata, completedAt: Date()
+            )
+            return publication(result, attempts: [], trace: trace)
+        }
+
+        let events = JobEvents()
+        let failoverJob = FailoverJob(
+            id: job.id, workload: job.workload, request: job.request,
+            routes: job.routes.enumerated().map { RouteTarget(provider: $0.element.provider, model: $0.element.model, index: routeIndex(of: $0.element, in: job)) },
+            policy: FailoverPolicy(
+                maxAttempts: job.policy.maxAttempts, attemptTimeout: job.policy.attemptTimeout, deadline: job.policy.deadline,
+                hedgeAfter: job.policy.hedgeAfter, failOverOn: job.policy.failOverOn, maxRetryWait: job.policy.maxRetryWait,
+                backoffBase: job.policy.backoffBase, backoffCap: job.policy.backoffCap
+            ),
+            events: events
+        )
+        let outcome = await engine.run(failoverJob)
+        if outcome.error?.errorClass == .cancelled || Task.isCancelled { return nil }
+
+        let status: JobResult.Status
+        if outcome.status == .succeeded, let response = outcome.response, let servedBy = outcome.servedBy {
+            status = .succeeded(
+                .init(text: response.text, finishReason: response.finishReason),
+                servedBy: .init(provider: servedBy.provider, model: servedBy.model, routeIndex: servedBy.index)
+            )
+        } else {
+            let error = outcome.error ?? FailoverError(.attemptsExhausted, message: "no route answered")
+            status = .failed(.init(.init(rawValue: error.errorClass.rawValue), message: error.message))
+        }
+        let result = JobResult(
+            jobID: job.id, workload: job.workload, status: status, attempts: outcome.attempts, usage: outcome.usage,
+            costUSD: outcome.costUSD, latencyMs: Int(outcome.latency.milliseconds), queueMs: queueMs,
+            metadata: job.metadata, completedAt: Date()
+        )
+        return publication(result, attempts: events.attempts, trace: trace)
+    }
+
+    /// The job's routes are its declared routes; a route's index is its position there.
+    private func routeIndex(of route: RouteName, in job: Job) -> Int {
+        job.routes.firstIndex(of: route) ?? 0
+    }
+
+    private func publication(_ result: JobResult, attempts: [AttemptEvent], trace: [KafkaHeader]) -> Publication {
+        let key = Array(result.jobID.utf8)
+        var telemetry: [KafkaRecord] = []
+        telemetry.reserveCapacity(attempts.count + 1)
+        for attempt in attempts {
+            let event = TelemetryEvent.attempt(
+                .init(
+                    jobID: result.jobID, workload: result.workload, attempt: attempt.attempt, routeIndex: attempt.routeIndex,
+                    route: RouteName(provider: attempt.provider, model: attempt.model), outcome: attempt.outcome,
+                    httpStatus: attempt.httpStatus, latencyMs: Int(attempt.latency.milliseconds),
+                    retryAfterMs: attempt.retryAfter.map { Int($0.milliseconds) },
+                    decision: TelemetryEvent.Decision(rawValue: attempt.decision.rawValue) ?? .giveUp,
+                    at: attempt.at, costUSD: attempt.costUSD, usage: attempt.usage,
+                    providerType: attempt.providerKind.isEmpty ? providerKinds[attempt.provider] : attempt.providerKind,
+                    errorMessage: attempt.errorMessage
+                )
+            )
+            if let bytes = try? WireJSON.encodeBytes(event) {
+                telemetry.append(KafkaRecord(topic: topics.telemetry, key: key, value: bytes, headers: trace))
+            }
+        }
+        if let bytes = try? WireJSON.encodeBytes(TelemetryEvent.job(.init(result))) {
+            telemetry.append(KafkaRecord(topic: topics.telemetry, key: key, value: bytes, headers: trace))
+        }
+        return .job(result: result, resultsTopic: topics.results, telemetry: telemetry, headers: trace)
+    }
+
+    private func deadLetter(_ message: KafkaMessage, _ rejection: JobRejection) -> Publication {
+        logger.warning(
+            "message set aside to the dead-letter topic",
+            metadata: [
+                KafkaLoggingKeys.topic: "\(message.topic)", KafkaLoggingKeys.partition: "\(message.partition)",
+                KafkaLoggingKeys.offset: "\(message.offset)", "error.class": "\(rejection.code.rawValue)",
+                "error.message": "\(rejection.message)",
+            ]
+        )
+        let headers = DeadLetter.headers(for: rejection, topic: message.topic, partition: message.partition, offset: message.offset)
+        return .deadLetter(
+            KafkaRecord(
+                topic: topics.deadLetter, key: message.key, value: message.value,
+                headers: message.headers + headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+            )
+        )
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,56 @@
+import AsyncHTTPClient
+import Completions
+import Foundation
+import Jobs
+import Logging
+import Providers
+
+/// The configured providers, built once at start-up over one shared HTTP client.
+///
+/// Guarantees: a provider that cannot be built (a missing environment variable, an invalid
+/// setting) fails start-up with the config key path (`providers.NAME.KEY`) in the message and no
+/// secret value in it. Concurrency limits are the failover engine's job (it waits for a slot
+/// and adapts the limit), so the adapters are built without their own.
+public final class ProviderCatalog: Sendable {
+    public let providers: [String: any CompletionProvider]
+    private let http: ProviderHTTPClient
+
+    public init(config: UnderstudyConfig, environment: [String: String], logger: Logger) throws {
+        let settings = config.providers.mapValues(Self.settings(for:))
+        let http = ProviderHTTPClient(maxConnectionsPerHost: 4096)
+        var providers: [String: any CompletionProvider] = [:]
+        do {
+            for (name, entry) in settings.sorted(by: { $0.key < $1.key }) {
+                providers[name] = try ProviderFactory.make(
+                    name: name, settings: entry, environment: environment, httpClient: http.client, logger: logger
+                )
+            }
+        } catch {
+            try? http.client.syncShutdown()
+            throw error
+        }
+        self.providers = providers
+        self.http = http
+    }
+
+    /// The adapter settings for one `providers.NAME` entry of the config.
+    static func settings(for provider: ProviderConfig) -> ProviderSettings {
+        let auth: ProviderSettings.Auth? =
+            switch provider.type {
+            case .extractive: nil
+            case .bedrock: provider.auth == .bearer ? .bearer : nil
+            default: provider.auth == .bearer ? .bearer : .apiKey
+            }
+        return ProviderSettings(
+            type: provider.type.rawValue, baseURL: provider.baseURL?.absoluteString, auth: auth,
+            apiKeyEnv: provider.apiKeyEnv, tokenEnv: provider.tokenEnv, tokenFile: provider.tokenFile,
+            apiVersion: provider.apiVersion, region: provider.region,
+            nativeStructuredOutput: provider.nativeStructuredOutput, maxConcurrency: nil
+        )
+    }
+
+    /// Closes the shared HTTP client; call once, after every call has ended.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+}

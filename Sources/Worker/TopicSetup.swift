@@ -1,0 +1,26 @@
+import Jobs
+import Kafka
+import Logging
+
+/// Start-up checks shared by `run`, `enqueue` and the demo: the brokers answer, and the four
+/// topics exist (created with `kafka.topic_partitions` partitions when `kafka.create_topics` is
+/// true, else reported by name).
+public enum TopicSetup {
+    public static func prepare(config: UnderstudyConfig, logger: Logger) async throws {
+        let settings = WorkerKafkaSettings(config: config)
+        let admin = try KafkaAdmin(configuration: settings.common, logger: logger)
+        defer { admin.close() }
+        // Fails with the bootstrap address in the message when no broker answers.
+        _ = try await admin.metadata(timeout: .seconds(15))
+        if config.kafka.createTopics {
+            let created = try await admin.createTopics(settings.topicSpecs, timeout: .seconds(30))
+            if !created.isEmpty { logger.info("created topics", metadata: ["topics": "\(created)"]) }
+        } else {
+            let described = try await admin.describeTopics(settings.topicSpecs.map(\.name), timeout: .seconds(15))
+            let missing = described.filter { $0.error != nil }.map(\.name)
+            if !missing.isEmpty {
+                throw WorkerError("kafka.topics: topics \(missing.joined(separator: ", ")) do not exist and kafka.create_topics is false")
+            }
+        }
+    }
+}

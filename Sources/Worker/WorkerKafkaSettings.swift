@@ -1,0 +1,62 @@
+import Foundation
+import Jobs
+import Kafka
+
+/// The Kafka client settings a worker derives from the `kafka` and `worker` sections of its
+/// config: one place that decides group, offsets, sizes and the transactional identity.
+public struct WorkerKafkaSettings: Sendable {
+    public let config: UnderstudyConfig
+
+    public init(config: UnderstudyConfig) {
+        self.config = config
+    }
+
+    public var common: KafkaConfiguration {
+        KafkaConfiguration(
+            bootstrapServers: config.kafka.bootstrapServers, clientID: "understudy",
+            properties: config.kafka.properties
+        )
+    }
+
+    /// The instance's identity: its static group membership id when it has one, else the host.
+    public var instanceID: String {
+        if let id = config.kafka.properties["group.instance.id"], !id.isEmpty { return id }
+        return ProcessInfo.processInfo.hostName
+    }
+
+    /// Stable per instance, so a restarted worker fences its predecessor's open transaction.
+    public var transactionalID: String { "understudy-\(config.kafka.groupID)-\(instanceID)" }
+
+    public var consumer: KafkaConsumerConfiguration {
+        KafkaConsumerConfiguration(
+            common: common, groupID: config.kafka.groupID, autoOffsetReset: config.kafka.autoOffsetReset.rawValue,
+            sessionTimeout: .milliseconds(Int(config.kafka.properties["session.timeout.ms"] ?? "") ?? 10_000),
+            heartbeatInterval: .milliseconds(Int(config.kafka.properties["heartbeat.interval.ms"] ?? "") ?? 1_000),
+            bufferCapacity: max(64, config.worker.maxInFlight),
+            revokeTimeout: .milliseconds(config.worker.revokeGraceMs + 2_000)
+        )
+    }
+
+    /// Room for a whole dead letter (`max_message_bytes`) plus its headers.
+    public var producerMessageMaxBytes: Int { config.worker.maxMessageBytes + 65_536 }
+
+    public var producer: KafkaProducerConfiguration {
+        KafkaProducerConfiguration(
+            common: common, idempotent: true,
+            transactionalID: config.kafka.delivery == .exactlyOnce ? transactionalID : nil,
+            messageMaxBytes: producerMessageMaxBytes
+        )
+    }
+
+    /// A plain idempotent producer (never transactional), for `enqueue` and `redrive`.
+    public var producerForEnqueue: KafkaProducerConfiguration {
+        KafkaProducerConfiguration(common: common, idempotent: true, messageMaxBytes: producerMessageMaxBytes)
+    }
+
+    public var topicSpecs: [KafkaTopicSpec] {
+        let topics = config.kafka.topics
+        return [topics.jobs, topics.results, topics.telemetry, topics.deadLetter].map {
+            KafkaTopicSpec(name: $0, partitions: config.kafka.topicPartitions)
+        }
+    }
+}
