@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "understudy",
             dependencies: [
-                "Kafka", "Jobs", "Worker",
+                "Kafka", "Jobs", "Worker", "Simulator", "Providers",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -148,6 +148,12 @@ let package = Package(
         ),
         .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Completions", "UnderstudyTesting"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "PipelineBenchmark",
+            dependencies: ["Kafka", "Simulator", "UnderstudyTesting"],
+            path: "Benchmarks/PipelineBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "SimulatorBenchmark",
             dependencies: [

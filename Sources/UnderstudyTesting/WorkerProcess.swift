@@ -44,6 +44,7 @@ public struct TestConfig {
     public var maxInFlight = 256
     public var commitIntervalMs = 100
     public var shutdownGraceSeconds = 30
+    public var maxMessageBytes = 1_048_576
     /// `NAME: {type: ..., base_url: ...}` lines under `providers:`.
     public var providers: [String: String] = [:]
     /// The routes of workload `support-summaries`, as `provider/model`.
@@ -69,6 +70,7 @@ public struct TestConfig {
               max_in_flight: \(maxInFlight)
               commit_interval_ms: \(commitIntervalMs)
               shutdown_grace_seconds: \(shutdownGraceSeconds)
+              max_message_bytes: \(maxMessageBytes)
             providers:
 
             """

@@ -5,97 +5,126 @@ import Testing
 import UnderstudyTesting
 
 /// The real `understudy run` binary against Tansu and simulated providers over real HTTP.
+extension EndToEnd {
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct PipelineTests {
-    /// A broker, a primary and a backup simulator, and a config pointing at them.
-    struct Stack {
-        let broker: TansuBroker
-        let primary: SimulatedProvider
-        let backup: SimulatedProvider
-        var config: TestConfig
-
-        static func start() async throws -> Stack {
-            let broker = try await TansuBroker.start()
-            let primary = try await SimulatedProvider.start()
-            let backup = try await SimulatedProvider.start()
-            var config = TestConfig(bootstrapServers: broker.bootstrapServers)
-            config.providers = [
-                "claude-direct": "{type: anthropic, base_url: \"\(primary.baseURL)\", api_key_env: TEST_PRIMARY_KEY}",
-                "claude-azure": "{type: anthropic, base_url: \"\(backup.baseURL)\", api_key_env: TEST_BACKUP_KEY}",
-            ]
-            config.routes = ["claude-direct/claude-sonnet-4-5", "claude-azure/claude-sonnet-4-5"]
-            return Stack(broker: broker, primary: primary, backup: backup, config: config)
-        }
-
-        static let environment = ["TEST_PRIMARY_KEY": "sk-test-primary-0000", "TEST_BACKUP_KEY": "sk-test-backup-1111"]
-
-        func stop() async {
-            await primary.stop()
-            await backup.stop()
-            await broker.stop()
-        }
-
-        func results(count: Int) async throws -> [KafkaMessage] {
-            try await TopicReader.read(config.topics.results, bootstrapServers: broker.bootstrapServers, count: count)
-        }
-    }
-
-    static func jsonObject(_ bytes: [UInt8]) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-    }
-
     @Test("1,000 jobs in, 1,000 results out, each job exactly once, every message valid against its schema")
     func thousandJobs() async throws {
-        let stack = try await Stack.start()
-        do {
-            let worker = try WorkerProcess.start(config: stack.config.yaml, environment: Stack.environment)
-            try await JobFactory.produce(JobFactory.records(count: 1_000, topic: stack.config.topics.jobs), bootstrapServers: stack.broker.bootstrapServers)
-            let results = try await stack.results(count: 1_000)
+        try await withStack { stack in
+            let worker = try await stack.startWorker()
+            try await stack.produceJobs(1_000)
+            let results = try await stack.read(stack.config.topics.results, count: 1_000)
             #expect(await worker.process.stop() == 0, "clean exit on SIGTERM")
 
-            let ids = results.map { Self.jsonObject($0.value)["job_id"] as? String ?? "" }
+            let ids = results.map(jobID)
             #expect(results.count == 1_000)
             #expect(Set(ids).count == 1_000, "each job exactly once")
-            #expect(results.allSatisfy { Self.jsonObject($0.value)["status"] as? String == "succeeded" })
-            #expect(results.allSatisfy { $0.key.map { String(decoding: $0, as: UTF8.self) } == Self.jsonObject($0.value)["job_id"] as? String })
+            #expect(results.allSatisfy { jsonObject($0.value)["status"] as? String == "succeeded" })
+            #expect(results.allSatisfy { $0.key.map { String(decoding: $0, as: UTF8.self) } == jobID($0) }, "keyed by job id")
             #expect(try SchemaCheck.failures(results.map(\.value), schema: "result") == [])
-            let telemetry = try await TopicReader.read(stack.config.topics.telemetry, bootstrapServers: stack.broker.bootstrapServers, count: 2_000)
+            let telemetry = try await stack.read(stack.config.topics.telemetry, count: 2_000)
             #expect(telemetry.count >= 2_000, "an attempt and a job event per job")
             #expect(try SchemaCheck.failures(telemetry.map(\.value), schema: "telemetry") == [])
             #expect(stack.backup.requests == 0, "a healthy primary serves everything")
-        } catch {
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("primary answering 503 for the whole batch: every job succeeds through the backup, and telemetry shows why")
     func primaryDown() async throws {
-        let stack = try await Stack.start()
-        do {
+        try await withStack { stack in
             stack.primary.setMode(.error(503))
-            let worker = try WorkerProcess.start(config: stack.config.yaml, environment: Stack.environment)
-            try await JobFactory.produce(JobFactory.records(count: 200, topic: stack.config.topics.jobs), bootstrapServers: stack.broker.bootstrapServers)
-            let results = try await stack.results(count: 200)
+            let worker = try await stack.startWorker()
+            try await stack.produceJobs(200)
+            let results = try await stack.read(stack.config.topics.results, count: 200)
             await worker.process.stop()
 
             #expect(results.count == 200)
-            for result in results.map({ Self.jsonObject($0.value) }) {
+            for result in results.map({ jsonObject($0.value) }) {
                 #expect(result["status"] as? String == "succeeded")
                 #expect(result["fallback_used"] as? Bool == true)
                 #expect((result["served_by"] as? [String: Any])?["provider"] as? String == "claude-azure")
                 #expect((result["served_by"] as? [String: Any])?["route_index"] as? Int == 1)
             }
-            let telemetry = try await TopicReader.read(stack.config.topics.telemetry, bootstrapServers: stack.broker.bootstrapServers).map { Self.jsonObject($0.value) }
-            let failed = telemetry.filter { $0["event"] as? String == "attempt" && $0["provider"] as? String == "claude-direct" }
-            #expect(!failed.isEmpty)
-            #expect(failed.contains { ($0["outcome"] as? String) == "overloaded" || ($0["outcome"] as? String) == "server_error" || ($0["outcome"] as? String) == "circuit_open" })
-            #expect(failed.contains { ($0["decision"] as? String) == "fail_over" })
-        } catch {
-            await stack.stop()
-            throw error
+            let telemetry = try await stack.read(stack.config.topics.telemetry).map { jsonObject($0.value) }
+            let primaryAttempts = telemetry.filter { $0["event"] as? String == "attempt" && $0["provider"] as? String == "claude-direct" }
+            #expect(primaryAttempts.contains { $0["outcome"] as? String == "overloaded" && $0["http_status"] as? Int == 503 })
+            #expect(primaryAttempts.contains { $0["decision"] as? String == "fail_over" })
+            #expect(try SchemaCheck.failures(telemetry.compactMap { try? JSONSerialization.data(withJSONObject: $0) }.map { Array($0) }, schema: "telemetry") == [])
         }
-        await stack.stop()
     }
+
+    @Test("poison messages of every class go to the dead-letter topic unchanged, with their error headers, and every valid job still gets its result")
+    func poisonMessages() async throws {
+        try await withStack { stack in
+            stack.config.maxMessageBytes = 65_536
+            let topic = stack.config.topics.jobs
+            let traceHeader = KafkaHeader(name: "x-source", text: "poison-test")
+            let poison: [(String, KafkaRecord)] = [
+                ("invalid_json", KafkaRecord(topic: topic, key: Array("p-json".utf8), value: Array("{not json".utf8), headers: [traceHeader])),
+                ("schema_violation", KafkaRecord(topic: topic, key: Array("p-schema".utf8), value: Array(#"{"id":"p-schema","workload":"support-summaries","input":{}}"#.utf8), headers: [traceHeader])),
+                ("unknown_workload", KafkaRecord(topic: topic, key: Array("p-workload".utf8), value: Array(JobFactory.json(id: "p-workload", workload: "no-such-workload").utf8), headers: [traceHeader])),
+                ("route_not_approved", KafkaRecord(topic: topic, key: Array("p-route".utf8), value: Array(JobFactory.json(id: "p-route", routes: [("claude-direct", "claude-opus-4-1")]).utf8), headers: [traceHeader])),
+                ("too_large", KafkaRecord(topic: topic, key: Array("p-large".utf8), value: Array(JobFactory.json(id: "p-large", extra: ",\"padding\":\"\(String(repeating: "x", count: 100_000))\"").utf8), headers: [traceHeader])),
+            ]
+            var records = JobFactory.records(count: 100, prefix: "valid", topic: topic)
+            for (index, entry) in poison.enumerated() { records.insert(entry.1, at: index * 20 + 5) }
+            let worker = try await stack.startWorker()
+            try await JobFactory.produce(records, bootstrapServers: stack.bootstrap)
+
+            let results = try await stack.read(stack.config.topics.results, count: 100)
+            let deadLetters = try await stack.read(stack.config.topics.deadLetter, count: poison.count)
+            let jobs = try await stack.read(topic, count: records.count)
+            await worker.process.stop()
+
+            #expect(Set(results.map(jobID)) == Set((0..<100).map { "valid-\($0)" }), "every valid job got its result")
+            #expect(deadLetters.count == poison.count)
+            for (errorClass, record) in poison {
+                guard let letter = deadLetters.first(where: { $0.key == record.key }) else {
+                    Issue.record("no dead letter for \(errorClass)")
+                    continue
+                }
+                let source = jobs.first { $0.key == record.key }
+                #expect(letter.value == record.value, "\(errorClass): value byte-for-byte")
+                #expect(letter.headers.contains(traceHeader), "\(errorClass): original headers kept")
+                #expect(letter.headers.text("understudy.error.class") == errorClass)
+                #expect(!(letter.headers.text("understudy.error.message") ?? "").isEmpty)
+                #expect(letter.headers.text("understudy.source.topic") == topic)
+                #expect(letter.headers.text("understudy.source.partition") == source.map { "\($0.partition)" })
+                #expect(letter.headers.text("understudy.source.offset") == source.map { "\($0.offset)" })
+            }
+            let schemaMessage = deadLetters.first { $0.key == Array("p-schema".utf8) }?.headers.text("understudy.error.message") ?? ""
+            #expect(schemaMessage.contains("input.messages"), "the message names the field: \(schemaMessage)")
+
+            // Secrets: the fake keys appear in no log line, result, telemetry or dead letter.
+            let telemetry = try await stack.read(stack.config.topics.telemetry)
+            let everything = [worker.output()] + (results + telemetry + deadLetters).map { message in
+                String(decoding: message.value, as: UTF8.self) + message.headers.map { "\($0.name)=\($0.text ?? "")" }.joined()
+            }
+            for secret in Stack.environment.values {
+                #expect(!everything.contains { $0.contains(secret) }, "the key \(secret.prefix(8))… leaked")
+            }
+        }
+    }
+
+    @Test("a job listing a route its workload has not approved is a dead letter, and no provider receives a request")
+    func routeNotApproved() async throws {
+        try await withStack { stack in
+            let topic = stack.config.topics.jobs
+            let records = (0..<5).map { index in
+                KafkaRecord(
+                    topic: topic, key: Array("unapproved-\(index)".utf8),
+                    value: Array(JobFactory.json(id: "unapproved-\(index)", routes: [("claude-direct", "claude-opus-4-1"), ("claude-azure", "claude-sonnet-4-5")]).utf8)
+                )
+            }
+            let worker = try await stack.startWorker()
+            try await JobFactory.produce(records, bootstrapServers: stack.bootstrap)
+            let deadLetters = try await stack.read(stack.config.topics.deadLetter, count: 5)
+            await worker.process.stop()
+            #expect(deadLetters.count == 5)
+            #expect(deadLetters.allSatisfy { $0.headers.text("understudy.error.class") == "route_not_approved" })
+            #expect(stack.primary.requests == 0)
+            #expect(stack.backup.requests == 0)
+        }
+    }
+}
 }

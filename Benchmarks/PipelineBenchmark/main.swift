@@ -1,0 +1,150 @@
+// End-to-end pipeline benchmark: the release-built `understudy run` binary against a Tansu
+// broker and in-process provider simulators, all on this machine.
+//
+//   swift build -c release --product understudy --product PipelineBenchmark
+//   .build/release/PipelineBenchmark [scenario ...]
+//
+// Scenarios: instant (providers answer at once), slow (2 s answers, max_in_flight 4000),
+// blackhole (primary accepts and never answers, 2 s attempt timeout), overloaded (primary 529).
+import Foundation
+import Kafka
+import Simulator
+import UnderstudyTesting
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Scenario {
+    var name: String
+    var jobs: Int
+    var maxInFlight: Int
+    var primary: SimulatorMode
+    var attemptTimeoutMs = 5_000
+    var target: String
+}
+
+struct Measurement {
+    var jobsPerSecond: Double
+    var p50: Int
+    var p99: Int
+    var cpuSecondsPer1000: Double
+    var peakRSSMiB: Double
+    var fallbacks: Int
+}
+
+/// CPU seconds (user + system) and peak RSS of a process, from /proc.
+func processUsage(_ pid: Int32) -> (cpu: Double, peakKiB: Double) {
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    var cpu = 0.0
+    if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    {
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3; utime and stime are fields 14 and 15.
+        if fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) { cpu = (user + system) / ticks }
+    }
+    var peak = 0.0
+    if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            peak = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+    }
+    return (cpu, peak)
+}
+
+func percentile(_ sorted: [Int], _ p: Double) -> Int {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}
+
+func run(_ scenario: Scenario) async throws -> Measurement {
+    let broker = try await TansuBroker.start()
+    let primary = try await SimulatedProvider.start(mode: scenario.primary)
+    let backup = try await SimulatedProvider.start(mode: SimulatorMode(latency: scenario.primary.latency))
+    defer { _ = (broker, primary, backup) }
+    var config = TestConfig(bootstrapServers: broker.bootstrapServers)
+    config.partitions = 8
+    config.maxInFlight = scenario.maxInFlight
+    config.providers = [
+        "primary": "{type: anthropic, base_url: \"\(primary.baseURL)\", api_key_env: BENCH_KEY}",
+        "backup": "{type: anthropic, base_url: \"\(backup.baseURL)\", api_key_env: BENCH_KEY}",
+    ]
+    config.routes = ["primary/claude-sonnet-4-5", "backup/claude-sonnet-4-5"]
+    config.policy = "{max_attempts: 4, attempt_timeout_ms: \(scenario.attemptTimeoutMs), deadline_ms: 120000}"
+    for topic in [config.topics.jobs, config.topics.results, config.topics.telemetry, config.topics.deadLetter] {
+        try await broker.createTopic(topic, partitions: config.partitions)
+    }
+    // Jobs are on the topic before the worker starts, so the run measures the worker alone.
+    try await JobFactory.produce(JobFactory.records(count: scenario.jobs, topic: config.topics.jobs), bootstrapServers: broker.bootstrapServers)
+
+    let worker = try WorkerProcess.start(config: config.yaml, environment: ["BENCH_KEY": "bench-key", "UNDERSTUDY_LOG_LEVEL": "warning"])
+    let reader = try KafkaConsumer(
+        configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("bench")),
+        topics: [config.topics.results], logger: Rig.logger
+    )
+    var seen = Set<String>()
+    var latencies: [Int] = []
+    var fallbacks = 0
+    var first: ContinuousClock.Instant?
+    var last = ContinuousClock.now
+    var iterator = reader.messages.makeAsyncIterator()
+    let deadline = ContinuousClock.now + .seconds(600)
+    while seen.count < scenario.jobs, ContinuousClock.now < deadline, let batch = await iterator.nextBatch(max: 4096) {
+        if first == nil { first = ContinuousClock.now }
+        for message in batch {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(message.value))) as? [String: Any],
+                let id = object["job_id"] as? String
+            else { continue }
+            if seen.insert(id).inserted {
+                latencies.append(object["latency_ms"] as? Int ?? 0)
+                if object["fallback_used"] as? Bool == true { fallbacks += 1 }
+            }
+        }
+        last = ContinuousClock.now
+    }
+    let usage = processUsage(worker.process.pid)
+    await reader.close()
+    await worker.process.stop()
+    await primary.stop()
+    await backup.stop()
+    await broker.stop()
+
+    // Throughput from the first result to the last (the group join is not the worker's speed).
+    let seconds = Double((last - (first ?? last)).components.attoseconds) / 1e18 + Double((last - (first ?? last)).components.seconds)
+    latencies.sort()
+    return Measurement(
+        jobsPerSecond: Double(seen.count) / max(seconds, 0.001), p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
+        cpuSecondsPer1000: usage.cpu / Double(max(1, seen.count)) * 1000, peakRSSMiB: usage.peakKiB / 1024, fallbacks: fallbacks
+    )
+}
+
+setenv("UNDERSTUDY_BIN_DIR", RigPaths.packageRoot.appendingPathComponent(".build/release").path, 1)
+let all: [String: Scenario] = [
+    "instant": Scenario(name: "instant", jobs: 50_000, maxInFlight: 256, primary: .healthy, target: "≥ 5,000 jobs/s, ≤ 0.15 CPU-s per 1,000 jobs"),
+    "slow": Scenario(name: "slow", jobs: 40_000, maxInFlight: 4_000, primary: SimulatorMode(latency: .init(ms: 2_000)), target: "≥ 1,800 jobs/s, peak RSS < 512 MiB"),
+    "blackhole": Scenario(name: "blackhole", jobs: 20_000, maxInFlight: 256, primary: SimulatorMode(fault: .blackhole), attemptTimeoutMs: 2_000, target: "≥ 80% of instant"),
+    "overloaded": Scenario(name: "overloaded", jobs: 20_000, maxInFlight: 256, primary: .error(529), target: "≥ 90% of instant"),
+]
+let requested = CommandLine.arguments.dropFirst().isEmpty ? ["instant", "slow", "blackhole", "overloaded"] : Array(CommandLine.arguments.dropFirst())
+print("understudy pipeline benchmark (release build; broker, providers and worker share this machine)")
+print("reproduce: swift build -c release --product understudy --product PipelineBenchmark && .build/release/PipelineBenchmark \(requested.joined(separator: " "))")
+print("scenario    jobs    in-flight  jobs/s    p50 ms  p99 ms  CPU-s/1000  peak RSS MiB  via backup  target")
+var instantRate: Double?
+for name in requested {
+    guard let scenario = all[name] else {
+        print("unknown scenario \(name)")
+        continue
+    }
+    let m = try await run(scenario)
+    if name == "instant" { instantRate = m.jobsPerSecond }
+    var target = scenario.target
+    if let instantRate, name == "blackhole" || name == "overloaded" {
+        target += String(format: " (%.0f%%)", m.jobsPerSecond / instantRate * 100)
+    }
+    print(
+        name.padding(toLength: 12, withPad: " ", startingAt: 0)
+            + String(format: "%-8d%-11d%-10.0f%-8d%-8d%-12.3f%-14.1f%-12d", scenario.jobs, scenario.maxInFlight, m.jobsPerSecond, m.p50, m.p99, m.cpuSecondsPer1000, m.peakRSSMiB, m.fallbacks)
+            + target
+    )
+}

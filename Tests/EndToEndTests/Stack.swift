@@ -1,0 +1,100 @@
+import Foundation
+import Kafka
+import Simulator
+import Testing
+import UnderstudyTesting
+
+/// A broker, a primary and a backup simulator, and a config pointing at them: the rig of the
+/// end-to-end tests. Use ``withStack(_:)`` so everything is stopped whatever happens.
+struct Stack {
+    let broker: TansuBroker
+    let primary: SimulatedProvider
+    let backup: SimulatedProvider
+    var config: TestConfig
+
+    /// Fake keys: the worker reads them from its environment, and they must appear nowhere.
+    static let environment = ["TEST_PRIMARY_KEY": "sk-test-primary-0000", "TEST_BACKUP_KEY": "sk-test-backup-1111"]
+
+    static func start() async throws -> Stack {
+        let broker = try await TansuBroker.start()
+        let primary = try await SimulatedProvider.start()
+        let backup = try await SimulatedProvider.start()
+        var config = TestConfig(bootstrapServers: broker.bootstrapServers)
+        config.providers = [
+            "claude-direct": "{type: anthropic, base_url: \"\(primary.baseURL)\", api_key_env: TEST_PRIMARY_KEY}",
+            "claude-azure": "{type: anthropic, base_url: \"\(backup.baseURL)/anthropic\", api_key_env: TEST_BACKUP_KEY}",
+        ]
+        config.routes = ["claude-direct/claude-sonnet-4-5", "claude-azure/claude-sonnet-4-5"]
+        return Stack(broker: broker, primary: primary, backup: backup, config: config)
+    }
+
+    func stop() async {
+        await primary.stop()
+        await backup.stop()
+        await broker.stop()
+    }
+
+    var bootstrap: String { broker.bootstrapServers }
+
+    /// Creates the topics (so a producer's auto-creation cannot race the worker's), then starts
+    /// the real worker binary on this stack's config.
+    func startWorker(name: String = "worker") async throws -> WorkerProcess {
+        for topic in [config.topics.jobs, config.topics.results, config.topics.telemetry, config.topics.deadLetter] {
+            try await broker.createTopic(topic, partitions: config.partitions)
+        }
+        return try WorkerProcess.start(config: config.yaml, environment: Self.environment, name: name)
+    }
+
+    func produceJobs(_ count: Int, prefix: String = "job") async throws {
+        try await JobFactory.produce(JobFactory.records(count: count, prefix: prefix, topic: config.topics.jobs), bootstrapServers: bootstrap)
+    }
+
+    func read(_ topic: String, count: Int? = nil, idle: Duration = .seconds(3)) async throws -> [KafkaMessage] {
+        try await TopicReader.read(topic, bootstrapServers: bootstrap, count: count, idle: idle)
+    }
+
+    /// Reads results until `ids` distinct job ids are there (or nothing new for `idle`).
+    func results(distinct ids: Int, idle: Duration = .seconds(10)) async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(
+            configuration: Rig.consumerConfiguration(bootstrapServers: bootstrap, groupID: Rig.unique("reader")),
+            topics: [config.topics.results], logger: Rig.logger
+        )
+        var messages: [KafkaMessage] = []
+        var seen = Set<String>()
+        var lastArrival = ContinuousClock.now
+        while seen.count < ids && ContinuousClock.now - lastArrival < idle {
+            let batch = await Rig.collect(consumer, count: 10_000, timeout: .milliseconds(300))
+            if !batch.isEmpty { lastArrival = ContinuousClock.now }
+            messages += batch
+            for message in batch { seen.insert(jobID(message)) }
+        }
+        await consumer.close()
+        return messages
+    }
+}
+
+/// Runs `body` with a fresh ``Stack``, stopping it afterwards whatever happens.
+func withStack(_ body: (inout Stack) async throws -> Void) async throws {
+    var stack = try await Stack.start()
+    do {
+        try await body(&stack)
+    } catch {
+        await stack.stop()
+        throw error
+    }
+    await stack.stop()
+}
+
+/// A message's value as a JSON object (empty when it is not one).
+func jsonObject(_ bytes: [UInt8]) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+}
+
+/// The `job_id` of a result or telemetry message.
+func jobID(_ message: KafkaMessage) -> String {
+    jsonObject(message.value)["job_id"] as? String ?? ""
+}
+
+/// The end-to-end suites, run one at a time: each starts brokers, simulators and worker
+/// processes, and on two cores they would otherwise time each other out.
+@Suite(.serialized) enum EndToEnd {}
