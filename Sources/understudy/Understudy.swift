@@ -8,7 +8,8 @@ struct Understudy: AsyncParsableCommand {
         commandName: "understudy",
         abstract: "Keeps batch LLM work running when a provider fails.",
         subcommands: [
-            RunCommand.self, EnqueueCommand.self, CheckConfigCommand.self, RedriveCommand.self,
+            RunCommand.self, EnqueueCommand.self, CheckConfigCommand.self, RedriveCommand.self, SimulateCommand.self,
+            DemoCommand.self,
         ]
     )
 }
