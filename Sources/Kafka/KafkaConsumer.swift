@@ -196,21 +196,22 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Pauses every assigned partition while the buffer is full, resumes below half (poll thread).
+    ///
+    /// Runs on the poll thread and on the reading task (when it drains a full buffer), so the
+    /// decision and the pause or resume call happen under one lock: two threads must not apply
+    /// them in the opposite order of their decisions (a lost resume stalls the consumer).
     private func applyBackpressure() {
-        let count = buffer.count
-        let change = state.withLock { state -> (pause: Bool, partitions: [KafkaTopicPartition])? in
-            if state.deliveryStopped { return nil }
+        state.withLock { state in
+            if state.deliveryStopped { return }
+            let count = buffer.count
             if !state.backpressured && count >= buffer.capacity {
                 state.backpressured = true
-                return (true, Array(state.assigned))
-            }
-            if state.backpressured && count <= buffer.capacity / 2 {
+                setPaused(Array(state.assigned), paused: true)
+            } else if state.backpressured && count <= buffer.capacity / 2 {
                 state.backpressured = false
-                return (false, Array(state.assigned.subtracting(state.userPaused)))
+                setPaused(Array(state.assigned.subtracting(state.userPaused)), paused: false)
             }
-            return nil
         }
-        if let change { setPaused(change.partitions, paused: change.pause) }
     }
 
     // MARK: Rebalance (poll thread)
