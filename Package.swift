@@ -146,12 +146,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CompletionsTests", dependencies: ["Completions"], swiftSettings: swiftSettings),
+        .testTarget(name: "FailoverTests", dependencies: ["Failover", "Completions"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Completions", "UnderstudyTesting"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "PipelineBenchmark",
             dependencies: ["Kafka", "Simulator", "UnderstudyTesting"],
             path: "Benchmarks/PipelineBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "EngineBenchmark",
+            dependencies: ["Failover", "Completions"],
+            path: "Benchmarks/EngineBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ContractBenchmark",
+            dependencies: ["Completions", "Jobs"],
+            path: "Benchmarks/ContractBenchmark",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

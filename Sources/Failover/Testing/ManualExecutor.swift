@@ -88,7 +88,8 @@ public final class ManualExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Runs `body` on a fresh executor, advancing `clock` to the next sleeper's deadline whenever
     /// all the work is suspended, until `body` returns. Throws ``Stalled`` if the work is
-    /// suspended with nobody asleep on the clock (a deadlock), and stops advancing past `limit`.
+    /// suspended with nobody asleep on the clock (a deadlock) or the next deadline is past
+    /// `limit`; the work is then cancelled but not awaited.
     public static func run<T: Sendable>(
         advancing clock: ManualClock,
         limit: Duration = .seconds(86_400 * 7),
@@ -106,8 +107,8 @@ public final class ManualExecutor: TaskExecutor, @unchecked Sendable {
             await executor.waitUntilIdle()
             if box.isSet { return await task.value }
             guard let next = clock.nextDeadline, next.offset <= limit else {
+                // Cancel, but do not wait: stalled work may never return.
                 task.cancel()
-                _ = await task.value
                 throw Stalled()
             }
             clock.advance(to: next)
