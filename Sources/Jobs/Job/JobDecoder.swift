@@ -38,7 +38,7 @@ public struct JobDecoder: Sendable {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
+            value = try JSONParser.parse(data)
         } catch {
             throw JobRejection(code: .invalidJSON, detail: "not a JSON document (\(Self.describe(error)))")
         }
