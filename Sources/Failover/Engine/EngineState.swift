@@ -45,26 +45,25 @@ struct EngineState: Sendable {
         hedgeBudget = HedgeBudget(configuration.hedgeBudget)
     }
 
-    /// Makes sure `key` has a health entry (fresh routes start closed, with no latency).
-    private mutating func ensureHealth(_ key: RouteKey) {
-        if routes[key] == nil {
-            routes[key] = RouteHealth(breaker: CircuitBreaker(configuration.breaker), latency: LatencyTracker(configuration.latency))
-        }
+    /// A fresh health entry (closed, no latency) for a route seen for the first time.
+    private static func freshHealth(_ configuration: EngineConfiguration) -> RouteHealth {
+        RouteHealth(breaker: CircuitBreaker(configuration.breaker), latency: LatencyTracker(configuration.latency))
+    }
+
+    /// How `route` of `job` stands at `now` (one look-up of its health).
+    private func standing(of route: RouteTarget, _ job: FailoverJob, unknown: RouteSet, now: Duration) -> RoutePlan.Standing {
+        if unknown.contains(route.index) { return .unknownProvider }
+        let key = route.key
+        guard let health = routes[key] else { return .healthy }
+        if case .unavailable(let until) = health.breaker.availability(at: now) { return .unavailable(until: until) }
+        let threshold = job.policy.slowAfter ?? (configuration.slowAfter.isEmpty ? nil : configuration.slowAfter[key])
+        if let threshold, health.latency.isSlow(threshold: threshold, at: now) { return .slow }
+        return .healthy
     }
 
     /// The plan for `job` at `now`.
     func plan(_ job: FailoverJob, unknown: RouteSet, now: Duration) -> RoutePlan {
-        RoutePlan(routes: job.routes) { route in
-            if unknown.contains(route.index) { return .unknownProvider }
-            guard let health = routes[route.key] else { return .healthy }
-            if case .unavailable(let until) = health.breaker.availability(at: now) { return .unavailable(until: until) }
-            if let threshold = job.policy.slowAfter ?? configuration.slowAfter[route.key],
-                health.latency.isSlow(threshold: threshold, at: now)
-            {
-                return .slow
-            }
-            return .healthy
-        }
+        RoutePlan(routes: job.routes) { route in standing(of: route, job, unknown: unknown, now: now) }
     }
 
     /// Whether `job` has a route it has not called that is callable at `now`.
@@ -80,15 +79,13 @@ struct EngineState: Sendable {
     /// untried route in plan order, else (once the job has backed off) a route it called before.
     /// Calls to a route the job called before spend the retry budget; other calls count as requests.
     mutating func pick(_ job: FailoverJob, tried: RouteSet, pinned: Int?, allowRecall: Bool, unknown: RouteSet, now: Duration) -> Pick {
-        let plan = plan(job, unknown: unknown, now: now)
         var changes: [CircuitChange] = []
         var budgetDenied = false
         var recallDeferred = false
 
         func attempt(_ route: RouteTarget, recall: Bool) -> Choice? {
             let key = route.key
-            ensureHealth(key)
-            guard let (permission, change) = routes[key]?.breaker.acquire(at: now) else { return nil }
+            let (permission, change) = routes[key, default: Self.freshHealth(configuration)].breaker.acquire(at: now)
             if let change { changes.append(CircuitChange(key: key, state: change)) }
             let probe: Bool
             switch permission {
@@ -108,6 +105,27 @@ struct EngineState: Sendable {
             return .call(route, probe: probe, recall: recall)
         }
 
+        // Fast path, the common case: a job's first pick, where the first route in declared
+        // order that is not skipped is healthy (not slow). The plan would put that route first,
+        // so take it without building the plan; the skips before it are the ones to report.
+        if pinned == nil, tried.isEmpty {
+            var skipped: [(route: RouteTarget, standing: RoutePlan.Standing)] = []
+            for route in job.routes {
+                let current = standing(of: route, job, unknown: unknown, now: now)
+                switch current {
+                case .unavailable, .unknownProvider:
+                    skipped.append((route, current))
+                    continue
+                case .healthy:
+                    if let found = attempt(route, recall: false) { return Pick(choice: found, skipped: skipped, changes: changes) }
+                case .slow:
+                    break
+                }
+                break
+            }
+        }
+
+        let plan = plan(job, unknown: unknown, now: now)
         var choice: Choice?
         if let pinned, let route = plan.ordered.first(where: { $0.index == pinned }) {
             choice = attempt(route, recall: tried.contains(route.index))
@@ -153,8 +171,7 @@ struct EngineState: Sendable {
         let plan = plan(job, unknown: unknown, now: now)
         guard let route = plan.ordered.first(where: { !tried.contains($0.index) }) else { return nil }
         guard hedgeBudget.tryHedge(at: now) else { return nil }
-        ensureHealth(route.key)
-        guard let (permission, change) = routes[route.key]?.breaker.acquire(at: now) else { return nil }
+        let (permission, change) = routes[route.key, default: Self.freshHealth(configuration)].breaker.acquire(at: now)
         let changes = change.map { [CircuitChange(key: route.key, state: $0)] } ?? []
         switch permission {
         case .allowed:
@@ -185,8 +202,7 @@ struct EngineState: Sendable {
             if let change { changes.append(CircuitChange(key: key, state: change)) }
         }
         let countsAsOverload = OutcomeClassification.shrinksConcurrency(outcome)
-        ensureHealth(key)
-        routes[key]?.mutate { health in
+        routes[key, default: Self.freshHealth(configuration)].mutate { health in
             switch outcome {
             case .ok:
                 note(health.breaker.recordSuccess(probe: probe, at: now))
@@ -212,27 +228,13 @@ struct EngineState: Sendable {
                 }
             }
         }
-        var granted: [CheckedContinuation<Bool, Never>] = []
-        if var provider = slots.removeValue(forKey: route.provider) {
-            if outcome == .ok { provider.limit.recordSuccess() }
-            if countsAsOverload { provider.limit.recordOverload(at: now) }
-            granted = provider.release()
-            slots[route.provider] = provider
-        }
+        let granted = slots[route.provider]?.finish(succeeded: outcome == .ok, overloaded: countsAsOverload, at: now) ?? []
         return (changes, granted)
     }
 
     /// Takes a concurrency slot of `provider` if one is free and nobody waits.
     mutating func tryAcquireSlot(_ provider: String) -> Bool {
-        if var entry = slots[provider] {
-            guard entry.waiters.isEmpty, entry.limit.tryAcquire() else { return false }
-            slots[provider] = entry
-            return true
-        }
-        var entry = ProviderSlots(configuration.concurrency(for: provider))
-        let acquired = entry.limit.tryAcquire()
-        slots[provider] = entry
-        return acquired
+        slots[provider, default: ProviderSlots(configuration.concurrency(for: provider))].tryAcquire()
     }
 
     /// Gives back a slot taken for a call that never started.

@@ -30,22 +30,30 @@ enum Step: Sendable {
     case next(OutcomeClassification.Verdict, RouteTarget)
 }
 
+/// How a provider call's task ended. (Top-level rather than nested in the generic engine, so
+/// using it costs no generic metadata look-up per call.)
+private enum Race: Sendable {
+    case answered(CompletionResponse)
+    case threw(ProviderFailure?, cancelled: Bool, typeName: String)
+    /// The call's task gave no result (never, in practice).
+    case noAnswer
+}
+
+/// A call's end and whether the engine's timer cut it.
+private struct CallEnd: Sendable {
+    var race: Race
+    var timerFired: Bool
+}
+
+private enum SlotRace: Sendable {
+    case slot(Bool)
+    case deadline
+}
+
 extension FailoverEngine {
-    private enum Race: Sendable {
-        case answered(CompletionResponse)
-        case threw(ProviderFailure?, cancelled: Bool, typeName: String)
-        case timerFired
-        case timerCancelled
-    }
-
-    private enum SlotRace: Sendable {
-        case slot(Bool)
-        case deadline
-    }
-
     /// Makes one call: waits for a concurrency slot (bounded by the deadline, not by the attempt
-    /// timeout), then races the provider against the attempt timeout / deadline, cancelling the
-    /// provider if the timer wins. Validates an answer against the job's response format.
+    /// timeout), then runs the provider until the attempt timeout / deadline, when the engine's
+    /// timer cancels it. Validates an answer against the job's response format.
     func perform(_ launch: Launch, job: FailoverJob, deadline: C.Instant) async -> CallOutcome {
         let route = launch.route
         guard let provider = providers[route.provider] else {
@@ -68,46 +76,33 @@ extension FailoverEngine {
         let request = job.request
         let model = route.model
         let timeout = begin.duration(to: cutoff)
-        let clock = self.clock
 
-        let (answer, timerFired) = await withTaskGroup(of: Race.self) { group in
-            group.addTask {
+        // The call runs in a child task (so the timer can cancel it without cancelling the job),
+        // started immediately on this thread: a provider that answers without suspending costs
+        // no hop to another thread. The engine-wide timer, not a timer task per call, cuts it at
+        // `cutoff`.
+        let timer = self.timer
+        let cutoffOffset = elapsed(cutoff)
+        let end = await withTaskGroup(of: CallEnd.self) { group in
+            group.addImmediateTask {
+                let id = withUnsafeCurrentTask { task in timer.arm(cutoffOffset, task: task) }
+                let race: Race
                 do {
-                    return .answered(try await provider.complete(request, model: model, timeout: timeout))
+                    race = .answered(try await provider.complete(request, model: model, timeout: timeout))
                 } catch let failure as ProviderFailure {
-                    return .threw(failure, cancelled: Task.isCancelled, typeName: "ProviderFailure")
+                    race = .threw(failure, cancelled: Task.isCancelled, typeName: "ProviderFailure")
                 } catch {
-                    return .threw(nil, cancelled: Task.isCancelled || error is CancellationError, typeName: String(describing: type(of: error)))
+                    race = .threw(nil, cancelled: Task.isCancelled || error is CancellationError, typeName: String(describing: type(of: error)))
                 }
+                return CallEnd(race: race, timerFired: timer.disarm(id))
             }
-            group.addTask {
-                do {
-                    try await clock.sleep(until: cutoff, tolerance: nil)
-                    return .timerFired
-                } catch {
-                    return .timerCancelled
-                }
-            }
-            var answer: Race?
-            var timerFired = false
-            while let next = await group.next() {
-                switch next {
-                case .timerFired:
-                    timerFired = true
-                    group.cancelAll()
-                case .timerCancelled:
-                    continue
-                case .answered, .threw:
-                    answer = next
-                    group.cancelAll()
-                }
-            }
-            return (answer, timerFired)
+            return await group.next() ?? CallEnd(race: .noAnswer, timerFired: false)
         }
+        let timerFired = end.timerFired
         let latency = begin.duration(to: self.clock.now)
         var outcome = CallOutcome(launch: launch, started: true, outcome: .cancelled, latency: latency, cutByDeadline: false)
 
-        switch answer {
+        switch end.race {
         case .answered(let response):
             outcome.response = response
             if let problem = OutputValidator.violation(in: response.text, format: request.responseFormat) {

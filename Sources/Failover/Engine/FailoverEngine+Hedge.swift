@@ -1,12 +1,12 @@
 import Completions
 import Synchronization
 
-extension FailoverEngine {
-    private enum HedgeEvent: Sendable {
-        case finished(CallOutcome)
-        case hedgeTimer
-    }
+private enum HedgeEvent: Sendable {
+    case finished(CallOutcome)
+    case hedgeTimer
+}
 
+extension FailoverEngine {
     /// Runs `first`, and if it has not answered after `hedgeAfter`, starts the next untried
     /// route in parallel (if the hedge budget allows). The first valid answer wins; the other
     /// call is cancelled and reported with outcome `cancelled`, decision `hedge`; both costs count.

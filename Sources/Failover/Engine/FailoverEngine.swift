@@ -25,6 +25,8 @@ public final class FailoverEngine<C: Clock>: Sendable where C.Duration == Durati
     let configuration: EngineConfiguration
     let sink: any FailoverEventSink
     let state: Mutex<EngineState>
+    /// Cuts calls at their attempt timeout or the job's deadline.
+    let timer: DeadlineTimer
 
     /// Makes an engine over `providers` (keyed by configured provider name).
     public init(
@@ -41,6 +43,23 @@ public final class FailoverEngine<C: Clock>: Sendable where C.Duration == Durati
         self.configuration = configuration
         self.sink = sink
         self.state = Mutex(EngineState(configuration: configuration))
+        let origin = self.origin
+        self.timer = DeadlineTimer(now: { origin.duration(to: clock.now) }, alarm: Self.alarm(on: clock, origin: origin))
+    }
+
+    /// How the timer waits: on a ``ManualClock``, an alarm that `advance` rings on its caller
+    /// (deterministic, with no task of its own); on any other clock, a detached task that sleeps
+    /// until the instant (one per arming, and the timer only arms for a new earliest deadline).
+    static func alarm(on clock: C, origin: C.Instant) -> DeadlineTimer.Alarm {
+        if let manual = clock as? ManualClock, let start = origin as? ManualClock.Instant {
+            return { instant, fire in manual.wake(at: start.advanced(by: instant), fire) }
+        }
+        return { instant, fire in
+            Task.detached {
+                try? await clock.sleep(until: origin.advanced(by: instant), tolerance: nil)
+                fire()
+            }
+        }
     }
 
     /// The breaker state of a route, as of the last call or skip.

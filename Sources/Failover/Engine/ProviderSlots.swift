@@ -9,6 +9,19 @@ struct ProviderSlots: Sendable {
         limit = ConcurrencyLimit(configuration)
     }
 
+    /// Takes a slot if one is free and nobody waits.
+    mutating func tryAcquire() -> Bool {
+        waiters.isEmpty && limit.tryAcquire()
+    }
+
+    /// A call ended: feeds the adaptive limit, gives the slot back, and returns the waiters that
+    /// now get one.
+    mutating func finish(succeeded: Bool, overloaded: Bool, at now: Duration) -> [CheckedContinuation<Bool, Never>] {
+        if succeeded { limit.recordSuccess() }
+        if overloaded { limit.recordOverload(at: now) }
+        return release()
+    }
+
     /// Enqueues a waiter; returns a value to resume it with at once (granted, or cancelled).
     mutating func enqueue(id: Int, _ continuation: CheckedContinuation<Bool, Never>) -> Bool? {
         if cancelledEarly.remove(id) != nil { return false }

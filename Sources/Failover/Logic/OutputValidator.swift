@@ -10,12 +10,16 @@ import Foundation
 /// `required`, `additionalProperties` (boolean or schema), `items`, `enum`, `const`,
 /// `minItems`, `maxItems`, `minLength`, `maxLength`; other keywords are ignored (permissive).
 public enum OutputValidator {
+    /// What counts as blank: the set `trimmingCharacters(in: .whitespacesAndNewlines)` trims.
+    private static let blank = CharacterSet.whitespacesAndNewlines
+
     /// Why `text` does not satisfy `format`, or `nil` when it does.
     public static func violation(in text: String, format: CompletionRequest.ResponseFormat) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { return "empty output" }
+        // Scan for one non-blank scalar rather than trim: free text, the common case, is then
+        // checked without copying it (it usually stops at the first scalar).
+        guard text.unicodeScalars.contains(where: { !blank.contains($0) }) else { return "empty output" }
         guard case .jsonSchema(let schema) = format else { return nil }
-        guard let value = parseJSON(trimmed) else { return "output is not valid JSON" }
+        guard let value = parseJSON(text) else { return "output is not valid JSON" }
         return violation(of: value, schema: schema, path: "$")
     }
 

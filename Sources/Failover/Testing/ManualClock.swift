@@ -26,6 +26,8 @@ public final class ManualClock: Clock, Sendable {
     private struct Sleeper {
         var deadline: Instant
         var continuation: CheckedContinuation<Void, any Error>?
+        /// Set for an alarm (``wake(at:_:)``) rather than a sleeping task.
+        var action: (@Sendable () -> Void)?
     }
 
     private struct State {
@@ -74,6 +76,21 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
+    /// Calls `action` once time reaches `instant` (at once, on the caller, if it already has): an
+    /// alarm with no task behind it, so code that keeps one timer for many waits (the engine's
+    /// attempt timeouts) stays deterministic. ``advance(to:)`` runs due alarms in deadline order
+    /// with the sleepers, on its caller; ``nextDeadline`` counts them, ``pendingDeadlines`` and
+    /// ``sleeperCount`` (sleeping tasks) do not.
+    func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void) {
+        let due = state.withLock { state in
+            guard instant > state.now else { return true }
+            state.nextID += 1
+            state.sleepers[state.nextID] = Sleeper(deadline: instant, continuation: nil, action: action)
+            return false
+        }
+        if due { action() }
+    }
+
     /// Moves time forward by `duration`, waking every sleeper it reaches.
     public func advance(by duration: Duration) {
         advance(to: now.advanced(by: duration))
@@ -81,29 +98,28 @@ public final class ManualClock: Clock, Sendable {
 
     /// Moves time to `instant` (never backwards), waking every sleeper it reaches, earliest first.
     public func advance(to instant: Instant) {
-        let woken: [CheckedContinuation<Void, any Error>] = state.withLock { state in
+        let woken: [Sleeper] = state.withLock { state in
             if instant > state.now { state.now = instant }
             let due = state.sleepers.filter { $0.value.deadline <= state.now }.sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }
-            var continuations: [CheckedContinuation<Void, any Error>] = []
-            for (id, sleeper) in due {
-                state.sleepers.removeValue(forKey: id)
-                if let continuation = sleeper.continuation { continuations.append(continuation) }
-            }
-            return continuations
+            for (id, _) in due { state.sleepers.removeValue(forKey: id) }
+            return due.map(\.value)
         }
-        for continuation in woken { continuation.resume() }
+        for sleeper in woken {
+            sleeper.continuation?.resume()
+            sleeper.action?()
+        }
     }
 
     /// The deadlines of every task asleep on this clock, earliest first.
     public var pendingDeadlines: [Instant] {
-        state.withLock { $0.sleepers.values.map(\.deadline) }.sorted()
+        state.withLock { $0.sleepers.values.filter { $0.action == nil }.map(\.deadline) }.sorted()
     }
 
-    /// The earliest deadline of a sleeping task, `nil` when nobody sleeps.
+    /// The earliest deadline of a sleeping task or an alarm, `nil` when nobody sleeps.
     public var nextDeadline: Instant? {
         state.withLock { $0.sleepers.values.map(\.deadline).min() }
     }
 
     /// How many tasks sleep on this clock.
-    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    public var sleeperCount: Int { state.withLock { $0.sleepers.values.count { $0.action == nil } } }
 }
