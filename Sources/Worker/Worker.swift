@@ -38,6 +38,8 @@ public final class Worker: Service, Sendable {
         var pendingTransaction: (records: [KafkaRecord], offsets: [KafkaTopicPartition: Int64]) = ([], [:])
         var stopping = false
         var inFlight = 0
+        /// A fatal Kafka error that ends the worker with a failure.
+        var fatal: KafkaError?
     }
 
     private let config: UnderstudyConfig
@@ -104,19 +106,21 @@ public final class Worker: Service, Sendable {
             self.state.withLock { $0.stopping = true }
             consumer.stopDelivery()
         }
-        do {
-            try await commitFinished(consumer: consumer, producer: producer, synchronous: true)
-        } catch {
-            failure = error
-            logger.error("final commit failed", metadata: ["error": "\(error)"])
+        if let fatal = state.withLock({ $0.fatal }) {
+            failure = fatal
+        } else {
+            do {
+                try await commitFinished(consumer: consumer, producer: producer, synchronous: true)
+            } catch {
+                failure = error
+                logger.error("final commit failed", metadata: ["error": "\(error)"])
+            }
         }
         await consumer.close()
         await producer.close(timeout: .seconds(10))
         logger.info("worker stopped", metadata: ["jobs": "\(counters.jobs)", "dead_letters": "\(counters.deadLetters)"])
         if let failure { throw failure }
     }
-
-    // MARK: Start-up
 
     // MARK: Consuming
 
@@ -197,6 +201,16 @@ public final class Worker: Service, Sendable {
             try? await Task.sleep(for: interval)
             do {
                 try await commitFinished(consumer: consumer, producer: producer, synchronous: false)
+            } catch let error as KafkaError where error.isFatal {
+                // A fenced or otherwise dead producer: stop taking jobs and exit non-zero, so the
+                // orchestrator restarts the worker with fresh clients; nothing unfinished is committed.
+                logger.critical("fatal Kafka error; the worker stops", metadata: ["error": "\(error)"])
+                state.withLock { state in
+                    state.stopping = true
+                    state.fatal = error
+                }
+                consumer.stopDelivery()
+                return
             } catch {
                 logger.error("commit failed", metadata: ["error": "\(error)"])
             }
