@@ -75,9 +75,10 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(err, context: "subscribe to \(topics.joined(separator: ","))")
         }
 
-        let fetcher = Fetcher(queue: self.queue, batchSize: 1024)
+        let fetcher = Fetcher(queue: self.queue, batchSize: 4096)
         let thread = RDKafkaPollThread(name: "understudy.kafka.consumer") { [weak self] in
             guard let self else { return false }
+            self.waitForRoom()
             let batch = fetcher.fetch(timeoutMs: 100, logger: logger)
             self.buffer.append(batch)
             self.applyBackpressure()
@@ -200,6 +201,20 @@ public final class KafkaConsumer: Sendable {
     /// Runs on the poll thread and on the reading task (when it drains a full buffer), so the
     /// decision and the pause or resume call happen under one lock: two threads must not apply
     /// them in the opposite order of their decisions (a lost resume stalls the consumer).
+    /// Gives a reader that is only briefly behind up to a second to make room before the poll
+    /// thread fetches more (and, if the buffer is still full, pauses): a pause makes librdkafka
+    /// drop what it prefetched for the paused partitions, which then has to be fetched again.
+    /// Poll thread only; it still polls at least every 1.1 s, far inside `max.poll.interval.ms`.
+    private func waitForRoom() {
+        let backpressured = state.withLock { $0.backpressured || $0.deliveryStopped }
+        guard !backpressured else { return }
+        var waited = 0
+        while buffer.count >= buffer.capacity && waited < 1_000 {
+            usleep(1_000)
+            waited += 1
+        }
+    }
+
     private func applyBackpressure() {
         state.withLock { state in
             if state.deliveryStopped { return }

@@ -34,7 +34,7 @@ public final class KafkaProducer: Sendable {
         self.logger = logger
         let client = try RDKafkaClient.make(kind: .producer, pairs: configuration.pairs(), logger: logger, delivery: true) {
             context in
-            context.onDelivery = { message in DeliveryTicket.complete(message) }
+            context.onDelivery = { message in DeliveryGroup.delivered(message) }
             context.onStatistics = statistics
         }
         client.bootstrapDescription = configuration.common.bootstrapServers
@@ -49,40 +49,47 @@ public final class KafkaProducer: Sendable {
 
     /// Produces `record` and waits until the broker acknowledged it.
     public func send(_ record: KafkaRecord) async throws(KafkaError) -> KafkaDeliveryReport {
-        let group = DeliveryGroup(count: 1)
-        try await enqueue(record, ticket: DeliveryTicket(group: group, index: 0))
-        let result = await group.wait()[0]
-        return try result.get()
+        try await send([record])[0].get()
     }
 
     /// Produces every record, then waits until each has been acknowledged or has failed; the
     /// results are in the order of `records`. A record that could not even be queued fails alone.
+    ///
+    /// Cost: one allocation per call for the delivery bookkeeping, none per record beyond
+    /// librdkafka's own copy of key, value and headers.
     public func send(_ records: [KafkaRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard !records.isEmpty else { return [] }
         let group = DeliveryGroup(count: records.count)
+        var topics: [String: OpaquePointer] = [:]
         for (index, record) in records.enumerated() {
-            let ticket = DeliveryTicket(group: group, index: index)
+            let topic: OpaquePointer?
+            if let known = topics[record.topic] {
+                topic = known
+            } else {
+                topic = topicHandle(record.topic)
+                if let topic { topics[record.topic] = topic }
+            }
             do {
-                try await enqueue(record, ticket: ticket)
+                try await enqueue(record, topic: topic, opaque: group.opaque(for: index))
             } catch {
-                group.complete(index: index, with: .failure(error))
+                group.complete(index: index, err: error.code.rawValue, partition: -1, offset: -1, message: error.message)
             }
         }
-        return await group.wait()
+        let outcomes = await group.wait()
+        return zip(records, outcomes).map { record, outcome in
+            if outcome.err == 0 {
+                return .success(KafkaDeliveryReport(topic: record.topic, partition: outcome.partition, offset: outcome.offset))
+            }
+            return .failure(KafkaError(code: .init(rawValue: outcome.err), message: outcome.message ?? "delivery failed"))
+        }
     }
 
     /// Queues one record in librdkafka, waiting for room when the local queue is full.
-    private func enqueue(_ record: KafkaRecord, ticket: DeliveryTicket) async throws(KafkaError) {
-        let opaque = Unmanaged.passRetained(ticket).toOpaque()
+    private func enqueue(_ record: KafkaRecord, topic: OpaquePointer?, opaque: UnsafeMutableRawPointer) async throws(KafkaError) {
         while true {
-            let error = produce(record, opaque: opaque)
-            guard let error else { return }
-            if error.code == .queueFull {
-                try? await Task.sleep(for: .milliseconds(2))
-                continue
-            }
-            Unmanaged<DeliveryTicket>.fromOpaque(opaque).release()
-            throw error
+            guard let error = produce(record, topic: topic, opaque: opaque) else { return }
+            guard error.code == .queueFull else { throw error }
+            try? await Task.sleep(for: .milliseconds(2))
         }
     }
 
@@ -98,50 +105,67 @@ public final class KafkaProducer: Sendable {
         return found?.pointer
     }
 
-    /// One `rd_kafka_produceva` call; `nil` when the record was queued.
-    private func produce(_ record: KafkaRecord, opaque: UnsafeMutableRawPointer) -> KafkaError? {
-        guard let handle = client.handle, let topic = topicHandle(record.topic) else {
+    /// One `rd_kafka_produceva` call; `nil` when the record was queued. The field list lives on
+    /// the stack; header names and values are packed into one buffer each, so that every pointer
+    /// handed to librdkafka stays valid for the call (librdkafka copies them).
+    private func produce(_ record: KafkaRecord, topic: OpaquePointer?, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+        guard let handle = client.handle, let topic else {
             return KafkaError(code: .state, message: "producer is closed")
         }
-        let headerNames = record.headers.map { strdup($0.name) }
-        defer { for name in headerNames { free(name) } }
+        var names: [CChar] = []
+        var values: [UInt8] = []
+        var offsets: [(name: Int, value: Int, size: Int)] = []
+        if !record.headers.isEmpty {
+            offsets.reserveCapacity(record.headers.count)
+            for header in record.headers {
+                let nameOffset = names.count
+                names.append(contentsOf: header.name.utf8.map { CChar(bitPattern: $0) })
+                names.append(0)
+                let valueOffset = values.count
+                if let value = header.value { values.append(contentsOf: value) }
+                offsets.append((nameOffset, valueOffset, header.value.map { $0.count } ?? -1))
+            }
+        }
         return withOptionalBytes(record.key) { key in
             withOptionalBytes(record.value) { value in
-                var fields: [rd_kafka_vu_t] = []
-                fields.reserveCapacity(6 + record.headers.count)
-                var vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_RKT
-                vu.u.rkt = topic
-                fields.append(vu)
-                vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_PARTITION
-                vu.u.i32 = record.partition ?? RD_KAFKA_PARTITION_UA
-                fields.append(vu)
-                vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                vu.u.i = RD_KAFKA_MSG_F_COPY
-                fields.append(vu)
-                if let key {
-                    vu = rd_kafka_vu_t()
-                    vu.vtype = RD_KAFKA_VTYPE_KEY
-                    vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                    vu.u.mem.size = key.count
-                    fields.append(vu)
-                }
-                if let value {
-                    vu = rd_kafka_vu_t()
-                    vu.vtype = RD_KAFKA_VTYPE_VALUE
-                    vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                    vu.u.mem.size = value.count
-                    fields.append(vu)
-                }
-                vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_OPAQUE
-                vu.u.ptr = opaque
-                fields.append(vu)
-                return withHeaderFields(record.headers, names: headerNames, fields: fields) { fields in
-                    guard let error = rd_kafka_produceva(handle, fields.baseAddress, fields.count) else { return nil }
-                    return KafkaError(consuming: error, context: "produce to \(record.topic)")
+                names.withUnsafeBufferPointer { names in
+                    values.withUnsafeBufferPointer { values in
+                        withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6 + offsets.count) { fields in
+                            var count = 0
+                            func add(_ vtype: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                                var vu = rd_kafka_vu_t()
+                                vu.vtype = vtype
+                                fill(&vu)
+                                fields[count] = vu
+                                count += 1
+                            }
+                            add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+                            add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = record.partition ?? RD_KAFKA_PARTITION_UA }
+                            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                            if let key {
+                                add(RD_KAFKA_VTYPE_KEY) {
+                                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                                    $0.u.mem.size = key.count
+                                }
+                            }
+                            if let value {
+                                add(RD_KAFKA_VTYPE_VALUE) {
+                                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                                    $0.u.mem.size = value.count
+                                }
+                            }
+                            add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+                            for entry in offsets {
+                                add(RD_KAFKA_VTYPE_HEADER) {
+                                    $0.u.header.name = names.baseAddress.map { UnsafePointer($0 + entry.name) }
+                                    $0.u.header.val = entry.size < 0 ? nil : values.baseAddress.map { UnsafeRawPointer($0 + entry.value) }
+                                    $0.u.header.size = entry.size
+                                }
+                            }
+                            guard let error = rd_kafka_produceva(handle, fields.baseAddress, count) else { return nil }
+                            return KafkaError(consuming: error, context: "produce to \(record.topic)")
+                        }
+                    }
                 }
             }
         }
@@ -200,89 +224,93 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeBufferPointe
     return bytes.withUnsafeBufferPointer { body($0) }
 }
 
-/// Appends one `RD_KAFKA_VTYPE_HEADER` field per header (values stay pinned for the call).
-private func withHeaderFields<R>(
-    _ headers: [KafkaHeader], names: [UnsafeMutablePointer<CChar>?], fields: [rd_kafka_vu_t],
-    index: Int = 0, _ body: (UnsafeBufferPointer<rd_kafka_vu_t>) -> R
-) -> R {
-    if index == headers.count {
-        return fields.withUnsafeBufferPointer(body)
-    }
-    var fields = fields
-    return withOptionalBytes(headers[index].value) { value in
-        var vu = rd_kafka_vu_t()
-        vu.vtype = RD_KAFKA_VTYPE_HEADER
-        vu.u.header.name = UnsafePointer(names[index])
-        vu.u.header.val = UnsafeRawPointer(value?.baseAddress)
-        vu.u.header.size = value.map { $0.count } ?? -1
-        fields.append(vu)
-        return withHeaderFields(headers, names: names, fields: fields, index: index + 1, body)
-    }
-}
-
-/// The per-record context behind librdkafka's `msg_opaque`: which group and slot to complete.
-/// Retained when queued, released by the delivery callback.
-final class DeliveryTicket: Sendable {
-    let group: DeliveryGroup
-    let index: Int
-
-    init(group: DeliveryGroup, index: Int) {
-        self.group = group
-        self.index = index
+/// The delivery bookkeeping of one `send`: a slot per record whose address is librdkafka's
+/// `msg_opaque`, the outcome of each record, and the sender waiting for all of them.
+///
+/// Ownership across the C boundary: the group retains itself once for librdkafka when created
+/// and releases that reference when the last record's outcome is in, so a delivery callback
+/// always finds it alive; the slots are freed with the group.
+final class DeliveryGroup: @unchecked Sendable {
+    /// What one record's delivery report said (a plain value, cheap to write on the poll thread).
+    struct Outcome {
+        var err: Int32 = 0
+        var partition: Int32 = -1
+        var offset: Int64 = -1
+        var message: String?
     }
 
-    /// Called on the poll thread for each delivery report.
-    static func complete(_ message: UnsafePointer<rd_kafka_message_t>) {
-        guard let opaque = message.pointee._private else { return }
-        let ticket = Unmanaged<DeliveryTicket>.fromOpaque(opaque).takeRetainedValue()
-        let m = message.pointee
-        let result: Result<KafkaDeliveryReport, KafkaError>
-        if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-            result = .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset))
-        } else {
-            var error = KafkaError(m.err, context: "delivery failed")
-            if let text = rd_kafka_message_errstr(message) { error.message = "delivery failed: \(String(cString: text))" }
-            result = .failure(error)
-        }
-        ticket.group.complete(index: ticket.index, with: result)
-    }
-}
-
-/// Collects the delivery results of a set of records and wakes the sender when all are in.
-final class DeliveryGroup: Sendable {
-    private struct State {
-        var results: [Result<KafkaDeliveryReport, KafkaError>?]
-        var remaining: Int
-        var waiter: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?
+    private struct Slot {
+        var group: Unmanaged<DeliveryGroup>
+        var index: Int
     }
 
-    private let state: Mutex<State>
+    private let count: Int
+    private let slots: UnsafeMutablePointer<Slot>
+    /// One outcome per record; each element is written by exactly one thread, and read only
+    /// after `remaining` reached zero (acquire/release ordering).
+    private let outcomes: UnsafeMutablePointer<Outcome>
+    private let remaining: Atomic<Int>
+    private let waiter = Mutex<(continuation: CheckedContinuation<[Outcome], Never>?, done: Bool)>((nil, false))
+    private var selfReference: Unmanaged<DeliveryGroup>?
 
     init(count: Int) {
-        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, waiter: nil))
+        self.count = count
+        self.slots = .allocate(capacity: count)
+        self.outcomes = .allocate(capacity: count)
+        self.outcomes.initialize(repeating: Outcome(), count: count)
+        self.remaining = Atomic(count)
+        let reference = Unmanaged.passRetained(self)
+        self.selfReference = reference
+        for index in 0..<count { (slots + index).initialize(to: Slot(group: reference, index: index)) }
     }
 
-    func complete(index: Int, with result: Result<KafkaDeliveryReport, KafkaError>) {
-        let resume = state.withLock { state -> (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? in
-            guard state.results[index] == nil else { return nil }
-            state.results[index] = result
-            state.remaining -= 1
-            guard state.remaining == 0, let waiter = state.waiter else { return nil }
-            state.waiter = nil
-            return (waiter, state.results.compactMap { $0 })
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+        outcomes.deinitialize(count: count)
+        outcomes.deallocate()
+    }
+
+    func opaque(for index: Int) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(slots + index)
+    }
+
+    /// Records one outcome; each index is completed once, by the poll thread or by the sender.
+    func complete(index: Int, err: Int32, partition: Int32, offset: Int64, message: String?) {
+        outcomes[index] = Outcome(err: err, partition: partition, offset: offset, message: message)
+        let all = { Array(UnsafeBufferPointer(start: self.outcomes, count: self.count)) }
+        guard remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        let continuation = waiter.withLock { state -> CheckedContinuation<[Outcome], Never>? in
+            state.done = true
+            defer { state.continuation = nil }
+            return state.continuation
         }
-        if let (waiter, results) = resume { waiter.resume(returning: results) }
+        continuation?.resume(returning: all())
+        selfReference?.release()
+        selfReference = nil
     }
 
-    func wait() async -> [Result<KafkaDeliveryReport, KafkaError>] {
+    func wait() async -> [Outcome] {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> [Result<KafkaDeliveryReport, KafkaError>]? in
-                if state.remaining == 0 { return state.results.compactMap { $0 } }
-                state.waiter = continuation
-                return nil
+            let done = waiter.withLock { state -> Bool in
+                if state.done { return true }
+                state.continuation = continuation
+                return false
             }
-            if let ready { continuation.resume(returning: ready) }
+            if done { continuation.resume(returning: Array(UnsafeBufferPointer(start: outcomes, count: count))) }
         }
+    }
+
+    /// The delivery callback (poll thread): finds the slot behind `msg_opaque`.
+    static func delivered(_ message: UnsafePointer<rd_kafka_message_t>) {
+        guard let opaque = message.pointee._private else { return }
+        let slot = opaque.assumingMemoryBound(to: Slot.self).pointee
+        let m = message.pointee
+        var text: String?
+        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let reason = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(m.err))
+            text = "delivery failed: \(reason)"
+        }
+        slot.group.takeUnretainedValue().complete(index: slot.index, err: m.err.rawValue, partition: m.partition, offset: m.offset, message: text)
     }
 }
