@@ -150,9 +150,10 @@ public final class Worker: Service, Sendable {
     /// Starts tracking `message`; false when its partition is not (or no longer) ours.
     private func register(_ message: KafkaMessage) -> Bool {
         state.withLock { state in
-            guard !state.stopping, var progress = state.partitions[message.topicPartition], !progress.revoking else { return false }
-            progress.tracker.register(message.offset)
-            state.partitions[message.topicPartition] = progress
+            // Mutated in place through the dictionary: copying the progress out and back would
+            // copy the whole tracker for every message.
+            guard !state.stopping, state.partitions[message.topicPartition]?.revoking == false else { return false }
+            state.partitions[message.topicPartition]?.tracker.register(message.offset)
             state.inFlight += 1
             return true
         }
