@@ -284,8 +284,11 @@ public final class ProviderSimulator: Service, Sendable {
         case .reset:
             let full = reply.body
             var response = Self.response(reply)
-            response.body = ResponseBody(contentLength: full.readableBytes) { writer in
+            response.body = ResponseBody(contentLength: full.readableBytes) { [channel] writer in
                 try await writer.write(full.getSlice(at: full.readerIndex, length: full.readableBytes / 2) ?? ByteBuffer())
+                // Drop the connection now, as a crashing upstream would; only throwing lets the
+                // server close it at its leisure (seconds later under load).
+                channel.close(promise: nil)
                 throw Disconnect()
             }
             return response
