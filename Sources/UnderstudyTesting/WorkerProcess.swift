@@ -41,6 +41,7 @@ public struct TestConfig {
     public var topics = (jobs: Rig.unique("jobs"), results: Rig.unique("results"), telemetry: Rig.unique("telemetry"), deadLetter: Rig.unique("dlq"))
     public var partitions = 4
     public var delivery = "at_least_once"
+    public var createTopics = true
     public var maxInFlight = 256
     public var commitIntervalMs = 100
     public var shutdownGraceSeconds = 30
@@ -64,6 +65,7 @@ public struct TestConfig {
               group_id: \(group)
               topics: {jobs: \(topics.jobs), results: \(topics.results), telemetry: \(topics.telemetry), dead_letter: \(topics.deadLetter)}
               delivery: \(delivery)
+              create_topics: \(createTopics)
               topic_partitions: \(partitions)
               properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
             worker:

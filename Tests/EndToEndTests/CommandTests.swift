@@ -119,3 +119,28 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.CommandTests {
+    @Test("with create_topics: false, missing topics stop start-up with their names; with the default they are created")
+    func missingTopics() async throws {
+        try await withStack { stack in
+            stack.config.createTopics = false
+            let refused = try WorkerProcess.start(config: stack.config.yaml, environment: Stack.environment)
+            let status = await refused.process.waitForExit(timeout: .seconds(30))
+            #expect(status != nil && status != 0, "start-up stops")
+            #expect(refused.output().contains("kafka.topics"), "\(refused.output())")
+            #expect(refused.output().contains(stack.config.topics.jobs), "names the missing topic")
+
+            stack.config.createTopics = true
+            let creating = try WorkerProcess.start(config: stack.config.yaml, environment: Stack.environment)
+            try await JobFactory.produce(JobFactory.records(count: 3, topic: stack.config.topics.jobs), bootstrapServers: stack.bootstrap)
+            let results = try await stack.read(stack.config.topics.results, count: 3)
+            await creating.process.stop()
+            #expect(results.count == 3)
+            let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: stack.bootstrap), logger: Rig.logger)
+            let described = try await admin.describeTopics([stack.config.topics.results, stack.config.topics.deadLetter], timeout: .seconds(10))
+            admin.close()
+            #expect(described.allSatisfy { $0.error == nil && $0.partitions.count == stack.config.partitions }, "created with the configured partitions")
+        }
+    }
+}
