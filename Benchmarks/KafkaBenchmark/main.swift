@@ -91,12 +91,17 @@ func consumeOurs(broker: TansuBroker, topic: String, count: Int) async throws ->
     var received = 0
     var bytes = 0
     var iterator = consumer.messages.makeAsyncIterator()
+    var batches = 0
     while received < count, let batch = await iterator.nextBatch(max: 4096) {
         if first == nil { first = clock.now }
+        batches += 1
         received += batch.count
         for message in batch { bytes &+= message.value.count }
     }
     let elapsed = clock.now - (first ?? clock.now)
+    if ProcessInfo.processInfo.environment["KAFKA_BENCHMARK_DEBUG"] != nil {
+        print("debug: consumed in \(batches) hand-overs, \(received / max(1, batches)) messages each on average")
+    }
     await consumer.close()
     guard received >= count, bytes >= count * messageSize else {
         throw BenchmarkFailure(description: "consumed \(received) of \(count)")

@@ -286,8 +286,11 @@ final class DeliveryGroup: @unchecked Sendable {
             return state.continuation
         }
         continuation?.resume(returning: all())
-        selfReference?.release()
+        // Last act: once librdkafka's reference is released the group may be freed at once (the
+        // sender may already have returned), so nothing after this line may touch `self`.
+        let reference = selfReference
         selfReference = nil
+        reference?.release()
     }
 
     func wait() async -> [Outcome] {
