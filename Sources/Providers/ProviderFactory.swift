@@ -39,7 +39,6 @@ public enum ProviderFactory {
                 providerName: name,
                 transport: transport,
                 authorizer: authorizer,
-                limiter: settings.maxConcurrency.map(ConcurrencyLimiter.init(limit:)),
                 limits: .init(maxRequestBytes: settings.maxRequestBytes, maxResponseBytes: settings.maxResponseBytes),
                 extraHeaders: settings.headers,
                 logger: providerLogger

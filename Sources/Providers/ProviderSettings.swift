@@ -43,7 +43,9 @@ public struct ProviderSettings: Sendable, Hashable {
     /// anthropic: send `output_config.format` for JSON schemas instead of a prompt instruction
     /// (ignored on Foundry, which rejects it).
     public var nativeStructuredOutput: Bool
-    /// At most this many calls in flight (callers wait for a slot); `nil` is unlimited.
+    /// The provider's `max_concurrency`; `nil` is unlimited. Adapters do not enforce it: the
+    /// failover engine owns per-provider limits (callers wait for a slot, and the limit adapts to
+    /// 429s). Here it sizes the shared connection pool (``ProviderHTTPClient/connectionsPerHost(for:unlimited:)``).
     public var maxConcurrency: Int?
     /// Extra request headers, from the operator's config only.
     public var headers: [String: String]

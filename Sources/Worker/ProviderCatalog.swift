@@ -10,14 +10,19 @@ import Providers
 /// Guarantees: a provider that cannot be built (a missing environment variable, an invalid
 /// setting) fails start-up with the config key path (`providers.NAME.KEY`) in the message and no
 /// secret value in it. Concurrency limits are the failover engine's job (it waits for a slot
-/// and adapts the limit), so the adapters are built without their own.
+/// and adapts the limit); the adapters only size the connection pool from them.
 public final class ProviderCatalog: Sendable {
     public let providers: [String: any CompletionProvider]
     private let http: ProviderHTTPClient
 
     public init(config: UnderstudyConfig, environment: [String: String], logger: Logger) throws {
         let settings = config.providers.mapValues(Self.settings(for:))
-        let http = ProviderHTTPClient(maxConnectionsPerHost: 4096)
+        // The pool follows the providers' limits; without one, only the in-flight limit bounds it.
+        let http = ProviderHTTPClient(
+            maxConnectionsPerHost: ProviderHTTPClient.connectionsPerHost(
+                for: Array(settings.values), unlimited: max(1024, config.worker.maxInFlight)
+            )
+        )
         var providers: [String: any CompletionProvider] = [:]
         do {
             for (name, entry) in settings.sorted(by: { $0.key < $1.key }) {
@@ -45,7 +50,7 @@ public final class ProviderCatalog: Sendable {
             type: provider.type.rawValue, baseURL: provider.baseURL?.absoluteString, auth: auth,
             apiKeyEnv: provider.apiKeyEnv, tokenEnv: provider.tokenEnv, tokenFile: provider.tokenFile,
             apiVersion: provider.apiVersion, region: provider.region,
-            nativeStructuredOutput: provider.nativeStructuredOutput, maxConcurrency: nil
+            nativeStructuredOutput: provider.nativeStructuredOutput, maxConcurrency: provider.maxConcurrency
         )
     }
 

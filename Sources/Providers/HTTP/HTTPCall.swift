@@ -21,7 +21,6 @@ public struct HTTPCall: Sendable {
     public var providerName: String
     public var transport: any HTTPTransport
     public var authorizer: RequestAuthorizer
-    public var limiter: ConcurrencyLimiter?
     public var limits: Limits
     public var extraHeaders: [String: String]
     public var logger: Logger
@@ -30,7 +29,6 @@ public struct HTTPCall: Sendable {
         providerName: String,
         transport: any HTTPTransport,
         authorizer: RequestAuthorizer,
-        limiter: ConcurrencyLimiter? = nil,
         limits: Limits = Limits(),
         extraHeaders: [String: String] = [:],
         logger: Logger = Logger(label: "understudy.providers")
@@ -38,7 +36,6 @@ public struct HTTPCall: Sendable {
         self.providerName = providerName
         self.transport = transport
         self.authorizer = authorizer
-        self.limiter = limiter
         self.limits = limits
         self.extraHeaders = extraHeaders
         self.logger = logger
@@ -51,10 +48,7 @@ public struct HTTPCall: Sendable {
         model: String,
         timeout: Duration
     ) async throws -> CompletionResponse {
-        if let limiter {
-            return try await limiter.withSlot { try await attempt(codec, request: request, model: model, timeout: timeout) }
-        }
-        return try await attempt(codec, request: request, model: model, timeout: timeout)
+        try await attempt(codec, request: request, model: model, timeout: timeout)
     }
 
     private func attempt(
