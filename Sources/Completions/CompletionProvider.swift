@@ -8,6 +8,8 @@ public protocol CompletionProvider: Sendable {
     /// The adapter kind, as the config names it (`anthropic`, `openai`, `extractive`, ...).
     var kind: String { get }
 
-    /// Calls `model` with `request`, giving up after `timeout` with a `.timeout` failure.
+    /// Calls `model` with `request`. `timeout` is the attempt's budget: an adapter gives up with a
+    /// `.timeout` failure when it passes while waiting for the provider to answer; the caller
+    /// (the engine's attempt timer) cancels the task to bound the whole exchange.
     func complete(_ request: CompletionRequest, model: String, timeout: Duration) async throws -> CompletionResponse
 }

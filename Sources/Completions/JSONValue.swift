@@ -29,6 +29,12 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The number inside a `.number` when it is a whole number below 2^53 in magnitude, else `nil`.
+    public var intValue: Int? {
+        guard case .number(let value) = self, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
+        return Int(value)
+    }
+
     /// The members of an `.object`, else `nil`.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }

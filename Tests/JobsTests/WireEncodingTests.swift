@@ -54,7 +54,7 @@ struct WireEncodingTests {
         )
     )
 
-    private func json(_ value: some Encodable) throws -> JSONValue {
+    private func json(_ value: some JSONWritable) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: WireJSON.encode(value))
     }
 

@@ -1,4 +1,5 @@
 import Completions
+import Failover
 import Foundation
 import Providers
 import Simulator
@@ -107,17 +108,26 @@ import Testing
         }
     }
 
+    /// A body that trickles in after its head: the adapter bounds only the head, so the engine's
+    /// attempt timer must end the call, and the adapter must stop reading as soon as it does.
     @Test(arguments: [Target.anthropic, .openai, .azureV1])
     func slowDripEndsAtTheAttemptTimeout(_ target: Target) async throws {
         let mode = SimulatorMode(fault: .slowDrip, dripIntervalMs: 200, dripBytes: 8)
         try await withSimulator(mode: mode) { _, baseURL, client in
             let provider = try target.provider(baseURL: baseURL, client: client)
-            let (result, elapsed) = await attempt(provider, timeout: .milliseconds(600))
-            if case .failure(let failure) = result {
-                #expect(failure.outcome == .timeout, "\(target): \(failure.message)")
-            } else {
-                Issue.record("\(target): expected a failure")
-            }
+            let events = RecordingEventSink()
+            let engine = FailoverEngine(providers: ["sim": provider], sink: events, clock: ContinuousClock())
+            let job = FailoverJob(
+                id: "drip", workload: "w", request: sampleRequest, routes: [RouteTarget(provider: "sim", model: "test-model", index: 0)],
+                policy: FailoverPolicy(maxAttempts: 1, attemptTimeout: .milliseconds(600))
+            )
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = await engine.run(job)
+            let elapsed = clock.now - start
+            #expect(result.error != nil, "\(target): the job fails")
+            #expect(events.attempts.map(\.outcome) == [.timeout], "\(target)")
+            #expect(elapsed >= .milliseconds(590))
             #expect(elapsed < .seconds(3), "the timeout covers the body, not only the head")
         }
     }

@@ -83,55 +83,74 @@ public struct Job: Sendable, Hashable {
     }
 }
 
-extension Job: Encodable {
+extension Job: JSONWritable {
     /// Writes the wire form of `schemas/job.v1.json`: what a producer sends. The effective
     /// ``routes`` and ``policy`` are not written: only what the job itself set.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: WireKey.self)
-        try container.encode(id, forKey: WireKey("id"))
-        try container.encode(workload, forKey: WireKey("workload"))
-        var input = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("input"))
-        try input.encodeIfPresent(request.system, forKey: WireKey("system"))
-        var messages = input.nestedUnkeyedContainer(forKey: WireKey("messages"))
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("id", id)
+        writer.member("workload", workload)
+        writer.key("input")
+        writer.beginObject()
+        writer.member("system", ifPresent: request.system)
+        writer.key("messages")
+        writer.beginArray()
         for message in request.messages {
-            var object = messages.nestedContainer(keyedBy: WireKey.self)
-            try object.encode(message.role.rawValue, forKey: WireKey("role"))
-            try object.encode(message.content, forKey: WireKey("content"))
+            writer.beginObject()
+            writer.member("role", message.role.rawValue)
+            writer.member("content", message.content)
+            writer.endObject()
         }
-        try input.encode(request.maxTokens, forKey: WireKey("max_tokens"))
-        try input.encodeIfPresent(request.temperature, forKey: WireKey("temperature"))
+        writer.endArray()
+        writer.member("max_tokens", request.maxTokens)
+        writer.member("temperature", ifPresent: request.temperature)
         if !request.stopSequences.isEmpty {
-            try input.encode(request.stopSequences, forKey: WireKey("stop_sequences"))
+            writer.key("stop_sequences")
+            writer.value(JSONValue.array(request.stopSequences.map(JSONValue.string)))
         }
-        var format = input.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("response_format"))
+        writer.key("response_format")
+        writer.beginObject()
         switch request.responseFormat {
         case .text:
-            try format.encode("text", forKey: WireKey("type"))
+            writer.member("type", "text")
         case .jsonSchema(let schema):
-            try format.encode("json_schema", forKey: WireKey("type"))
-            try format.encode(schema, forKey: WireKey("schema"))
+            writer.member("type", "json_schema")
+            writer.key("schema")
+            writer.value(schema)
         }
+        writer.endObject()
+        writer.endObject()
         if !routing.isEmpty {
-            var section = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("routing"))
+            writer.key("routing")
+            writer.beginObject()
             if let routes = routing.routes {
-                var list = section.nestedUnkeyedContainer(forKey: WireKey("routes"))
+                writer.key("routes")
+                writer.beginArray()
                 for route in routes {
-                    var object = list.nestedContainer(keyedBy: WireKey.self)
-                    try object.encode(route.provider, forKey: WireKey("provider"))
-                    try object.encode(route.model, forKey: WireKey("model"))
+                    writer.beginObject()
+                    writer.member("provider", route.provider)
+                    writer.member("model", route.model)
+                    writer.endObject()
                 }
+                writer.endArray()
             }
-            try section.encodeIfPresent(routing.maxAttempts, forKey: WireKey("max_attempts"))
-            try section.encodeIfPresent(routing.attemptTimeoutMs, forKey: WireKey("attempt_timeout_ms"))
-            try section.encodeIfPresent(routing.deadlineMs, forKey: WireKey("deadline_ms"))
-            try section.encodeIfPresent(routing.hedgeAfterMs, forKey: WireKey("hedge_after_ms"))
-            try section.encodeIfPresent(routing.failOverOn?.map(\.rawValue), forKey: WireKey("fail_over_on"))
+            writer.member("max_attempts", ifPresent: routing.maxAttempts)
+            writer.member("attempt_timeout_ms", ifPresent: routing.attemptTimeoutMs)
+            writer.member("deadline_ms", ifPresent: routing.deadlineMs)
+            writer.member("hedge_after_ms", ifPresent: routing.hedgeAfterMs)
+            if let failOverOn = routing.failOverOn {
+                writer.key("fail_over_on")
+                writer.value(JSONValue.array(failOverOn.map { .string($0.rawValue) }))
+            }
+            writer.endObject()
         }
         if let expiresAt {
-            try container.encode(RFC3339.string(from: expiresAt), forKey: WireKey("expires_at"))
+            writer.member("expires_at", RFC3339.string(from: expiresAt))
         }
         if !metadata.isEmpty {
-            try container.encode(metadata, forKey: WireKey("metadata"))
+            writer.key("metadata")
+            writer.value(JSONValue.object(metadata))
         }
+        writer.endObject()
     }
 }

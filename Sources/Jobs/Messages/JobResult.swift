@@ -153,51 +153,66 @@ public struct JobResult: Sendable, Hashable {
     }
 }
 
-extension JobResult: Encodable {
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: WireKey.self)
-        try container.encode(jobID, forKey: WireKey("job_id"))
-        try container.encode(workload, forKey: WireKey("workload"))
-        try container.encode(status.name, forKey: WireKey("status"))
+extension JobResult: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("job_id", jobID)
+        writer.member("workload", workload)
+        writer.member("status", status.name)
+        writer.key("output")
         switch status {
         case .succeeded(let output, _):
-            var object = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("output"))
-            try object.encode(output.text, forKey: WireKey("text"))
-            try object.encode(output.finishReason.rawValue, forKey: WireKey("finish_reason"))
+            writer.beginObject()
+            writer.member("text", output.text)
+            writer.member("finish_reason", output.finishReason.rawValue)
+            writer.endObject()
         case .failed:
-            try container.encodeNil(forKey: WireKey("output"))
+            writer.null()
         }
-        try container.encodeServedBy(servedBy, forKey: WireKey("served_by"))
-        try container.encode(fallbackUsed, forKey: WireKey("fallback_used"))
-        try container.encode(attempts, forKey: WireKey("attempts"))
-        var usageObject = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("usage"))
-        try usageObject.encode(usage.inputTokens, forKey: WireKey("input_tokens"))
-        try usageObject.encode(usage.outputTokens, forKey: WireKey("output_tokens"))
-        try container.encode(costUSD, forKey: WireKey("cost_usd"))
-        try container.encode(latencyMs, forKey: WireKey("latency_ms"))
-        try container.encodeIfPresent(queueMs, forKey: WireKey("queue_ms"))
+        writer.key("served_by")
+        writer.value(servedBy)
+        writer.member("fallback_used", fallbackUsed)
+        writer.member("attempts", attempts)
+        writer.key("usage")
+        writer.value(usage)
+        writer.member("cost_usd", costUSD)
+        writer.member("latency_ms", latencyMs)
+        writer.member("queue_ms", ifPresent: queueMs)
+        writer.key("error")
         if let failure {
-            var object = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("error"))
-            try object.encode(failure.errorClass.rawValue, forKey: WireKey("class"))
-            try object.encode(failure.message, forKey: WireKey("message"))
+            writer.beginObject()
+            writer.member("class", failure.errorClass.rawValue)
+            writer.member("message", failure.message)
+            writer.endObject()
         } else {
-            try container.encodeNil(forKey: WireKey("error"))
+            writer.null()
         }
-        try container.encode(metadata, forKey: WireKey("metadata"))
-        try container.encode(RFC3339.string(from: completedAt), forKey: WireKey("completed_at"))
+        writer.key("metadata")
+        writer.value(JSONValue.object(metadata))
+        writer.member("completed_at", RFC3339.string(from: completedAt))
+        writer.endObject()
     }
 }
 
-extension KeyedEncodingContainer<WireKey> {
+extension JSONWriter {
     /// `served_by` as an object, or `null`.
-    mutating func encodeServedBy(_ servedBy: JobResult.ServedBy?, forKey key: WireKey) throws {
+    mutating func value(_ servedBy: JobResult.ServedBy?) {
         guard let servedBy else {
-            try encodeNil(forKey: key)
+            null()
             return
         }
-        var object = nestedContainer(keyedBy: WireKey.self, forKey: key)
-        try object.encode(servedBy.provider, forKey: WireKey("provider"))
-        try object.encode(servedBy.model, forKey: WireKey("model"))
-        try object.encode(servedBy.routeIndex, forKey: WireKey("route_index"))
+        beginObject()
+        member("provider", servedBy.provider)
+        member("model", servedBy.model)
+        member("route_index", servedBy.routeIndex)
+        endObject()
+    }
+
+    /// Token counts as `{"input_tokens": .., "output_tokens": ..}`.
+    mutating func value(_ usage: CompletionResponse.Usage) {
+        beginObject()
+        member("input_tokens", usage.inputTokens)
+        member("output_tokens", usage.outputTokens)
+        endObject()
     }
 }

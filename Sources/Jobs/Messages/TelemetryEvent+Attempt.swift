@@ -3,7 +3,7 @@ import Foundation
 
 extension TelemetryEvent {
     /// One provider call, or one route skipped (`circuit_open`), and the decision that followed.
-    public struct Attempt: Sendable, Hashable, Encodable {
+    public struct Attempt: Sendable, Hashable, JSONWritable {
         public var jobID: String
         public var workload: String
         /// 1-based count of this job's calls and skips.
@@ -66,30 +66,30 @@ extension TelemetryEvent {
             self.errorMessage = errorMessage
         }
 
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: WireKey.self)
-            try container.encode("attempt", forKey: WireKey("event"))
-            try container.encode(jobID, forKey: WireKey("job_id"))
-            try container.encode(workload, forKey: WireKey("workload"))
-            try container.encode(attempt, forKey: WireKey("attempt"))
-            try container.encode(routeIndex, forKey: WireKey("route_index"))
-            try container.encode(route.provider, forKey: WireKey("provider"))
-            try container.encode(route.model, forKey: WireKey("model"))
-            try container.encode(outcome.rawValue, forKey: WireKey("outcome"))
-            try container.encode(httpStatus, forKey: WireKey("http_status"))
-            try container.encode(latencyMs, forKey: WireKey("latency_ms"))
-            try container.encode(retryAfterMs, forKey: WireKey("retry_after_ms"))
-            try container.encode(decision.rawValue, forKey: WireKey("decision"))
-            try container.encode(RFC3339.string(from: at), forKey: WireKey("at"))
-            try container.encodeIfPresent(costUSD, forKey: WireKey("cost_usd"))
+        public func write(to writer: inout JSONWriter) {
+            writer.beginObject()
+            writer.member("event", "attempt")
+            writer.member("job_id", jobID)
+            writer.member("workload", workload)
+            writer.member("attempt", attempt)
+            writer.member("route_index", routeIndex)
+            writer.member("provider", route.provider)
+            writer.member("model", route.model)
+            writer.member("outcome", outcome.rawValue)
+            writer.member("http_status", orNull: httpStatus)
+            writer.member("latency_ms", latencyMs)
+            writer.member("retry_after_ms", orNull: retryAfterMs)
+            writer.member("decision", decision.rawValue)
+            writer.member("at", RFC3339.string(from: at))
+            writer.member("cost_usd", ifPresent: costUSD)
             if let usage {
-                var object = container.nestedContainer(keyedBy: WireKey.self, forKey: WireKey("usage"))
-                try object.encode(usage.inputTokens, forKey: WireKey("input_tokens"))
-                try object.encode(usage.outputTokens, forKey: WireKey("output_tokens"))
+                writer.key("usage")
+                writer.value(usage)
             }
-            try container.encodeIfPresent(providerType, forKey: WireKey("provider_type"))
-            try container.encodeIfPresent(providerErrorType, forKey: WireKey("provider_error_type"))
-            try container.encodeIfPresent(errorMessage, forKey: WireKey("error_message"))
+            writer.member("provider_type", ifPresent: providerType)
+            writer.member("provider_error_type", ifPresent: providerErrorType)
+            writer.member("error_message", ifPresent: errorMessage)
+            writer.endObject()
         }
     }
 }

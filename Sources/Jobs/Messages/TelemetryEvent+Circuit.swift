@@ -1,8 +1,9 @@
+import Completions
 import Foundation
 
 extension TelemetryEvent {
     /// A route's circuit breaker changed state. Keyed `provider/model`.
-    public struct Circuit: Sendable, Hashable, Encodable {
+    public struct Circuit: Sendable, Hashable, JSONWritable {
         /// The breaker's new state.
         public enum State: String, Sendable, Hashable, CaseIterable {
             case open
@@ -23,14 +24,15 @@ extension TelemetryEvent {
             self.cooldownMs = cooldownMs
         }
 
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: WireKey.self)
-            try container.encode("circuit", forKey: WireKey("event"))
-            try container.encode(route.provider, forKey: WireKey("provider"))
-            try container.encode(route.model, forKey: WireKey("model"))
-            try container.encode(state.rawValue, forKey: WireKey("state"))
-            try container.encode(RFC3339.string(from: at), forKey: WireKey("at"))
-            try container.encodeIfPresent(cooldownMs, forKey: WireKey("cooldown_ms"))
+        public func write(to writer: inout JSONWriter) {
+            writer.beginObject()
+            writer.member("event", "circuit")
+            writer.member("provider", route.provider)
+            writer.member("model", route.model)
+            writer.member("state", state.rawValue)
+            writer.member("at", RFC3339.string(from: at))
+            writer.member("cooldown_ms", ifPresent: cooldownMs)
+            writer.endObject()
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 extension TelemetryEvent {
     /// One finished job: the dashboard's view of its result.
-    public struct JobFinished: Sendable, Hashable, Encodable {
+    public struct JobFinished: Sendable, Hashable, JSONWritable {
         public var jobID: String
         public var workload: String
         /// `succeeded` or `failed`.
@@ -62,20 +62,22 @@ extension TelemetryEvent {
             (servedBy?.routeIndex ?? 0) != 0
         }
 
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: WireKey.self)
-            try container.encode("job", forKey: WireKey("event"))
-            try container.encode(jobID, forKey: WireKey("job_id"))
-            try container.encode(workload, forKey: WireKey("workload"))
-            try container.encode(succeeded ? "succeeded" : "failed", forKey: WireKey("status"))
-            try container.encodeServedBy(servedBy, forKey: WireKey("served_by"))
-            try container.encode(attempts, forKey: WireKey("attempts"))
-            try container.encode(fallbackUsed, forKey: WireKey("fallback_used"))
-            try container.encode(latencyMs, forKey: WireKey("latency_ms"))
-            try container.encode(costUSD, forKey: WireKey("cost_usd"))
-            try container.encode(RFC3339.string(from: at), forKey: WireKey("at"))
-            try container.encodeIfPresent(errorClass?.rawValue, forKey: WireKey("error_class"))
-            try container.encodeIfPresent(queueMs, forKey: WireKey("queue_ms"))
+        public func write(to writer: inout JSONWriter) {
+            writer.beginObject()
+            writer.member("event", "job")
+            writer.member("job_id", jobID)
+            writer.member("workload", workload)
+            writer.member("status", succeeded ? "succeeded" : "failed")
+            writer.key("served_by")
+            writer.value(servedBy)
+            writer.member("attempts", attempts)
+            writer.member("fallback_used", fallbackUsed)
+            writer.member("latency_ms", latencyMs)
+            writer.member("cost_usd", costUSD)
+            writer.member("at", RFC3339.string(from: at))
+            writer.member("error_class", ifPresent: errorClass?.rawValue)
+            writer.member("queue_ms", ifPresent: queueMs)
+            writer.endObject()
         }
     }
 }

@@ -42,12 +42,12 @@ public enum TelemetryEvent: Sendable, Hashable {
     }
 }
 
-extension TelemetryEvent: Encodable {
-    public func encode(to encoder: any Encoder) throws {
+extension TelemetryEvent: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
         switch self {
-        case .attempt(let event): try event.encode(to: encoder)
-        case .job(let event): try event.encode(to: encoder)
-        case .circuit(let event): try event.encode(to: encoder)
+        case .attempt(let event): event.write(to: &writer)
+        case .job(let event): event.write(to: &writer)
+        case .circuit(let event): event.write(to: &writer)
         }
     }
 }

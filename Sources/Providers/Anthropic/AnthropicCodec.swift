@@ -66,7 +66,7 @@ public struct AnthropicCodec: WireCodec {
         guard (200..<300).contains(response.status) else {
             throw failure(for: response, now: now)
         }
-        let answer = try WireJSON.decodeAnswer(AnthropicWire.Response.self, from: response.body, status: response.status, provider: "anthropic")
+        let answer = try WireJSON.readAnswer(from: response.body, status: response.status, provider: "anthropic", AnthropicWire.Response.init(json:))
         let finish = Self.finishReason(answer.stopReason)
         var text = answer.content.filter { $0.type == "text" }.compactMap(\.text).joined()
         if text.isEmpty, finish != .contentFilter {

@@ -3,7 +3,8 @@ import Completions
 /// The Anthropic Messages API bodies (`POST /v1/messages`), as far as understudy uses them; the
 /// simulator decodes requests and encodes answers with the same types.
 package enum AnthropicWire {
-    package struct Request: Codable, Sendable, Hashable {
+    /// Written by the worker with its ``JSONWriter`` code; decoded by the simulator.
+    package struct Request: Decodable, Sendable, Hashable {
         package var model: String
         package var maxTokens: Int
         package var system: String?
@@ -177,5 +178,67 @@ package enum AnthropicWire {
             self.error = Detail(type: errorType, message: message)
             self.requestID = requestID
         }
+    }
+}
+
+extension AnthropicWire.Request: JSONWritable {
+    /// The body as the worker sends it: members in the API reference's order, absent options left out.
+    package func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("model", model)
+        writer.member("max_tokens", maxTokens)
+        writer.member("system", ifPresent: system)
+        writer.key("messages")
+        writer.beginArray()
+        for message in messages {
+            writer.beginObject()
+            writer.member("role", message.role)
+            writer.member("content", message.content)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.member("temperature", ifPresent: temperature)
+        if let stopSequences {
+            writer.key("stop_sequences")
+            writer.value(JSONValue.array(stopSequences.map(JSONValue.string)))
+        }
+        if let outputConfig {
+            writer.key("output_config")
+            writer.beginObject()
+            writer.key("format")
+            writer.beginObject()
+            writer.member("type", outputConfig.format.type)
+            writer.key("schema")
+            writer.value(outputConfig.format.schema)
+            writer.endObject()
+            writer.endObject()
+        }
+        writer.endObject()
+    }
+}
+
+extension AnthropicWire.Response {
+    /// The answer in a parsed body, or `nil` when the body does not have the Messages response
+    /// shape (an `id`, a `content` list of typed blocks, and `usage` with both token counts).
+    package init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue,
+            let blocks = json["content"]?.arrayValue,
+            let inputTokens = json["usage"]?["input_tokens"]?.intValue,
+            let outputTokens = json["usage"]?["output_tokens"]?.intValue
+        else { return nil }
+        var content: [AnthropicWire.ContentBlock] = []
+        content.reserveCapacity(blocks.count)
+        for block in blocks {
+            guard let type = block["type"]?.stringValue else { return nil }
+            content.append(AnthropicWire.ContentBlock(type: type, text: block["text"]?.stringValue))
+        }
+        self.init(
+            id: id,
+            model: json["model"]?.stringValue ?? "",
+            content: content,
+            stopReason: json["stop_reason"]?.stringValue,
+            stopSequence: json["stop_sequence"]?.stringValue,
+            usage: AnthropicWire.Usage(inputTokens: inputTokens, outputTokens: outputTokens)
+        )
     }
 }

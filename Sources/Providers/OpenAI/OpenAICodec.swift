@@ -100,7 +100,7 @@ public struct OpenAICodec: WireCodec {
         guard (200..<300).contains(response.status) else {
             throw failure(for: response, now: now)
         }
-        let answer = try WireJSON.decodeAnswer(OpenAIWire.Response.self, from: response.body, status: response.status, provider: providerLabel)
+        let answer = try WireJSON.readAnswer(from: response.body, status: response.status, provider: providerLabel, OpenAIWire.Response.init(json:))
         guard let choice = answer.choices.first else {
             throw ProviderFailure(outcome: .invalidOutput, httpStatus: response.status, message: "\(providerLabel) answer has no choices")
         }

@@ -3,7 +3,8 @@ import Completions
 /// The OpenAI Chat Completions bodies (`POST /v1/chat/completions`), shared by OpenAI,
 /// OpenAI-compatible servers and Azure OpenAI; the simulator uses the same types.
 package enum OpenAIWire {
-    package struct Request: Codable, Sendable, Hashable {
+    /// Written by the worker with its ``JSONWriter`` code; decoded by the simulator.
+    package struct Request: Decodable, Sendable, Hashable {
         package var model: String?
         package var messages: [Message]
         package var maxTokens: Int?
@@ -204,5 +205,82 @@ package enum OpenAIWire {
         package init(message: String, type: String?, param: String? = nil, code: String?) {
             self.error = Detail(message: message, type: type, param: param, code: code)
         }
+    }
+}
+
+extension OpenAIWire.Request: JSONWritable {
+    /// The body as the worker sends it; absent options left out, a message's `content` always written.
+    package func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("model", ifPresent: model)
+        writer.key("messages")
+        writer.beginArray()
+        for message in messages {
+            writer.beginObject()
+            writer.member("role", message.role)
+            writer.member("content", orNull: message.content)
+            writer.member("refusal", ifPresent: message.refusal)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.member("max_tokens", ifPresent: maxTokens)
+        writer.member("max_completion_tokens", ifPresent: maxCompletionTokens)
+        writer.member("temperature", ifPresent: temperature)
+        if let stop {
+            writer.key("stop")
+            writer.value(JSONValue.array(stop.map(JSONValue.string)))
+        }
+        if let responseFormat {
+            writer.key("response_format")
+            writer.beginObject()
+            writer.member("type", responseFormat.type)
+            if let jsonSchema = responseFormat.jsonSchema {
+                writer.key("json_schema")
+                writer.beginObject()
+                writer.member("name", jsonSchema.name)
+                if let schema = jsonSchema.schema {
+                    writer.key("schema")
+                    writer.value(schema)
+                }
+                if let strict = jsonSchema.strict {
+                    writer.member("strict", strict)
+                }
+                writer.endObject()
+            }
+            writer.endObject()
+        }
+        writer.endObject()
+    }
+}
+
+extension OpenAIWire.Response {
+    /// The answer in a parsed chat-completions body, or `nil` when the body does not have that
+    /// shape (an `id` and a `choices` list whose messages have a role). A message's `content` may
+    /// be a string, a list of text parts, or null.
+    package init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let list = json["choices"]?.arrayValue else { return nil }
+        var choices: [OpenAIWire.Choice] = []
+        choices.reserveCapacity(list.count)
+        for (position, choice) in list.enumerated() {
+            guard let message = choice["message"], let role = message["role"]?.stringValue else { return nil }
+            let content: String?
+            switch message["content"] {
+            case .string(let text): content = text
+            case .array(let parts): content = parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
+            default: content = nil
+            }
+            choices.append(
+                OpenAIWire.Choice(
+                    index: choice["index"]?.intValue ?? position,
+                    message: OpenAIWire.Message(role: role, content: content, refusal: message["refusal"]?.stringValue),
+                    finishReason: choice["finish_reason"]?.stringValue
+                )
+            )
+        }
+        var usage: OpenAIWire.Usage?
+        if let prompt = json["usage"]?["prompt_tokens"]?.intValue, let completion = json["usage"]?["completion_tokens"]?.intValue {
+            usage = OpenAIWire.Usage(promptTokens: prompt, completionTokens: completion)
+        }
+        self.init(id: id, created: json["created"]?.intValue ?? 0, model: json["model"]?.stringValue ?? "", choices: choices, usage: usage)
     }
 }

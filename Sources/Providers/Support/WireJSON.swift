@@ -11,6 +11,36 @@ package enum WireJSON {
         }
     }
 
+    /// A request body written by its own ``JSONWriter`` code (the hot path: one per attempt).
+    package static func encode(_ value: some JSONWritable) throws(ProviderFailure) -> Data {
+        var writer = JSONWriter()
+        value.write(to: &writer)
+        guard !writer.wroteNonFiniteNumber else {
+            throw ProviderFailure(outcome: .clientError, message: "request could not be encoded: a number is not finite")
+        }
+        return Data(writer.bytes)
+    }
+
+    /// Reads a success body with `read`, which returns `nil` when the document does not have the
+    /// expected shape; a body that is not JSON or not that shape is `.invalidOutput`.
+    package static func readAnswer<T>(
+        from data: Data,
+        status: Int,
+        provider: String,
+        _ read: (JSONValue) -> T?
+    ) throws(ProviderFailure) -> T {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(data)
+        } catch {
+            throw ProviderFailure(outcome: .invalidOutput, httpStatus: status, message: "\(provider) answer is not valid JSON")
+        }
+        guard let answer = read(document) else {
+            throw ProviderFailure(outcome: .invalidOutput, httpStatus: status, message: "\(provider) answer does not have the \(provider) response shape")
+        }
+        return answer
+    }
+
     /// Decodes a success body; a body that is not JSON or not the expected shape is `.invalidOutput`.
     package static func decodeAnswer<T: Decodable>(_ type: T.Type, from data: Data, status: Int, provider: String) throws(ProviderFailure) -> T {
         do {
