@@ -92,8 +92,13 @@ func consumeOurs(broker: TansuBroker, topic: String, count: Int) async throws ->
     var bytes = 0
     var iterator = consumer.messages.makeAsyncIterator()
     var batches = 0
+    var gaps: [(Duration, Int)] = []
+    var previous = clock.now
     while received < count, let batch = await iterator.nextBatch(max: 4096) {
         if first == nil { first = clock.now }
+        let now = clock.now
+        gaps.append((now - previous, received))
+        previous = now
         batches += 1
         received += batch.count
         for message in batch { bytes &+= message.value.count }
@@ -101,6 +106,8 @@ func consumeOurs(broker: TansuBroker, topic: String, count: Int) async throws ->
     let elapsed = clock.now - (first ?? clock.now)
     if ProcessInfo.processInfo.environment["KAFKA_BENCHMARK_DEBUG"] != nil {
         print("debug: consumed in \(batches) hand-overs, \(received / max(1, batches)) messages each on average")
+        let longest = gaps.dropFirst().sorted { $0.0 > $1.0 }.prefix(3).map { "\($0.0) after \($0.1) messages" }
+        print("debug: longest waits for a hand-over: \(longest.joined(separator: ", "))")
     }
     await consumer.close()
     guard received >= count, bytes >= count * messageSize else {

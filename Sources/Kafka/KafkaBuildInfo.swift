@@ -5,6 +5,10 @@ public enum KafkaBuildInfo {
     /// librdkafka's version string (`2.8.0`).
     public static var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
 
+    /// librdkafka's version as `0xMMmmrrxx` (major, minor, revision, pre-release), for settings
+    /// that only newer versions know.
+    public static var versionNumber: Int { Int(rd_kafka_version()) }
+
     /// librdkafka's `builtin.features` (`gzip`, `ssl`, `sasl_scram`, `zstd`, ...).
     public static var builtinFeatures: Set<String> {
         guard let conf = rd_kafka_conf_new() else { return [] }

@@ -75,13 +75,12 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(err, context: "subscribe to \(topics.joined(separator: ","))")
         }
 
-        let fetcher = Fetcher(queue: self.queue, batchSize: 4096)
+        let fetcher = Fetcher(queue: self.queue, batchSize: Self.fetchBatchSize)
         let thread = RDKafkaPollThread(name: "understudy.kafka.consumer") { [weak self] in
             guard let self else { return false }
-            self.waitForRoom()
-            let batch = fetcher.fetch(timeoutMs: 100, logger: logger)
+            let room = self.waitForRoom()
+            let batch = fetcher.fetch(max: room, timeoutMs: 100, logger: logger)
             self.buffer.append(batch)
-            self.applyBackpressure()
             return true
         } teardown: { [weak self] in
             self?.teardown()
@@ -201,19 +200,35 @@ public final class KafkaConsumer: Sendable {
     /// Runs on the poll thread and on the reading task (when it drains a full buffer), so the
     /// decision and the pause or resume call happen under one lock: two threads must not apply
     /// them in the opposite order of their decisions (a lost resume stalls the consumer).
-    /// Gives a reader that is only briefly behind up to a second to make room before the poll
-    /// thread fetches more (and, if the buffer is still full, pauses): a pause makes librdkafka
-    /// drop what it prefetched for the paused partitions, which then has to be fetched again.
-    /// Poll thread only; it still polls at least every 1.1 s, far inside `max.poll.interval.ms`.
-    private func waitForRoom() {
-        let backpressured = state.withLock { $0.backpressured || $0.deliveryStopped }
-        guard !backpressured else { return }
+    ///
+    /// The poll thread takes from librdkafka's queue only as many messages as the buffer has
+    /// room for (``waitForRoom()``), so a reader that keeps up never sees a pause: a pause makes
+    /// librdkafka drop what it prefetched for the paused partitions, which then has to be fetched
+    /// again (pausing on every over-full batch held a worker to a few thousand jobs per second).
+    /// Only a reader that makes no room for a second gets its partitions paused.
+    ///
+    /// Returns how many messages to take next: the free room, or a full batch while paused or
+    /// after the second passed (the poll thread must keep polling, to serve rebalances and stay
+    /// well inside `max.poll.interval.ms`).
+    private func waitForRoom() -> Int {
+        let paused = state.withLock { $0.backpressured || $0.deliveryStopped }
+        if paused {
+            applyBackpressure()
+            return Self.fetchBatchSize
+        }
         var waited = 0
         while buffer.count >= buffer.capacity && waited < 1_000 {
             usleep(1_000)
             waited += 1
         }
+        let room = buffer.capacity - buffer.count
+        guard room <= 0 else { return min(room, Self.fetchBatchSize) }
+        applyBackpressure()
+        return Self.fetchBatchSize
     }
+
+    /// The most messages one poll takes from librdkafka's queue.
+    static let fetchBatchSize = 4096
 
     private func applyBackpressure() {
         state.withLock { state in
@@ -358,9 +373,22 @@ private final class Fetcher: @unchecked Sendable {
         self.slots = Array(repeating: nil, count: batchSize)
     }
 
-    func fetch(timeoutMs: Int32, logger: Logger) -> [KafkaMessage] {
-        let count = slots.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_consume_batch_queue(queue.pointer, timeoutMs, buffer.baseAddress, buffer.count)
+    /// Up to `max` messages (at most `batchSize`): what the queue holds now, or else the first
+    /// message to arrive within `timeoutMs` and whatever came with it.
+    ///
+    /// `rd_kafka_consume_batch_queue` waits until the batch is *full* or the timeout passes, so
+    /// asking it for a large batch with a timeout delays messages that are already there. Hence
+    /// a non-blocking call for what is queued, and a blocking one for a single message only when
+    /// the queue was empty.
+    func fetch(max: Int, timeoutMs: Int32, logger: Logger) -> [KafkaMessage] {
+        let limit = Swift.min(Swift.max(1, max), slots.count)
+        let count = slots.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            let queued = rd_kafka_consume_batch_queue(queue.pointer, 0, base, limit)
+            guard queued == 0 else { return queued }
+            let first = rd_kafka_consume_batch_queue(queue.pointer, timeoutMs, base, 1)
+            guard first == 1, limit > 1 else { return first }
+            return 1 + Swift.max(0, rd_kafka_consume_batch_queue(queue.pointer, 0, base + 1, limit - 1))
         }
         guard count > 0 else { return [] }
         var batch: [KafkaMessage] = []

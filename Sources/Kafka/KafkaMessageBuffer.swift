@@ -3,8 +3,9 @@ import Synchronization
 /// The bounded hand-over between the consumer's poll thread and the task iterating
 /// ``KafkaConsumer/messages``: batches go in on the poll thread, come out in an async iterator.
 ///
-/// It never blocks the poll thread: when it holds ``capacity`` messages or more, the consumer
-/// pauses its partitions (and keeps polling) until it drains below half.
+/// It never blocks the poll thread. The poll thread adds no more than the room left below
+/// ``capacity``; when a reader leaves it full for a second, the consumer pauses its partitions
+/// (and keeps polling) until the reader drains it below half.
 final class KafkaMessageBuffer: Sendable {
     private struct State {
         var batches: [[KafkaMessage]] = []
