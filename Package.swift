@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Completions", "UnderstudyTesting"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "PipelineBenchmark",
-            dependencies: ["Kafka", "Simulator", "UnderstudyTesting"],
+            dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting"],
             path: "Benchmarks/PipelineBenchmark",
             swiftSettings: swiftSettings
         ),

@@ -1,11 +1,12 @@
 // End-to-end pipeline benchmark: the release-built `understudy run` binary against a Tansu
 // broker and in-process provider simulators, all on this machine.
 //
-//   swift build -c release --product understudy --product PipelineBenchmark
+//   swift build -c release --product understudy && swift build -c release --product PipelineBenchmark
 //   .build/release/PipelineBenchmark [scenario ...]
 //
 // Scenarios: instant (providers answer at once), slow (2 s answers, max_in_flight 4000),
 // blackhole (primary accepts and never answers, 2 s attempt timeout), overloaded (primary 529).
+import Completions
 import Foundation
 import Kafka
 import Simulator
@@ -63,8 +64,9 @@ func percentile(_ sorted: [Int], _ p: Double) -> Int {
 
 func run(_ scenario: Scenario) async throws -> Measurement {
     let broker = try await TansuBroker.start()
-    let primary = try await SimulatedProvider.start(mode: scenario.primary)
-    let backup = try await SimulatedProvider.start(mode: SimulatorMode(latency: scenario.primary.latency))
+    // Canned answers: the simulators neither parse nor summarize, so the run measures the worker.
+    let primary = try await SimulatedProvider.start(mode: scenario.primary, cannedAnswers: true)
+    let backup = try await SimulatedProvider.start(mode: SimulatorMode(latency: scenario.primary.latency), cannedAnswers: true)
     defer { _ = (broker, primary, backup) }
     var config = TestConfig(bootstrapServers: broker.bootstrapServers)
     config.partitions = 8
@@ -97,13 +99,11 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     while seen.count < scenario.jobs, ContinuousClock.now < deadline, let batch = await iterator.nextBatch(max: 4096) {
         if first == nil { first = ContinuousClock.now }
         for message in batch {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(message.value))) as? [String: Any],
-                let id = object["job_id"] as? String
-            else { continue }
+            guard let object = try? JSONParser.parse(message.value), let id = object["job_id"]?.stringValue else { continue }
             if seen.insert(id).inserted {
                 arrivals.append(ContinuousClock.now)
-                latencies.append(object["latency_ms"] as? Int ?? 0)
-                if object["fallback_used"] as? Bool == true { fallbacks += 1 }
+                latencies.append(object["latency_ms"]?.intValue ?? 0)
+                if object["fallback_used"] == .bool(true) { fallbacks += 1 }
             }
         }
         last = ContinuousClock.now
@@ -139,7 +139,7 @@ let all: [String: Scenario] = [
 ]
 let requested = CommandLine.arguments.dropFirst().isEmpty ? ["instant", "slow", "blackhole", "overloaded"] : Array(CommandLine.arguments.dropFirst())
 print("understudy pipeline benchmark (release build; broker, providers and worker share this machine)")
-print("reproduce: swift build -c release --product understudy --product PipelineBenchmark && .build/release/PipelineBenchmark \(requested.joined(separator: " "))")
+print("reproduce: swift build -c release --product understudy && swift build -c release --product PipelineBenchmark && .build/release/PipelineBenchmark \(requested.joined(separator: " "))")
 print("scenario    jobs    in-flight  jobs/s    steady/s  p50 ms  p99 ms  CPU-s/1000  peak RSS MiB  via backup  target")
 var instantRate: Double?
 for name in requested {

@@ -36,6 +36,11 @@ public final class ProviderSimulator: Service, Sendable {
         /// A schedule to run from start-up (overrides `mode`).
         public var script: SimulatorScript?
         public var maxRequestBytes: Int
+        /// Answer every successful request with one prebuilt body per wire format (a summary of a
+        /// sample ticket), without parsing the request or summarizing it: for benchmarks that
+        /// measure the client, so the simulator's own work per request is as small as it gets.
+        /// Faults, latency and status codes still apply.
+        public var cannedAnswers: Bool
         public var logger: Logger
 
         public init(
@@ -44,6 +49,7 @@ public final class ProviderSimulator: Service, Sendable {
             mode: SimulatorMode = .healthy,
             script: SimulatorScript? = nil,
             maxRequestBytes: Int = 16 << 20,
+            cannedAnswers: Bool = false,
             logger: Logger = Logger(label: "understudy.simulator")
         ) {
             self.host = host
@@ -51,6 +57,7 @@ public final class ProviderSimulator: Service, Sendable {
             self.mode = mode
             self.script = script
             self.maxRequestBytes = maxRequestBytes
+            self.cannedAnswers = cannedAnswers
             self.logger = logger
         }
     }
@@ -273,6 +280,9 @@ public final class ProviderSimulator: Service, Sendable {
         }
 
         let body = try await request.body.collect(upTo: configuration.maxRequestBytes)
+        if configuration.cannedAnswers, mode.fault == .healthy {
+            return Self.response(wire.cannedReply)
+        }
         let parsed: SimulatorWire.Parsed
         do {
             parsed = try wire.parse(Data(body.readableBytesView), pathModel: pathModel)

@@ -86,6 +86,38 @@ public enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// The one answer of ``ProviderSimulator/Configuration/cannedAnswers``: a success body for a
+    /// sample support ticket, built once per wire format.
+    var cannedReply: Reply {
+        switch self {
+        case .anthropic: Self.canned.anthropic
+        case .openai: Self.canned.openai
+        case .azureOpenAI: Self.canned.azureOpenAI
+        }
+    }
+
+    private static let canned: (anthropic: Reply, openai: Reply, azureOpenAI: Reply) = {
+        let request = CompletionRequest(
+            system: "Summarize the ticket in 3 bullets.",
+            messages: [
+                .init(
+                    role: .user,
+                    content: "The customer reports that invoices exported on Monday show the wrong currency. "
+                        + "Engineering found that the exporter reads the locale from the browser instead of the profile. "
+                        + "A fix is planned for the next release."
+                )
+            ],
+            maxTokens: 200
+        )
+        let parsed = Parsed(model: "canned", request: request)
+        let answer = ExtractiveProvider().answer(request)
+        return (
+            SimulatorWire.anthropic.success(parsed, answer: answer, serial: 0),
+            SimulatorWire.openai.success(parsed, answer: answer, serial: 0),
+            SimulatorWire.azureOpenAI.success(parsed, answer: answer, serial: 0)
+        )
+    }()
+
     func success(_ parsed: Parsed, answer: CompletionResponse, serial: Int) -> Reply {
         let requestID = "req_sim_\(serial)"
         let data: Data?

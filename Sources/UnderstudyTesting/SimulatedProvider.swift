@@ -16,10 +16,11 @@ public final class SimulatedProvider: Sendable {
     }
 
     /// Starts a simulator in `mode` and waits until it listens.
-    public static func start(mode: SimulatorMode = .healthy) async throws -> SimulatedProvider {
+    /// - Parameter cannedAnswers: see ``ProviderSimulator/Configuration/cannedAnswers``.
+    public static func start(mode: SimulatorMode = .healthy, cannedAnswers: Bool = false) async throws -> SimulatedProvider {
         var logger = Logger(label: "understudy.test.simulator")
         logger.logLevel = .error
-        let simulator = ProviderSimulator(configuration: .init(host: "127.0.0.1", port: 0, mode: mode, logger: logger))
+        let simulator = ProviderSimulator(configuration: .init(host: "127.0.0.1", port: 0, mode: mode, cannedAnswers: cannedAnswers, logger: logger))
         let task = Task { try await simulator.run() }
         let port = try await simulator.waitUntilRunning()
         return SimulatedProvider(simulator: simulator, task: task, port: port)
