@@ -31,7 +31,7 @@ public final class ProviderCatalog: Sendable {
                 )
             }
         } catch {
-            try? http.client.syncShutdown()
+            try? http.syncShutdown()
             throw error
         }
         self.providers = providers
