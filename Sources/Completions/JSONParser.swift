@@ -240,6 +240,23 @@ public struct JSONParser {
                 while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
                 guard index > digits else { throw error("invalid number") }
             }
+            // Whole numbers of up to 15 digits (counts, limits, timestamps) are exact in a Double:
+            // computed directly, without going through a string.
+            let negative = bytes[start] == UInt8(ascii: "-")
+            let digitsStart = negative ? start + 1 : start
+            if index - digitsStart <= 15 {
+                var whole: Int64 = 0
+                var plain = true
+                for position in digitsStart..<index {
+                    let digit = bytes[position] &- UInt8(ascii: "0")
+                    guard digit < 10 else {
+                        plain = false
+                        break
+                    }
+                    whole = whole * 10 + Int64(digit)
+                }
+                if plain { return negative ? -Double(whole) : Double(whole) }
+            }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             guard let value = Double(text), value.isFinite else { throw Error(offset: start, reason: "number out of range") }
             return value

@@ -24,12 +24,16 @@ public struct JobDecoder: Sendable {
     }
 
     /// Decodes one message value.
-    public func decode(_ bytes: [UInt8]) throws(JobRejection) -> Job {
-        try decode(Data(bytes))
+    public func decode(_ data: Data) throws(JobRejection) -> Job {
+        try decode(bytes: data)
     }
 
     /// Decodes one message value.
-    public func decode(_ data: Data) throws(JobRejection) -> Job {
+    public func decode(_ bytes: [UInt8]) throws(JobRejection) -> Job {
+        try decode(bytes: bytes)
+    }
+
+    private func decode(bytes data: some Collection<UInt8>) throws(JobRejection) -> Job {
         guard data.count <= maxMessageBytes else {
             throw JobRejection(
                 code: .tooLarge,
