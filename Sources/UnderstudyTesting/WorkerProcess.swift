@@ -11,23 +11,37 @@ public final class WorkerProcess: Sendable {
     }
 
     /// Writes `config` (YAML) to a temporary file and starts `understudy run` on it.
-    public static func start(config: String, environment: [String: String] = [:], name: String = "worker") throws -> WorkerProcess {
+    public static func start(
+        config: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil
+    ) throws -> WorkerProcess {
         let directory = NSTemporaryDirectory() + Rig.unique("understudy")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/config.yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
-        return try start(configPath: path, environment: environment, name: name)
+        return try start(configPath: path, environment: environment, name: name, softOpenFileLimit: softOpenFileLimit)
     }
 
-    /// Starts `understudy run` on an existing config file (a restart).
-    public static func start(configPath: String, environment: [String: String] = [:], name: String = "worker") throws -> WorkerProcess {
+    /// Starts `understudy run` on an existing config file (a restart). With `softOpenFileLimit`,
+    /// the binary starts with that soft `RLIMIT_NOFILE` (set by a shell that then execs it, so the
+    /// PID is the worker's), as a container runtime's default of 1024 would.
+    public static func start(
+        configPath: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil
+    ) throws -> WorkerProcess {
         var merged = ProcessInfo.processInfo.environment
         merged["UNDERSTUDY_LOG_LEVEL"] = merged["UNDERSTUDY_LOG_LEVEL"] ?? "info"
         for (key, value) in environment { merged[key] = value }
         let log = (configPath as NSString).deletingLastPathComponent + "/\(name)-\(Rig.unique("run")).log"
-        let process = try ChildProcess(
-            executable: RigPaths.product("understudy"), arguments: ["run", "--config", configPath], environment: merged, logPath: log
-        )
+        let binary = RigPaths.product("understudy")
+        let process: ChildProcess
+        if let softOpenFileLimit {
+            process = try ChildProcess(
+                executable: "/bin/sh",
+                arguments: ["-c", "ulimit -S -n \(softOpenFileLimit) && exec \"$0\" \"$@\"", binary, "run", "--config", configPath],
+                environment: merged, logPath: log
+            )
+        } else {
+            process = try ChildProcess(executable: binary, arguments: ["run", "--config", configPath], environment: merged, logPath: log)
+        }
         return WorkerProcess(process: process, configPath: configPath)
     }
 
@@ -53,6 +67,8 @@ public struct TestConfig {
     public var policy = "{max_attempts: 4, attempt_timeout_ms: 5000, deadline_ms: 60000}"
     public var extraWorkloads = ""
     public var engine = ""
+    /// More `kafka.properties` (values may use `${VAR}`).
+    public var properties: [String: String] = [:]
 
     public init(bootstrapServers: String) {
         self.bootstrapServers = bootstrapServers
@@ -67,7 +83,7 @@ public struct TestConfig {
               delivery: \(delivery)
               create_topics: \(createTopics)
               topic_partitions: \(partitions)
-              properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+              properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"\(properties.sorted(by: { $0.key < $1.key }).map { ", \($0.key): \"\($0.value)\"" }.joined())}
             worker:
               max_in_flight: \(maxInFlight)
               commit_interval_ms: \(commitIntervalMs)

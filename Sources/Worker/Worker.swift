@@ -86,13 +86,15 @@ public final class Worker: Service, Sendable {
             listener: RebalanceHandler(worker: self), logger: logger
         )
         clients.withLock { $0 = (consumer, producer) }
-        logger.info(
-            "worker started",
-            metadata: [
-                KafkaLoggingKeys.groupID: "\(config.kafka.groupID)", "delivery": "\(config.kafka.delivery.rawValue)",
-                "max_in_flight": "\(config.worker.maxInFlight)",
-            ]
-        )
+        var started: Logger.Metadata = [
+            KafkaLoggingKeys.groupID: "\(config.kafka.groupID)", "delivery": "\(config.kafka.delivery.rawValue)",
+            "max_in_flight": "\(config.worker.maxInFlight)",
+        ]
+        // Static membership: the identity a restarted pod comes back under.
+        if let instance = config.kafka.properties["group.instance.id"], !instance.isEmpty {
+            started["kafka.group.instance.id"] = "\(instance)"
+        }
+        logger.info("worker started", metadata: started)
 
         var failure: (any Error)?
         await withGracefulShutdownHandler {
