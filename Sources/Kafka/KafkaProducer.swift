@@ -60,18 +60,29 @@ public final class KafkaProducer: Sendable {
     public func send(_ records: [KafkaRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard !records.isEmpty else { return [] }
         let group = DeliveryGroup(count: records.count)
-        var topics: [String: OpaquePointer] = [:]
+        // Records of one batch usually share a topic: the handle of the last one is reused
+        // without a lookup (a string compare, no hashing per record).
+        var last: (name: String, handle: OpaquePointer?)?
         for (index, record) in records.enumerated() {
             let topic: OpaquePointer?
-            if let known = topics[record.topic] {
-                topic = known
+            if let last, last.name == record.topic {
+                topic = last.handle
             } else {
                 topic = topicHandle(record.topic)
-                if let topic { topics[record.topic] = topic }
+                last = (record.topic, topic)
             }
-            do {
-                try await enqueue(record, topic: topic, opaque: group.opaque(for: index))
-            } catch {
+            let opaque = group.opaque(for: index)
+            // The common case queues at once; only a full local queue makes this task wait.
+            var error = produce(record, topic: topic, opaque: opaque)
+            if error?.code == .queueFull {
+                do {
+                    try await enqueue(record, topic: topic, opaque: opaque)
+                    error = nil
+                } catch let failure {
+                    error = failure
+                }
+            }
+            if let error {
                 group.complete(index: index, err: error.code.rawValue, partition: -1, offset: -1, message: error.message)
             }
         }
