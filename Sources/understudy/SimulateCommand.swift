@@ -27,6 +27,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Flag(name: .long, help: "Answer every successful request with one prebuilt body, without parsing or summarizing it (for load tests of a client).")
+    var cannedAnswers = false
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if script != nil && mode != nil { throw ValidationError("give --script or --mode, not both") }
@@ -34,7 +37,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = CommandSupport.bootstrapLogging(level: logLevel ?? "warning")
-        var configuration = ProviderSimulator.Configuration(host: host, port: port, logger: logger)
+        var configuration = ProviderSimulator.Configuration(host: host, port: port, cannedAnswers: cannedAnswers, logger: logger)
         if let mode {
             do {
                 configuration.mode = try JSONDecoder().decode(SimulatorMode.self, from: Data(mode.utf8))

@@ -132,6 +132,23 @@ import Testing
         }
     }
 
+    @Test(arguments: [Target.anthropic, .openai, .azureV1])
+    func cannedAnswersAreOneBodyWhateverTheRequestAndFaultsStillApply(_ target: Target) async throws {
+        try await withSimulator(cannedAnswers: true) { simulator, baseURL, client in
+            let provider = try target.provider(baseURL: baseURL, client: client)
+            let first = try await provider.complete(sampleRequest, model: "m", timeout: .seconds(5))
+            var other = sampleRequest
+            other.messages = [.init(role: .user, content: "A completely different ticket about a login loop.")]
+            let second = try await provider.complete(other, model: "m", timeout: .seconds(5))
+            #expect(!first.text.isEmpty)
+            #expect(first.text == second.text, "\(target): one canned answer for every request")
+            #expect(first.text != ExtractiveProvider().answer(other).text, "not a summary of the request")
+            simulator.setMode(.error(529))
+            let (failed, _) = await attempt(provider)
+            if case .failure(let failure) = failed { #expect(failure.outcome == .overloaded) } else { Issue.record("\(target): expected a 529") }
+        }
+    }
+
     @Test func slowDripThatFinishesInTimeSucceeds() async throws {
         let mode = SimulatorMode(fault: .slowDrip, dripIntervalMs: 1, dripBytes: 512)
         try await withSimulator(mode: mode) { _, baseURL, client in

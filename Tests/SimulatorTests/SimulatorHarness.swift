@@ -13,11 +13,12 @@ import Simulator
 func withSimulator<T: Sendable>(
     mode: SimulatorMode = .healthy,
     script: SimulatorScript? = nil,
+    cannedAnswers: Bool = false,
     _ body: @Sendable (ProviderSimulator, String, ProviderHTTPClient) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "simulator-test")
     logger.logLevel = .warning
-    let simulator = ProviderSimulator(configuration: .init(mode: mode, script: script, logger: logger))
+    let simulator = ProviderSimulator(configuration: .init(mode: mode, script: script, cannedAnswers: cannedAnswers, logger: logger))
     let client = ProviderHTTPClient(maxConnectionsPerHost: 64)
     let services = ServiceGroup(configuration: .init(services: [simulator], logger: logger))
     do {
