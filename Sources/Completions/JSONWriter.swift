@@ -187,6 +187,15 @@ public struct JSONWriter: Sendable {
         if let value { member(name, value) }
     }
 
+    /// `"name": ["a", "b"]`, or nothing when `values` is `nil`.
+    public mutating func member(_ name: StaticString, ifPresent values: [String]?) {
+        guard let values else { return }
+        key(name)
+        beginArray()
+        for element in values { value(element) }
+        endArray()
+    }
+
     // MARK: Bytes
 
     private mutating func separate() {

@@ -104,10 +104,7 @@ extension Job: JSONWritable {
         writer.endArray()
         writer.member("max_tokens", request.maxTokens)
         writer.member("temperature", ifPresent: request.temperature)
-        if !request.stopSequences.isEmpty {
-            writer.key("stop_sequences")
-            writer.value(JSONValue.array(request.stopSequences.map(JSONValue.string)))
-        }
+        writer.member("stop_sequences", ifPresent: request.stopSequences.isEmpty ? nil : request.stopSequences)
         writer.key("response_format")
         writer.beginObject()
         switch request.responseFormat {
@@ -138,10 +135,7 @@ extension Job: JSONWritable {
             writer.member("attempt_timeout_ms", ifPresent: routing.attemptTimeoutMs)
             writer.member("deadline_ms", ifPresent: routing.deadlineMs)
             writer.member("hedge_after_ms", ifPresent: routing.hedgeAfterMs)
-            if let failOverOn = routing.failOverOn {
-                writer.key("fail_over_on")
-                writer.value(JSONValue.array(failOverOn.map { .string($0.rawValue) }))
-            }
+            writer.member("fail_over_on", ifPresent: routing.failOverOn?.map(\.rawValue))
             writer.endObject()
         }
         if let expiresAt {

@@ -198,10 +198,7 @@ extension AnthropicWire.Request: JSONWritable {
         }
         writer.endArray()
         writer.member("temperature", ifPresent: temperature)
-        if let stopSequences {
-            writer.key("stop_sequences")
-            writer.value(JSONValue.array(stopSequences.map(JSONValue.string)))
-        }
+        writer.member("stop_sequences", ifPresent: stopSequences)
         if let outputConfig {
             writer.key("output_config")
             writer.beginObject()

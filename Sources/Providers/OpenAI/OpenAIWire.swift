@@ -226,10 +226,7 @@ extension OpenAIWire.Request: JSONWritable {
         writer.member("max_tokens", ifPresent: maxTokens)
         writer.member("max_completion_tokens", ifPresent: maxCompletionTokens)
         writer.member("temperature", ifPresent: temperature)
-        if let stop {
-            writer.key("stop")
-            writer.value(JSONValue.array(stop.map(JSONValue.string)))
-        }
+        writer.member("stop", ifPresent: stop)
         if let responseFormat {
             writer.key("response_format")
             writer.beginObject()
