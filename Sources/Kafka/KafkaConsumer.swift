@@ -398,7 +398,10 @@ private final class Fetcher: @unchecked Sendable {
             defer { rd_kafka_message_destroy(pointer) }
             let m = pointer.pointee
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) } ?? ""
+                // A consumer error's payload is its text, `len` bytes long (not read as a C string).
+                let text =
+                    m.payload.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: m.len), as: UTF8.self) }
+                    ?? String(cString: rd_kafka_err2str(m.err))
                 logger.warning("consumer error: \(text)", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(m.err).name)"])
                 continue
             }

@@ -322,8 +322,9 @@ final class DeliveryGroup: @unchecked Sendable {
         let m = message.pointee
         var text: String?
         if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let reason = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(m.err))
-            text = "delivery failed: \(reason)"
+            // Not rd_kafka_message_errstr: for a delivery report it returns the record's own
+            // payload, which is not NUL-terminated (AddressSanitizer caught the overread).
+            text = "delivery failed: \(String(cString: rd_kafka_err2str(m.err)))"
         }
         slot.group.takeUnretainedValue().complete(index: slot.index, err: m.err.rawValue, partition: m.partition, offset: m.offset, message: text)
     }
