@@ -2,6 +2,10 @@ import Foundation
 import Jobs
 import Kafka
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The Kafka client settings a worker derives from the `kafka` and `worker` sections of its
 /// config: one place that decides group, offsets, sizes and the transactional identity.
 public struct WorkerKafkaSettings: Sendable {
@@ -21,7 +25,16 @@ public struct WorkerKafkaSettings: Sendable {
     /// The instance's identity: its static group membership id when it has one, else the host.
     public var instanceID: String {
         if let id = config.kafka.properties["group.instance.id"], !id.isEmpty { return id }
-        return ProcessInfo.processInfo.hostName
+        return Self.hostName
+    }
+
+    /// The host name from `gethostname(2)`: Foundation's `ProcessInfo.hostName` is not safe to
+    /// call from several threads at once on Linux (swift-corelibs-foundation SR-15368).
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
     }
 
     /// Stable per instance, so a restarted worker fences its predecessor's open transaction.
