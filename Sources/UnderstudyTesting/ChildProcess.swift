@@ -1,31 +1,37 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A process the rig started, ended only by its own PID. Output goes to a log file that tests can
 /// read (and that the rig prints when a test fails to start something).
 public final class ChildProcess: Sendable {
     public let pid: Int32
     public let logPath: String
-    private let process: Mutex<Process?>
+    /// The exit status once the process was reaped; `nil` while it runs.
+    private let exit = Mutex<Int32?>(nil)
 
-    /// Starts `executable` with `arguments`; stdout and stderr go to `logPath`.
+    /// Starts `executable` with `arguments` (with `environment`, else this process's); stdout and
+    /// stderr go to `logPath`.
     public init(executable: String, arguments: [String], environment: [String: String]? = nil, logPath: String) throws {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: logPath) else { throw RigError("cannot write \(logPath)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.pid = process.processIdentifier
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw RigError("cannot write \(logPath)") }
+        self.pid = try Spawn.start(
+            executable, arguments: arguments, environment: environment ?? ProcessInfo.processInfo.environment, output: logPath
+        )
         self.logPath = logPath
-        self.process = Mutex(process)
     }
 
-    public var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
+    /// The exit status if the process has ended (reaping it the first time), else `nil`.
+    private func status(wait: Bool = false) -> Int32? {
+        exit.withLock { exit in
+            if exit == nil, let status = Spawn.exitStatus(pid, wait: wait) { exit = status }
+            return exit
+        }
+    }
+
+    public var isRunning: Bool { status() == nil }
 
     /// The log so far.
     public func output() -> String {
@@ -42,16 +48,16 @@ public final class ChildProcess: Sendable {
     public func waitForExit(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let status = process.withLock({ $0.flatMap { $0.isRunning ? nil : $0.terminationStatus } }) { return status }
+            if let status = status() { return status }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return nil
+        return status()
     }
 
     /// Ends the process: SIGTERM, then SIGKILL after `grace`. Returns its exit status.
     @discardableResult
     public func stop(grace: Duration = .seconds(5)) async -> Int32? {
-        guard isRunning else { return process.withLock { $0?.terminationStatus } }
+        if let status = status() { return status }
         send(SIGTERM)
         if let status = await waitForExit(timeout: grace) { return status }
         send(SIGKILL)
@@ -59,8 +65,9 @@ public final class ChildProcess: Sendable {
     }
 
     deinit {
-        process.withLock { process in
-            if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if status() == nil {
+            kill(pid, SIGKILL)
+            _ = status(wait: true)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Completions
 import Foundation
 import Testing
+import UnderstudyTesting
 
 @testable import Jobs
 
