@@ -84,8 +84,8 @@ extension JSONValue: Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) < 9.0e15 {
-                try container.encode(Int64(value))
+            if let whole = self.intValue {
+                try container.encode(whole)
             } else {
                 try container.encode(value)
             }

@@ -110,11 +110,7 @@ public struct JSONWriter: Sendable {
         case .null: null()
         case .bool(let flag): self.value(flag)
         case .number(let number):
-            if number.rounded() == number, abs(number) < 9.0e15 {
-                self.value(Int(number))
-            } else {
-                self.value(number)
-            }
+            if let whole = value.intValue { self.value(whole) } else { self.value(number) }
         case .string(let text): self.value(text)
         case .array(let elements):
             beginArray()
@@ -259,11 +255,19 @@ public protocol JSONWritable {
     func write(to writer: inout JSONWriter)
 }
 
+/// A value held a number JSON cannot carry (NaN or an infinity).
+public struct NonFiniteNumberError: Error, Sendable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "a number in the document is not finite (NaN or infinity)" }
+}
+
 extension JSONWritable {
-    /// This value as the bytes of one JSON document.
-    public var jsonBytes: [UInt8] {
+    /// This value as the bytes of one JSON document; fails when it holds a NaN or an infinity
+    /// (rather than publishing the `null` the writer put in its place).
+    public func jsonDocument() throws(NonFiniteNumberError) -> [UInt8] {
         var writer = JSONWriter()
         write(to: &writer)
+        guard !writer.wroteNonFiniteNumber else { throw NonFiniteNumberError() }
         return writer.bytes
     }
 }

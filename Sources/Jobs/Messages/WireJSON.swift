@@ -5,17 +5,12 @@ import Foundation
 /// UTF-8, no escaped slashes, field names and order exactly as the schemas in `schemas/` give them
 /// (each type writes its own members with a ``JSONWriter``), timestamps as ``RFC3339`` strings.
 public enum WireJSON {
-    /// Why a value could not be written.
-    public struct Error: Swift.Error, Sendable, CustomStringConvertible {
-        public var description: String { "a number in the message is not finite (NaN or infinity)" }
-    }
+    /// Why a value could not be written: it held a NaN or an infinity.
+    public typealias Error = NonFiniteNumberError
 
     /// `value` as the bytes of one JSON document. Fails only on a non-finite number.
     public static func encodeBytes(_ value: some JSONWritable) throws(Error) -> [UInt8] {
-        var writer = JSONWriter()
-        value.write(to: &writer)
-        guard !writer.wroteNonFiniteNumber else { throw Error() }
-        return writer.bytes
+        try value.jsonDocument()
     }
 
     /// `value` as `Data`.

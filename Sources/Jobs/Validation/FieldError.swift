@@ -45,8 +45,7 @@ extension JSONValue {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
         case .number(let value):
-            if value.rounded() == value, value.isFinite, abs(value) < 9.0e15 { return String(Int64(value)) }
-            return String(value)
+            return intValue.map(String.init) ?? String(value)
         case .string(let value):
             let cut = value.count > 60 ? String(value.prefix(60)) + "..." : value
             return "\"" + cut + "\""

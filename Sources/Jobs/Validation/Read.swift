@@ -28,10 +28,9 @@ enum Read {
     /// A reader of whole numbers within `range`.
     static func integer(in range: ClosedRange<Int>) -> (JSONValue, FieldPath) throws(FieldError) -> Int {
         { (value: JSONValue, path: FieldPath) throws(FieldError) -> Int in
-            guard case .number(let number) = value, number.rounded() == number, abs(number) < 9.0e15 else {
+            guard let integer = value.intValue else {
                 throw .invalid(path, expected: expectation("an integer", range), got: value)
             }
-            let integer = Int(number)
             guard range.contains(integer) else { throw .invalid(path, expected: expectation("an integer", range), got: value) }
             return integer
         }

@@ -13,12 +13,11 @@ package enum WireJSON {
 
     /// A request body written by its own ``JSONWriter`` code (the hot path: one per attempt).
     package static func encode(_ value: some JSONWritable) throws(ProviderFailure) -> Data {
-        var writer = JSONWriter()
-        value.write(to: &writer)
-        guard !writer.wroteNonFiniteNumber else {
-            throw ProviderFailure(outcome: .clientError, message: "request could not be encoded: a number is not finite")
+        do {
+            return Data(try value.jsonDocument())
+        } catch {
+            throw ProviderFailure(outcome: .clientError, message: "request could not be encoded: \(error)")
         }
-        return Data(writer.bytes)
     }
 
     /// Reads a success body with `read`, which returns `nil` when the document does not have the
