@@ -72,15 +72,12 @@ public final class KafkaProducer: Sendable {
                 last = (record.topic, topic)
             }
             let opaque = group.opaque(for: index)
-            // The common case queues at once; only a full local queue makes this task wait.
+            // The common case queues at once; only a full local queue makes this task wait
+            // (librdkafka's delivery reports free room as the broker acknowledges).
             var error = produce(record, topic: topic, opaque: opaque)
-            if error?.code == .queueFull {
-                do {
-                    try await enqueue(record, topic: topic, opaque: opaque)
-                    error = nil
-                } catch let failure {
-                    error = failure
-                }
+            while error?.code == .queueFull {
+                try? await Task.sleep(for: .milliseconds(2))
+                error = produce(record, topic: topic, opaque: opaque)
             }
             if let error {
                 group.complete(index: index, err: error.code.rawValue, partition: -1, offset: -1, message: error.message)
@@ -92,15 +89,6 @@ public final class KafkaProducer: Sendable {
                 return .success(KafkaDeliveryReport(topic: record.topic, partition: outcome.partition, offset: outcome.offset))
             }
             return .failure(KafkaError(code: .init(rawValue: outcome.err), message: outcome.message ?? "delivery failed"))
-        }
-    }
-
-    /// Queues one record in librdkafka, waiting for room when the local queue is full.
-    private func enqueue(_ record: KafkaRecord, topic: OpaquePointer?, opaque: UnsafeMutableRawPointer) async throws(KafkaError) {
-        while true {
-            guard let error = produce(record, topic: topic, opaque: opaque) else { return }
-            guard error.code == .queueFull else { throw error }
-            try? await Task.sleep(for: .milliseconds(2))
         }
     }
 

@@ -91,7 +91,7 @@ public final class Worker: Service, Sendable {
             "max_in_flight": "\(config.worker.maxInFlight)",
         ]
         // Static membership: the identity a restarted pod comes back under.
-        if let instance = config.kafka.properties["group.instance.id"], !instance.isEmpty {
+        if let instance = settings.staticMemberID {
             started["kafka.group.instance.id"] = "\(instance)"
         }
         logger.info("worker started", metadata: started)

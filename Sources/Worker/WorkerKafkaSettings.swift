@@ -22,10 +22,15 @@ public struct WorkerKafkaSettings: Sendable {
         )
     }
 
+    /// The static group membership id (`group.instance.id`), when the config sets one.
+    public var staticMemberID: String? {
+        guard let id = config.kafka.properties["group.instance.id"], !id.isEmpty else { return nil }
+        return id
+    }
+
     /// The instance's identity: its static group membership id when it has one, else the host.
     public var instanceID: String {
-        if let id = config.kafka.properties["group.instance.id"], !id.isEmpty { return id }
-        return Self.hostName
+        staticMemberID ?? Self.hostName
     }
 
     /// The host name from `gethostname(2)`: Foundation's `ProcessInfo.hostName` is not safe to
