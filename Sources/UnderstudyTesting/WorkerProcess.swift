@@ -31,17 +31,13 @@ public final class WorkerProcess: Sendable {
         merged["UNDERSTUDY_LOG_LEVEL"] = merged["UNDERSTUDY_LOG_LEVEL"] ?? "info"
         for (key, value) in environment { merged[key] = value }
         let log = (configPath as NSString).deletingLastPathComponent + "/\(name)-\(Rig.unique("run")).log"
-        let binary = RigPaths.product("understudy")
-        let process: ChildProcess
+        var executable = RigPaths.product("understudy")
+        var arguments = ["run", "--config", configPath]
         if let softOpenFileLimit {
-            process = try ChildProcess(
-                executable: "/bin/sh",
-                arguments: ["-c", "ulimit -S -n \(softOpenFileLimit) && exec \"$0\" \"$@\"", binary, "run", "--config", configPath],
-                environment: merged, logPath: log
-            )
-        } else {
-            process = try ChildProcess(executable: binary, arguments: ["run", "--config", configPath], environment: merged, logPath: log)
+            arguments = ["-c", "ulimit -S -n \(softOpenFileLimit) && exec \"$0\" \"$@\"", executable] + arguments
+            executable = "/bin/sh"
         }
+        let process = try ChildProcess(executable: executable, arguments: arguments, environment: merged, logPath: log)
         return WorkerProcess(process: process, configPath: configPath)
     }
 
