@@ -15,6 +15,7 @@ struct OffsetTracker<Payload: Sendable>: Sendable {
         var offset: Int64
         var finished: Bool
         var payload: Payload?
+        var weight = 0
     }
 
     /// Entries in offset order; `head` is the first still tracked (older ones were popped).
@@ -27,32 +28,46 @@ struct OffsetTracker<Payload: Sendable>: Sendable {
 
     /// Number of registered jobs not yet finished.
     private(set) var unfinished = 0
+    /// The summed weight of the payloads of finished entries not yet popped.
+    private(set) var payloadWeight = 0
 
     var isEmpty: Bool { head == entries.count }
 
-    /// Registers a delivered offset (normally higher than every offset before it).
-    mutating func register(_ offset: Int64) {
-        unfinished += 1
+    /// Registers a delivered offset (normally higher than every offset before it). Returns false,
+    /// changing nothing, when the offset is already tracked and not finished (a duplicate
+    /// delivery of a job that is running: it must not run twice, nor count twice).
+    @discardableResult
+    mutating func register(_ offset: Int64) -> Bool {
         if let last = entries.last, last.offset >= offset, head < entries.count {
             // A redelivered lower offset: keep the order (rare; linear insert is fine).
             let position = entries[head...].firstIndex { $0.offset >= offset } ?? entries.count
             if position < entries.count && entries[position].offset == offset {
+                guard entries[position].finished else { return false }
                 entries[position].finished = false
-                return
+                payloadWeight -= entries[position].weight
+                entries[position].payload = nil
+                entries[position].weight = 0
+                unfinished += 1
+                return true
             }
             entries.insert(Entry(offset: offset, finished: false, payload: nil), at: position)
-            return
+            unfinished += 1
+            return true
         }
         entries.append(Entry(offset: offset, finished: false, payload: nil))
+        unfinished += 1
+        return true
     }
 
     /// Marks `offset` finished, with the payload to hand over when it becomes committable.
     /// Returns false when the offset is not tracked (its partition was revoked meanwhile).
     @discardableResult
-    mutating func finish(_ offset: Int64, payload: Payload? = nil) -> Bool {
+    mutating func finish(_ offset: Int64, payload: Payload? = nil, weight: Int = 0) -> Bool {
         guard let index = index(of: offset), !entries[index].finished else { return false }
         entries[index].finished = true
         entries[index].payload = payload
+        entries[index].weight = weight
+        payloadWeight += weight
         unfinished -= 1
         return true
     }
@@ -76,14 +91,30 @@ struct OffsetTracker<Payload: Sendable>: Sendable {
         var commit: Int64?
         while head < entries.count && entries[head].finished {
             if let payload = entries[head].payload { payloads.append(payload) }
+            payloadWeight -= entries[head].weight
             commit = entries[head].offset + 1
             head += 1
         }
         if let commit { committedThrough = commit }
+        compact()
+        return (payloads, commit)
+    }
+
+    /// Removes the first entry when it is finished and returns its offset and payload.
+    mutating func popFirstFinished() -> (offset: Int64, payload: Payload?)? {
+        guard head < entries.count, entries[head].finished else { return nil }
+        let entry = entries[head]
+        payloadWeight -= entry.weight
+        committedThrough = entry.offset + 1
+        head += 1
+        compact()
+        return (entry.offset, entry.payload)
+    }
+
+    private mutating func compact() {
         if head > 1024 && head * 2 > entries.count {
             entries.removeFirst(head)
             head = 0
         }
-        return (payloads, commit)
     }
 }
