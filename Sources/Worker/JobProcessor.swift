@@ -20,6 +20,9 @@ struct JobProcessor: Sendable {
 
     /// The W3C trace headers a job's result and telemetry carry over from the job message.
     static let traceHeaderNames: Set<String> = ["traceparent", "tracestate"]
+    /// The longest trace header carried over (W3C allows 512 bytes of `tracestate`); a longer
+    /// one is not copied onto every record of the job.
+    static let maxTraceHeaderBytes = 512
 
     /// Processes `message`; `nil` when the task was cancelled before the job finished (the job
     /// is then not finished: its offset is not committed and it will run again).
@@ -36,7 +39,9 @@ struct JobProcessor: Sendable {
         } catch {
             return deadLetter(message, error)
         }
-        let trace = message.headers.filter { Self.traceHeaderNames.contains($0.name) }
+        let trace = message.headers.filter {
+            Self.traceHeaderNames.contains($0.name) && ($0.value?.count ?? 0) <= Self.maxTraceHeaderBytes
+        }
         let queueMs = message.timestampMilliseconds.map { max(0, Int(started.timeIntervalSince1970 * 1000) - Int($0)) }
 
         if job.isExpired(at: started) {

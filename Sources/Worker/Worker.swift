@@ -27,19 +27,46 @@ import Glibc
 /// stops fetching, lets in-flight jobs finish within `worker.shutdown_grace_seconds`, commits,
 /// flushes and returns.
 public final class Worker: Service, Sendable {
-    private struct PartitionProgress: Sendable {
-        var tracker = OffsetTracker<[KafkaRecord]>()
-        var revoking = false
+    /// The state machine, with the continuations of those who wait on it, under one lock: an
+    /// event's actions and the waiters they wake are decided together, so no wake-up is lost.
+    private struct Shared: Sendable {
+        var machine: WorkerStateMachine
+        /// The consume loop, waiting for a job slot.
+        var consumer: CheckedContinuation<Void, Never>?
+        /// Revokes and the shutdown drain, waiting for their jobs.
+        var waiters: [WorkerStateMachine.WaiterID: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters whose timeout passed before they got to wait.
+        var expired: Set<WorkerStateMachine.WaiterID> = []
+        /// The fatal error that stops the worker.
+        var fatal: KafkaError?
+
+        /// Turns `actions` into what to perform outside the lock.
+        mutating func effects(of actions: [WorkerStateMachine.Action]) -> Effects {
+            var effects = Effects()
+            for action in actions {
+                switch action {
+                case .resumeConsumer:
+                    if let consumer {
+                        effects.resume.append(consumer)
+                        self.consumer = nil
+                    }
+                case .wake(let ids):
+                    for id in ids { if let waiter = waiters.removeValue(forKey: id) { effects.resume.append(waiter) } }
+                case .stopDelivery:
+                    effects.stopDelivery = true
+                case .cancelJobs:
+                    effects.cancelJobs = true
+                }
+            }
+            return effects
+        }
     }
 
-    private struct State: Sendable {
-        var partitions: [KafkaTopicPartition: PartitionProgress] = [:]
-        /// Records taken out of trackers for a transaction that has not committed yet.
-        var pendingTransaction: (records: [KafkaRecord], offsets: [KafkaTopicPartition: Int64]) = ([], [:])
-        var stopping = false
-        var inFlight = 0
-        /// A fatal Kafka error that ends the worker with a failure.
-        var fatal: KafkaError?
+    /// What an event asks of the driver, taken out of the lock.
+    private struct Effects {
+        var resume: [CheckedContinuation<Void, Never>] = []
+        var stopDelivery = false
+        var cancelJobs = false
     }
 
     private let config: UnderstudyConfig
@@ -48,21 +75,28 @@ public final class Worker: Service, Sendable {
     private let circuitEvents: CircuitEvents
     private let processor: JobProcessor
     private let logger: Logger
-    private let state = Mutex(State())
-    private let limit: InFlightLimit
+    private let clock: any Clock<Duration>
+    private let shared: Mutex<Shared>
     private let clients = Mutex<(consumer: KafkaConsumer?, producer: KafkaProducer?)>((nil, nil))
     private let transactionLock = AsyncLock()
+    /// Set to cancel every running job (grace expired, fatal error); read by the drain.
+    private let cancelJobs = Atomic<Bool>(false)
     /// Counts for reports and tests: jobs finished, dead letters, results published.
     public let counters = WorkerCounters()
 
     private var exactlyOnce: Bool { config.kafka.delivery == .exactlyOnce }
 
-    /// Builds a worker over `providers` (keyed by the config's provider names).
-    public init(config: UnderstudyConfig, providers: [String: any CompletionProvider], logger: Logger) {
+    /// Builds a worker over `providers` (keyed by the config's provider names). `clock` times
+    /// commits, grace periods and revokes.
+    public init(
+        config: UnderstudyConfig, providers: [String: any CompletionProvider], logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.config = config
         self.settings = WorkerKafkaSettings(config: config)
         self.logger = logger
-        self.limit = InFlightLimit(limit: config.worker.maxInFlight)
+        self.clock = clock
+        self.shared = Mutex(Shared(machine: WorkerStateMachine(configuration: Self.machineConfiguration(config))))
         let circuitEvents = CircuitEvents(topic: config.kafka.topics.telemetry)
         self.circuitEvents = circuitEvents
         let engine = FailoverEngine(providers: providers, configuration: EngineSettings.configuration(config), sink: circuitEvents)
@@ -74,17 +108,36 @@ public final class Worker: Service, Sendable {
         )
     }
 
+    static func machineConfiguration(_ config: UnderstudyConfig) -> WorkerStateMachine.Configuration {
+        let held = WorkerKafkaSettings.maxHeldBytes(config)
+        return WorkerStateMachine.Configuration(
+            maxInFlight: max(1, config.worker.maxInFlight), exactlyOnce: config.kafka.delivery == .exactlyOnce,
+            maxHeldBytes: held, maxTransactionBytes: max(1, held / 4)
+        )
+    }
+
     public func run() async throws {
         OpenFileLimit.raise(logger: logger)
         try await TopicSetup.prepare(config: config, logger: logger)
         let producer = try KafkaProducer(configuration: settings.producer, logger: logger)
-        if exactlyOnce {
-            try await producer.initTransactions(timeout: .seconds(30))
+        do {
+            if exactlyOnce {
+                try await producer.initTransactions(timeout: .seconds(30))
+            }
+        } catch {
+            await producer.close(timeout: .seconds(5))
+            throw error
         }
-        let consumer = try KafkaConsumer(
-            configuration: settings.consumer, topics: [config.kafka.topics.jobs],
-            listener: RebalanceHandler(worker: self), logger: logger
-        )
+        let consumer: KafkaConsumer
+        do {
+            consumer = try KafkaConsumer(
+                configuration: settings.consumer, topics: [config.kafka.topics.jobs],
+                listener: RebalanceHandler(worker: self), logger: logger
+            )
+        } catch {
+            await producer.close(timeout: .seconds(5))
+            throw error
+        }
         clients.withLock { $0 = (consumer, producer) }
         var started: Logger.Metadata = [
             KafkaLoggingKeys.groupID: "\(config.kafka.groupID)", "delivery": "\(config.kafka.delivery.rawValue)",
@@ -96,7 +149,6 @@ public final class Worker: Service, Sendable {
         }
         logger.info("worker started", metadata: started)
 
-        var failure: (any Error)?
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.commitLoop(consumer: consumer, producer: producer) }
@@ -105,23 +157,59 @@ public final class Worker: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.logger.info("shutting down: no new jobs; finishing the ones in flight")
-            self.state.withLock { $0.stopping = true }
-            consumer.stopDelivery()
+            self.apply { $0.shutdownRequested() }
         }
-        if let fatal = state.withLock({ $0.fatal }) {
-            failure = fatal
-        } else {
-            do {
-                try await commitFinished(consumer: consumer, producer: producer, synchronous: true)
-            } catch {
+        var failure: (any Error)? = shared.withLock { $0.fatal }
+        if failure == nil {
+            // Bounded: with the brokers gone, a final commit must not hold the process past its grace.
+            let outcome = await within(.seconds(10)) { () async -> (any Error)? in
+                do {
+                    try await self.commitFinished(consumer: consumer, producer: producer, synchronous: true)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            switch outcome {
+            case .none:
+                logger.error("final commit did not finish within 10 s; the jobs after the last commit run again")
+            case .some(.some(let error)):
                 failure = error
                 logger.error("final commit failed", metadata: ["error": "\(error)"])
+            case .some(.none):
+                break
             }
         }
-        await consumer.close()
+        _ = await within(.seconds(15)) { await consumer.close() } as Void?
         await producer.close(timeout: .seconds(10))
         logger.info("worker stopped", metadata: ["jobs": "\(counters.jobs)", "dead_letters": "\(counters.deadLetters)"])
-        if let failure { throw failure }
+        if let failure = failure ?? shared.withLock({ $0.fatal }) { throw failure }
+    }
+
+    // MARK: Events
+
+    /// Runs one event of the state machine and performs its actions.
+    private func apply(_ event: (inout WorkerStateMachine) -> [WorkerStateMachine.Action]) {
+        let effects = shared.withLock { shared in shared.effects(of: event(&shared.machine)) }
+        perform(effects)
+    }
+
+    private func perform(_ effects: Effects) {
+        if effects.cancelJobs { cancelJobs.store(true, ordering: .releasing) }
+        if effects.stopDelivery { clients.withLock { $0.consumer }?.stopDelivery() }
+        for continuation in effects.resume { continuation.resume() }
+    }
+
+    /// A fatal Kafka error: the worker stops at once and exits non-zero; nothing more is committed.
+    private func fail(_ error: KafkaError) {
+        let first = shared.withLock { shared -> Bool in
+            guard shared.fatal == nil else { return false }
+            shared.fatal = error
+            return true
+        }
+        guard first else { return }
+        logger.critical("fatal Kafka error; the worker stops", metadata: ["error": "\(error)"])
+        apply { $0.fatal(error.description) }
     }
 
     // MARK: Consuming
@@ -130,69 +218,126 @@ public final class Worker: Service, Sendable {
         await withDiscardingTaskGroup { jobs in
             var iterator = consumer.messages.makeAsyncIterator()
             while let batch = await iterator.nextBatch(max: 256) {
+                // The generation each partition is owned under as the batch is taken: a batch
+                // held across a revoke and a new assignment belongs to the old one.
+                let generations = shared.withLock { shared in Dictionary(uniqueKeysWithValues: Set(batch.map(\.topicPartition)).map { ($0, shared.machine.generation(of: $0) ?? 0) }) }
                 for message in batch {
-                    guard register(message) else { continue }
-                    await limit.acquire()
-                    jobs.addTask {
-                        await self.handle(message, producer: producer)
-                        self.limit.release()
-                    }
+                    guard let ticket = await admit(message, generation: generations[message.topicPartition] ?? 0) else { continue }
+                    jobs.addTask { await self.handle(message, ticket: ticket, producer: producer) }
                 }
             }
-            // Delivery stopped (shutdown): wait for in-flight jobs within the grace period.
-            let grace = Duration.seconds(config.worker.shutdownGraceSeconds)
-            let drained = await waitForInFlight(upTo: grace) { _ in true }
-            if !drained {
-                logger.warning("shutdown grace passed with jobs in flight; they are not committed and will run again")
+            // Delivery stopped (shutdown or a fatal error): let running jobs finish within the grace.
+            let failed = shared.withLock { $0.fatal != nil }
+            if !failed {
+                let drained = await wait(for: .allIdle, upTo: .seconds(config.worker.shutdownGraceSeconds))
+                if !drained && !cancelJobs.load(ordering: .acquiring) {
+                    logger.warning("shutdown grace passed with jobs in flight; they are not committed and will run again")
+                    apply { $0.graceExpired() }
+                }
+            }
+            if cancelJobs.load(ordering: .acquiring) || shared.withLock({ $0.machine.inFlight > 0 }) {
                 jobs.cancelAll()
             }
         }
     }
 
-    /// Starts tracking `message`; false when its partition is not (or no longer) ours.
-    private func register(_ message: KafkaMessage) -> Bool {
-        state.withLock { state in
-            // Mutated in place through the dictionary: copying the progress out and back would
-            // copy the whole tracker for every message.
-            guard !state.stopping, state.partitions[message.topicPartition]?.revoking == false else { return false }
-            state.partitions[message.topicPartition]?.tracker.register(message.offset)
-            state.inFlight += 1
-            return true
+    /// Asks for a slot for `message`; waits (cancellably: shutdown ends the wait) while none is
+    /// free. `nil` when the message is not to run.
+    private func admit(_ message: KafkaMessage, generation: UInt64) async -> WorkerStateMachine.Ticket? {
+        while true {
+            let first = shared.withLock { $0.machine.fetched(message.topicPartition, offset: message.offset, generation: generation) }
+            switch first {
+            case .start(let ticket): return ticket
+            case .drop: return nil
+            case .wait: break
+            }
+            // Offer it again under the lock that stores the continuation, so a slot freed in
+            // between is not missed.
+            var admission = WorkerStateMachine.Admission.wait
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waiting = shared.withLock { shared -> Bool in
+                    admission = shared.machine.fetched(message.topicPartition, offset: message.offset, generation: generation)
+                    guard admission == .wait else { return false }
+                    shared.consumer = continuation
+                    return true
+                }
+                if !waiting { continuation.resume() }
+            }
+            switch admission {
+            case .start(let ticket): return ticket
+            case .drop: return nil
+            case .wait: continue
+            }
         }
     }
 
-    private func handle(_ message: KafkaMessage, producer: KafkaProducer) async {
+    private func handle(_ message: KafkaMessage, ticket: WorkerStateMachine.Ticket, producer: KafkaProducer) async {
         guard let publication = await processor.process(message) else {
-            state.withLock { $0.inFlight -= 1 }
+            apply { $0.jobAbandoned(ticket) }
             return
         }
-        var held: [KafkaRecord]? = nil
         if exactlyOnce {
-            held = Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes)
-        } else {
-            let published = await Publisher.publish(publication, producer: producer, maxBytes: settings.producerMessageMaxBytes, logger: logger)
-            if !published {
-                state.withLock { $0.inFlight -= 1 }
-                return
-            }
+            let held = WorkerStateMachine.Held(records: Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes, logger: logger))
+            counters.count(publication)
+            apply { $0.jobFinished(ticket, held: held) }
+            return
+        }
+        let published = await Publisher.publish(publication, producer: producer, maxBytes: settings.producerMessageMaxBytes, logger: logger)
+        guard published else {
+            apply { $0.jobAbandoned(ticket) }
+            return
         }
         counters.count(publication)
-        state.withLock { state in
-            state.inFlight -= 1
-            state.partitions[message.topicPartition]?.tracker.finish(message.offset, payload: held)
-        }
+        apply { $0.jobFinished(ticket) }
     }
 
-    /// Waits until no job of the partitions `matching` is in flight, or `limit` passed.
-    private func waitForInFlight(upTo limit: Duration, _ matching: @escaping (KafkaTopicPartition) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while true {
-            let busy = state.withLock { state in
-                state.partitions.contains { matching($0.key) && $0.value.tracker.unfinished > 0 } || (state.stopping && state.inFlight > 0)
+    /// Waits until `condition` holds, or `limit` passed (false), or the worker failed.
+    private func wait(for condition: WorkerStateMachine.Condition, upTo limit: Duration) async -> Bool {
+        let id = shared.withLock { shared -> WorkerStateMachine.WaiterID? in
+            shared.machine.wait(for: condition)
+        }
+        guard let id else { return true }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let waiting = self.shared.withLock { shared -> Bool in
+                        if shared.expired.remove(id) != nil || !shared.machine.isWaiting(id) { return false }
+                        shared.waiters[id] = continuation
+                        return true
+                    }
+                    if !waiting { continuation.resume() }
+                }
             }
-            if !busy { return true }
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(5))
+            group.addTask {
+                guard (try? await self.clock.sleep(for: limit)) != nil else { return }
+                let waiter = self.shared.withLock { shared -> CheckedContinuation<Void, Never>? in
+                    guard shared.machine.cancelWait(id) else { return nil }
+                    guard let waiter = shared.waiters.removeValue(forKey: id) else {
+                        shared.expired.insert(id)
+                        return nil
+                    }
+                    return waiter
+                }
+                waiter?.resume()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        return shared.withLock { shared in shared.fatal == nil && shared.machine.holds(condition) }
+    }
+
+    /// Runs `body`, giving up on it after `limit` (it is cancelled): its value, or `nil` when
+    /// the limit passed first.
+    private func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+        await withTaskGroup(of: T?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                try? await self.clock.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 
@@ -201,18 +346,14 @@ public final class Worker: Service, Sendable {
     private func commitLoop(consumer: KafkaConsumer, producer: KafkaProducer) async {
         let interval = Duration.milliseconds(max(1, config.worker.commitIntervalMs))
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            try? await clock.sleep(for: interval)
+            if shared.withLock({ $0.fatal != nil }) { return }
             do {
                 try await commitFinished(consumer: consumer, producer: producer, synchronous: false)
             } catch let error as KafkaError where error.isFatal {
-                // A fenced or otherwise dead producer: stop taking jobs and exit non-zero, so the
+                // A fenced or otherwise dead client: stop taking jobs and exit non-zero, so the
                 // orchestrator restarts the worker with fresh clients; nothing unfinished is committed.
-                logger.critical("fatal Kafka error; the worker stops", metadata: ["error": "\(error)"])
-                state.withLock { state in
-                    state.stopping = true
-                    state.fatal = error
-                }
-                consumer.stopDelivery()
+                fail(error)
                 return
             } catch {
                 logger.error("commit failed", metadata: ["error": "\(error)"])
@@ -226,7 +367,13 @@ public final class Worker: Service, Sendable {
         consumer: KafkaConsumer, producer: KafkaProducer, synchronous: Bool, partitions: Set<KafkaTopicPartition>? = nil
     ) async throws {
         if exactlyOnce {
-            try await commitTransaction(consumer: consumer, producer: producer, partitions: partitions)
+            try await transactionLock.withLock {
+                let circuit = circuitEvents.drain()
+                guard let commit = shared.withLock({ $0.machine.commit(only: partitions, circuit: circuit) }),
+                    case .transaction(let transaction) = commit
+                else { return }
+                try await perform(transaction, consumer: consumer, producer: producer)
+            }
             return
         }
         let circuit = circuitEvents.drain()
@@ -235,86 +382,89 @@ public final class Worker: Service, Sendable {
                 if case .failure(let error) = result { logger.warning("circuit event not published", metadata: ["error": "\(error)"]) }
             }
         }
-        let offsets = state.withLock { state -> [KafkaPartitionOffset] in
-            var offsets: [KafkaPartitionOffset] = []
-            for key in Array(state.partitions.keys) where partitions?.contains(key) ?? true {
-                if let commit = state.partitions[key]?.tracker.popFinished().commit {
-                    offsets.append(KafkaPartitionOffset(topic: key.topic, partition: key.partition, offset: commit))
-                }
-            }
-            return offsets
-        }
-        if !offsets.isEmpty {
+        if case .offsets(let offsets) = shared.withLock({ $0.machine.commit(only: partitions) }) {
             try consumer.store(offsets)
+            if !synchronous { consumer.commitInBackground() }
         }
         if synchronous {
             try await consumer.commit()
-        } else if !offsets.isEmpty {
-            consumer.commitInBackground()
         }
     }
 
     /// One transaction: held results and telemetry of finished jobs, with their offsets.
-    private func commitTransaction(consumer: KafkaConsumer, producer: KafkaProducer, partitions: Set<KafkaTopicPartition>?) async throws {
-        try await transactionLock.withLock {
-            let circuit = circuitEvents.drain()
-            let (records, offsets) = state.withLock { state -> ([KafkaRecord], [KafkaTopicPartition: Int64]) in
-                for key in Array(state.partitions.keys) where partitions?.contains(key) ?? true {
-                    guard let popped = state.partitions[key]?.tracker.popFinished(), let commit = popped.commit else { continue }
-                    state.pendingTransaction.records += popped.payloads.flatMap { $0 }
-                    state.pendingTransaction.offsets[key] = commit
-                }
-                state.pendingTransaction.records += circuit
-                return (state.pendingTransaction.records, state.pendingTransaction.offsets)
+    ///
+    /// A retriable failure of the commit itself (a timeout) retries the commit, never an abort
+    /// and a resend: the records may already be committed. An error that requires an abort
+    /// aborts; what the transaction carried stays held for the next one.
+    private func perform(_ transaction: WorkerStateMachine.Transaction, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
+        do {
+            try producer.beginTransaction()
+            for result in await producer.send(transaction.records) {
+                if case .failure(let error) = result { throw error }
             }
-            guard !offsets.isEmpty || !records.isEmpty else { return }
+            try await producer.sendOffsetsToTransaction(transaction.offsets, consumer: consumer, timeout: .seconds(30))
+            try await commitRetrying(producer: producer)
+            apply { $0.transactionCommitted(transaction) }
+        } catch let error as KafkaError where !error.isFatal {
+            logger.warning("transaction aborted; its records and offsets go into the next one", metadata: ["error": "\(error)"])
+            try? await producer.abortTransaction(timeout: .seconds(30))
+            shared.withLock { $0.machine.transactionAborted() }
+            throw error
+        } catch {
+            shared.withLock { $0.machine.transactionAborted() }
+            throw error
+        }
+    }
+
+    /// Commits the open transaction; a retriable failure (a timeout) retries the commit itself,
+    /// a few times, since the records may already be committed.
+    private func commitRetrying(producer: KafkaProducer) async throws(KafkaError) {
+        var tries = 0
+        while true {
+            let failure: KafkaError?
             do {
-                try producer.beginTransaction()
-                for result in await producer.send(records) {
-                    if case .failure(let error) = result { throw error }
-                }
-                try await producer.sendOffsetsToTransaction(
-                    offsets.map { KafkaPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) },
-                    consumer: consumer, timeout: .seconds(30)
-                )
                 try await producer.commitTransaction(timeout: .seconds(60))
-                state.withLock { $0.pendingTransaction = ([], [:]) }
-            } catch let error as KafkaError where !error.isFatal {
-                logger.warning("transaction aborted; its records and offsets go into the next one", metadata: ["error": "\(error)"])
-                try? await producer.abortTransaction(timeout: .seconds(30))
-                throw error
+                failure = nil
+            } catch {
+                failure = error
             }
+            guard let failure else { return }
+            guard failure.isRetriable, !failure.requiresAbort, !failure.isFatal, tries < 5 else { throw failure }
+            tries += 1
+            logger.warning("transaction commit is retried", metadata: ["error": "\(failure)"])
         }
     }
 
     // MARK: Rebalance
 
     fileprivate func assigned(_ partitions: [KafkaTopicPartition]) {
-        state.withLock { state in
-            for partition in partitions { state.partitions[partition] = PartitionProgress() }
+        apply { machine in
+            machine.assigned(partitions, generation: machine.nextGeneration())
         }
     }
 
     fileprivate func revoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
         let revoked = Set(partitions)
-        state.withLock { state in
-            for partition in partitions { state.partitions[partition]?.revoking = true }
+        let (generations, effects) = shared.withLock { shared in
+            let (generations, actions) = shared.machine.revoking(partitions, lost: lost)
+            return (generations, shared.effects(of: actions))
         }
+        perform(effects)
         if !lost {
-            let finished = await waitForInFlight(upTo: .milliseconds(config.worker.revokeGraceMs)) { revoked.contains($0) }
+            let finished = await wait(for: .partitionsIdle(revoked), upTo: .milliseconds(config.worker.revokeGraceMs))
             if !finished { logger.warning("revoke grace passed with jobs in flight; the new owner redoes them") }
             let (consumer, producer) = clients.withLock { $0 }
             if let consumer, let producer {
                 do {
                     try await commitFinished(consumer: consumer, producer: producer, synchronous: false, partitions: revoked)
+                } catch let error as KafkaError where error.isFatal {
+                    fail(error)
                 } catch {
                     logger.warning("commit on revoke failed", metadata: ["error": "\(error)"])
                 }
             }
         }
-        state.withLock { state in
-            for partition in partitions { state.partitions[partition] = nil }
-        }
+        apply { $0.revoked(generations) }
     }
 
     /// Hears the consumer's rebalances on the worker's behalf.

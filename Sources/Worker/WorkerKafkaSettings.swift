@@ -55,6 +55,14 @@ public struct WorkerKafkaSettings: Sendable {
         )
     }
 
+    /// Exactly-once: the most result and telemetry bytes held for transactions not yet
+    /// committed; past it no new job starts (fetching pauses) until a commit frees them.
+    /// 64 times the largest record, at least 64 MiB.
+    static func maxHeldBytes(_ config: UnderstudyConfig) -> Int {
+        let (product, overflow) = (config.worker.maxMessageBytes + 65_536).multipliedReportingOverflow(by: 64)
+        return overflow ? Int.max / 2 : max(64 << 20, product)
+    }
+
     /// Room for a whole dead letter (`max_message_bytes`) plus its headers.
     public var producerMessageMaxBytes: Int { config.worker.maxMessageBytes + 65_536 }
 
