@@ -270,7 +270,8 @@ public final class ProviderSimulator: Service, Sendable {
             try await sleepUnlessStopping(.seconds(86_400), channel: channel)
             throw Disconnect()
         case .error:
-            return Self.response(wire.error(status: mode.status ?? 500, retryAfterSeconds: mode.retryAfterSeconds, serial: number))
+            let padded = mode.errorMessageBytes.map { String(repeating: "x", count: min(max(0, $0), 8 << 20)) }
+            return Self.response(wire.error(status: mode.status ?? 500, retryAfterSeconds: mode.retryAfterSeconds, message: padded, serial: number))
         case .malformed:
             return Self.response(.init(status: 200, headers: [("content-type", "application/json")], body: SimulatorWire.malformedBody))
         case .wrongShape:

@@ -94,12 +94,16 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
     public var latency: Latency?
     public var dripIntervalMs: Int?
     public var dripBytes: Int?
+    /// With `error`: the error message padded to this many bytes (at most 8 MiB), as a provider
+    /// that answers with a whole HTML error page does.
+    public var errorMessageBytes: Int?
 
     enum CodingKeys: String, CodingKey {
         case fault, status, latency
         case retryAfterSeconds = "retry_after_s"
         case dripIntervalMs = "drip_interval_ms"
         case dripBytes = "drip_bytes"
+        case errorMessageBytes = "error_message_bytes"
     }
 
     public init(
@@ -108,7 +112,8 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
         retryAfterSeconds: Int? = nil,
         latency: Latency? = nil,
         dripIntervalMs: Int? = nil,
-        dripBytes: Int? = nil
+        dripBytes: Int? = nil,
+        errorMessageBytes: Int? = nil
     ) {
         self.fault = fault
         self.status = status
@@ -116,6 +121,7 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
         self.latency = latency
         self.dripIntervalMs = dripIntervalMs
         self.dripBytes = dripBytes
+        self.errorMessageBytes = errorMessageBytes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -126,7 +132,8 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
             retryAfterSeconds: try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds),
             latency: try container.decodeIfPresent(Latency.self, forKey: .latency),
             dripIntervalMs: try container.decodeIfPresent(Int.self, forKey: .dripIntervalMs),
-            dripBytes: try container.decodeIfPresent(Int.self, forKey: .dripBytes)
+            dripBytes: try container.decodeIfPresent(Int.self, forKey: .dripBytes),
+            errorMessageBytes: try container.decodeIfPresent(Int.self, forKey: .errorMessageBytes)
         )
     }
 
