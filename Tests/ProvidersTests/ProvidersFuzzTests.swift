@@ -49,7 +49,13 @@ import Testing
         var outcomes: [Outcome: Int] = [:]
         let iterations = Fuzz.run("\(subject.name) decoders") { random, seed in
             let status = random.chance(0.5) ? 200 : random.pick([201, 299, 400, 401, 403, 404, 408, 413, 422, 429, 500, 503, 504, 529, 0, 999, -1])
-            let body = FuzzJSON.document(&random, like: subject.seeds)
+            var body = FuzzJSON.document(&random, like: subject.seeds)
+            if random.chance(0.2) {
+                // Plainly written, only lightly mutated: enough of the shape to reach the answer path.
+                var writer = JSONWriter()
+                writer.value(FuzzJSON.mutate(random.pick(subject.seeds), &random))
+                body = writer.bytes
+            }
             let headers = HTTPHeaders(Self.headers(&random))
             let response = ProviderHTTPResponse(status: status, headers: headers, body: Data(body))
             do throws(ProviderFailure) {
