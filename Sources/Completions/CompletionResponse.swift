@@ -8,14 +8,29 @@ public struct CompletionResponse: Sendable, Hashable {
         case other
     }
 
-    /// Tokens billed for the call.
+    /// Tokens billed for the call, as the provider reported them.
+    ///
+    /// Guarantees: a count made by ``init(inputTokens:outputTokens:)`` is never negative (a
+    /// negative report counts as 0), and ``add(_:)`` saturates instead of overflowing, so a
+    /// provider's absurd count (`9223372036854775807`) cannot trap a job's running total.
     public struct Usage: Sendable, Hashable {
         public var inputTokens: Int
         public var outputTokens: Int
 
         public init(inputTokens: Int, outputTokens: Int) {
-            self.inputTokens = inputTokens
-            self.outputTokens = outputTokens
+            self.inputTokens = max(0, inputTokens)
+            self.outputTokens = max(0, outputTokens)
+        }
+
+        /// Adds `other`'s counts to these, stopping at `Int.max`.
+        public mutating func add(_ other: Usage) {
+            inputTokens = Self.saturatingSum(inputTokens, other.inputTokens)
+            outputTokens = Self.saturatingSum(outputTokens, other.outputTokens)
+        }
+
+        private static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? (b < 0 ? Int.min : Int.max) : sum
         }
     }
 

@@ -35,6 +35,15 @@ public enum JSONValue: Sendable, Hashable {
         return Int(value)
     }
 
+    /// The number inside a `.number` as text, for messages: a whole number below 2^53 in
+    /// magnitude without a fraction (`429`), any other in the shortest form that reads back as
+    /// the same `Double` (`0.5`, `1e+300`, `-0.0`); `nil` for any other value. Never traps.
+    public var numberText: String? {
+        guard case .number(let value) = self else { return nil }
+        if let whole = intValue { return String(whole) }
+        return value.description
+    }
+
     /// The members of an `.object`, else `nil`.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }

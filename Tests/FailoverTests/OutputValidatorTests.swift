@@ -66,4 +66,57 @@ import Testing
         #expect(OutputValidator.violation(of: .null, schema: .bool(true)) == nil)
         #expect(OutputValidator.violation(of: .null, schema: .bool(false)) != nil)
     }
+
+    // MARK: Job-supplied numbers and nesting (issue 9): handled as numbers, never trapped on.
+
+    @Test(
+        arguments: [
+            (#"{"type": "string", "maxLength": 1e300}"#, #""abc""#, nil),
+            (#"{"type": "string", "maxLength": -1e300}"#, #""abc""#, "$: longer than -1e+300"),
+            (#"{"type": "string", "maxLength": -1}"#, #""abc""#, "$: longer than -1"),
+            (#"{"type": "string", "minLength": 1e300}"#, #""abc""#, "$: shorter than 1e+300"),
+            (#"{"type": "string", "minLength": -1e300}"#, #""abc""#, nil),
+            (#"{"type": "string", "maxLength": 2.5}"#, #""abc""#, "$: longer than 2.5"),
+            (#"{"type": "string", "maxLength": 12345678901234567890}"#, #""abc""#, nil),
+            (#"{"type": "array", "minItems": 1e300}"#, "[1]", "$: fewer than 1e+300 items"),
+            (#"{"type": "array", "maxItems": -1e300}"#, "[1]", "$: more than -1e+300 items"),
+            (#"{"type": "array", "maxItems": -0}"#, "[1]", "$: more than 0 items"),
+            (#"{"type": "array", "maxItems": 1e-400}"#, "[]", nil),
+        ] as [(String, String, String?)])
+    func schemaNumbersAtTheEdges(schema: String, output: String, expected: String?) throws {
+        let schema = try #require(OutputValidator.parseJSON(schema))
+        #expect(OutputValidator.violation(in: output, format: .jsonSchema(schema)) == expected)
+    }
+
+    @Test func deepOutputIsRefusedNotRecursedInto() {
+        let deep = String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
+        #expect(OutputValidator.violation(in: deep, format: .jsonSchema(.object(["type": .string("array")]))) == "output is not valid JSON")
+    }
+
+    @Test func deepValuesStopAtTheDepthLimit() {
+        // A value and a schema nested past the limit, built directly (not parsed).
+        var value = JSONValue.array([])
+        var schema = JSONValue.object(["type": .string("array")])
+        for _ in 0..<(OutputValidator.maxDepth + 20) {
+            value = .array([value])
+            schema = .object(["type": .string("array"), "items": schema])
+        }
+        let problem = OutputValidator.violation(of: value, schema: schema)
+        #expect(problem?.hasSuffix("nested deeper than \(OutputValidator.maxDepth) levels") == true)
+        #expect(problem?.hasPrefix("$[0][0]") == true)
+    }
+
+    @Test func longNamesAreCutInMessages() throws {
+        let name = String(repeating: "k", count: 100_000)
+        let schema = JSONValue.object(["required": .array([.string(name)])])
+        let problem = try #require(OutputValidator.violation(of: .object([:]), schema: schema))
+        #expect(problem.utf8.count < 200)
+        let closed = JSONValue.object(["additionalProperties": .bool(false)])
+        let unexpected = try #require(OutputValidator.violation(of: .object([name: .null]), schema: closed))
+        #expect(unexpected.utf8.count < 200)
+        let nested = JSONValue.object(["properties": .object([name: .object(["type": .string("string")])])])
+        let path = try #require(OutputValidator.violation(of: .object([name: .null]), schema: nested))
+        #expect(path.utf8.count < 200)
+        #expect(path.hasSuffix(": expected string, got null"))
+    }
 }

@@ -78,7 +78,7 @@ final class FakeTransport: HTTPTransport {
         self.answer = answer
     }
 
-    func send(_ request: ProviderHTTPRequest, timeout: Duration, maxResponseBytes: Int) async throws -> ProviderHTTPResponse {
+    func send(_ request: ProviderHTTPRequest, timeout: Duration, maxResponseBytes: Int, bodyTimeout: Duration) async throws -> ProviderHTTPResponse {
         requests.withLock { $0.append(request) }
         return try answer(request)
     }

@@ -24,8 +24,7 @@ struct JobRun: Sendable {
     }
 
     mutating func add(_ usage: CompletionResponse.Usage, cost: Double) {
-        self.usage.inputTokens += usage.inputTokens
-        self.usage.outputTokens += usage.outputTokens
+        self.usage.add(usage)
         costUSD += cost
     }
 
@@ -40,7 +39,9 @@ struct JobRun: Sendable {
         return true
     }
 
-    /// A message for a failed job, built from the last provider message (never a secret).
+    /// A message for a failed job, built from the last provider message (never a secret). Its
+    /// length is bounded: the provider's part is a ``ProviderFailure/message``, itself cut to
+    /// ``ProviderFailure/maxMessageBytes``; the rest is the engine's words and the route's names.
     func message(_ prefix: String) -> String {
         guard let (route, failure) = lastFailure else { return prefix }
         return "\(prefix); last failure on \(route.provider)/\(route.model): \(failure.outcome.rawValue): \(failure.message)"

@@ -59,11 +59,22 @@ public struct RequestAuthorizer: Sendable, CustomStringConvertible {
         }
     }
 
-    /// `text` with every known secret replaced by `[redacted]`.
+    /// `text` with every known secret replaced by `[redacted]`, and, when `text` was cut by
+    /// ``ProviderFailure/bounded(_:toBytes:)``, a secret's beginning left just before the cut too
+    /// (the cut may fall inside a secret, so its whole is no longer there to find).
     public func redact(_ text: String) -> String {
+        let secrets = self.secrets.filter { $0.count >= 4 }
+        guard !secrets.isEmpty else { return text }
         var output = text
-        for secret in secrets where secret.count >= 4 && output.contains(secret) {
+        for secret in secrets where output.contains(secret) {
             output = output.replacingOccurrences(of: secret, with: "[redacted]")
+        }
+        guard let (kept, marker) = ProviderFailure.splitCut(output) else { return output }
+        for secret in secrets {
+            // The longest beginning of the secret (4 characters or more) that ends the kept text.
+            for length in stride(from: min(secret.count - 1, kept.count), through: 4, by: -1) where kept.hasSuffix(secret.prefix(length)) {
+                return String(kept.dropLast(length)) + "[redacted]" + marker
+            }
         }
         return output
     }

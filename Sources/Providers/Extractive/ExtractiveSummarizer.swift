@@ -36,7 +36,8 @@ public struct ExtractiveSummarizer: Sendable, Hashable {
         guard !sentences.isEmpty else {
             return Summary(text: "", truncated: false)
         }
-        let budget = max(charactersPerToken, maxTokens * charactersPerToken)
+        let (product, overflow) = maxTokens.multipliedReportingOverflow(by: charactersPerToken)
+        let budget = overflow ? Int.max : max(charactersPerToken, product)
         // A summary, not a copy: aim at a quarter of the input (at least two short sentences' worth).
         let target = min(budget, max(240, text.utf8.count / 4))
 
@@ -125,11 +126,20 @@ public struct ExtractiveSummarizer: Sendable, Hashable {
             if lower.contains("title") || lower.contains("subject") || lower.contains("headline") {
                 value = Self.cut(sentences.first ?? summary, toBytes: 120)
             }
-            if let maxLength = schema["maxLength"]?.numberValue, value.count > Int(maxLength) {
-                value = String(value.prefix(Int(maxLength)))
+            if let maxLength = schema["maxLength"]?.numberValue {
+                value = String(value.prefix(Self.count(atMost: maxLength)))
             }
             return .string(value)
         }
+    }
+
+    /// A job schema's length limit as a count for `prefix`: whole characters at most `limit`,
+    /// clamped to `0...Int.max` (a negative, fractional or huge limit never traps).
+    static func count(atMost limit: Double) -> Int {
+        guard limit > 0 else { return 0 }
+        // Doubles at or past 2^62 are beyond any string; below it, the conversion is exact.
+        guard limit < 0x1p62 else { return Int.max }
+        return Int(limit.rounded(.down))
     }
 
     // MARK: Text

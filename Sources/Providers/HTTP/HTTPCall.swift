@@ -7,14 +7,26 @@ import NIOHTTP1
 /// request size, authorize, send within the attempt timeout, decode, and scrub secrets from any
 /// failure before it leaves. The adapters differ only in their codec and authorizer.
 public struct HTTPCall: Sendable {
-    /// Request and response body caps, in bytes.
+    /// Bounds on one exchange: the request and response body sizes, and how long the response
+    /// body may take once its head has arrived.
+    ///
+    /// At a bound: a request over `maxRequestBytes` is not sent (a route-specific
+    /// `client_error`); a response body over `maxResponseBytes` is abandoned as soon as the cap is
+    /// passed (`invalid_output`, so the engine fails over); a body not complete `bodyTimeout`
+    /// after its head is abandoned (`timeout`, retried or failed over like any timeout).
     public struct Limits: Sendable, Hashable {
+        /// How long a response body may take after its head unless configured otherwise: far more
+        /// than a whole non-streamed answer needs, far less than a long job deadline.
+        public static let defaultBodyTimeout: Duration = .seconds(30)
+
         public var maxRequestBytes: Int
         public var maxResponseBytes: Int
+        public var bodyTimeout: Duration
 
-        public init(maxRequestBytes: Int = 8 << 20, maxResponseBytes: Int = 8 << 20) {
+        public init(maxRequestBytes: Int = 8 << 20, maxResponseBytes: Int = 8 << 20, bodyTimeout: Duration = defaultBodyTimeout) {
             self.maxRequestBytes = maxRequestBytes
             self.maxResponseBytes = maxResponseBytes
+            self.bodyTimeout = bodyTimeout
         }
     }
 
@@ -72,10 +84,12 @@ public struct HTTPCall: Sendable {
                 wire.headers.replaceOrAdd(name: name, value: value)
             }
             try authorizer.authorize(&wire, now: Date())
-            let response = try await transport.send(wire, timeout: timeout, maxResponseBytes: limits.maxResponseBytes)
+            let response = try await transport.send(
+                wire, timeout: timeout, maxResponseBytes: limits.maxResponseBytes, bodyTimeout: limits.bodyTimeout)
             return try codec.decode(response, now: Date())
         } catch var failure as ProviderFailure {
             failure.message = authorizer.redact(failure.message)
+            failure.providerErrorType = failure.providerErrorType.map(authorizer.redact)
             logger.debug(
                 "provider call failed",
                 metadata: [

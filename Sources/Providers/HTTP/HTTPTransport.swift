@@ -4,9 +4,10 @@ import Completions
 /// adapter, so adapters can be tested with a scripted transport and no network.
 ///
 /// Contract: returns any HTTP status as a response (classifying it is the decoder's job); throws
-/// a ``ProviderFailure`` with `.timeout` when `timeout` passes before the whole body arrived,
-/// `.connection` for a refused, reset or cut-short exchange, `.invalidOutput` for a body larger
-/// than `maxResponseBytes`; throws `CancellationError` when the calling task is cancelled.
+/// a ``ProviderFailure`` with `.timeout` when `timeout` passes before the response head arrived
+/// or `bodyTimeout` passes between the head and the body's end, `.connection` for a refused,
+/// reset or cut-short exchange, `.invalidOutput` for a body larger than `maxResponseBytes`;
+/// throws `CancellationError` when the calling task is cancelled.
 public protocol HTTPTransport: Sendable {
-    func send(_ request: ProviderHTTPRequest, timeout: Duration, maxResponseBytes: Int) async throws -> ProviderHTTPResponse
+    func send(_ request: ProviderHTTPRequest, timeout: Duration, maxResponseBytes: Int, bodyTimeout: Duration) async throws -> ProviderHTTPResponse
 }

@@ -186,7 +186,7 @@ package enum OpenAIWire {
             package var codeString: String? {
                 switch code {
                 case .string(let text): text
-                case .number(let n): String(Int(n))
+                case .number: code?.numberText
                 default: nil
                 }
             }

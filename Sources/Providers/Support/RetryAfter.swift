@@ -175,7 +175,11 @@ public enum RetryAfter {
 
     /// Days-from-civil (proleptic Gregorian), so no Calendar or DateFormatter is needed.
     private static func utcDate(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Double, offsetSeconds: Int) -> Date? {
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), second < 61 else { return nil }
+        // The year bound keeps the day arithmetic below from overflowing on a header such as
+        // `Sun, 06 Nov 99999999999999999 08:49:37 GMT`.
+        guard (0...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+            second < 61
+        else { return nil }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

@@ -67,10 +67,11 @@ package enum WireJSON {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    /// A short, single-line excerpt of a body for error messages.
+    /// A short, single-line excerpt of a body for error messages: cut and marked as
+    /// ``ProviderFailure/bounded(_:toBytes:)`` cuts, so redaction sees where it was cut. (It reads
+    /// the whole body, already capped by the transport; the codecs parse it whole anyway.)
     package static func excerpt(_ data: Data, limit: Int = 300) -> String {
-        let text = String(decoding: data.prefix(limit), as: UTF8.self)
-        return text.replacingOccurrences(of: "\n", with: " ")
+        ProviderFailure.bounded(String(decoding: data, as: UTF8.self), toBytes: limit).replacingOccurrences(of: "\n", with: " ")
     }
 
     /// Joins `base` and `path` with exactly one slash.

@@ -1,9 +1,11 @@
 import Synchronization
 
-/// The engine's one timer for attempt timeouts: instead of a timer task per call (a task, a
-/// clock sleep and its wake-up, for every call, most of which answer long before their timeout),
-/// each call registers its deadline here and one alarm on the clock, armed for the earliest
-/// deadline, cancels the calls whose deadlines pass.
+/// One timer for many call deadlines: instead of a timer task per call (a task, a clock sleep and
+/// its wake-up, for every call, most of which end long before their deadline), each call
+/// registers its deadline here and one alarm on the clock, armed for the earliest deadline,
+/// cancels the calls whose deadlines pass. The failover engine cuts attempts with one; the HTTP
+/// transport cuts response bodies that stall after their head with another. (It lives here, at
+/// the bottom of the module graph, so both can share it; it is `package`, not public API.)
 ///
 /// A call runs in a child task that registers itself with ``arm(_:task:)`` and deregisters with
 /// ``disarm(_:)`` before it returns; the timer cancels a registered task only while holding its
@@ -16,9 +18,9 @@ import Synchronization
 ///
 /// Not generic over the engine's clock (times are durations since the engine's origin, like the
 /// engine's value types use), so the per-call path needs no generic metadata at run time.
-final class DeadlineTimer: Sendable {
+package final class DeadlineTimer: Sendable {
     /// Asks the clock to call `fire` once time reaches `instant` (since the engine's origin).
-    typealias Alarm = @Sendable (_ instant: Duration, _ fire: @escaping @Sendable () -> Void) -> Void
+    package typealias Alarm = @Sendable (_ instant: Duration, _ fire: @escaping @Sendable () -> Void) -> Void
 
     /// The task of a call in flight. `@unchecked Sendable`: it is only used (to cancel the task)
     /// under the timer's lock, while the task is known to be running (it has not deregistered).
@@ -37,19 +39,20 @@ final class DeadlineTimer: Sendable {
         var armed: Duration?
     }
 
-    private let now: @Sendable () -> Duration
+    /// The time since the timer's origin, as the deadlines count it.
+    package let now: @Sendable () -> Duration
     private let alarm: Alarm
     private let state = Mutex(State())
 
     /// A timer reading the time with `now` and waiting with `alarm`.
-    init(now: @escaping @Sendable () -> Duration, alarm: @escaping Alarm) {
+    package init(now: @escaping @Sendable () -> Duration, alarm: @escaping Alarm) {
         self.now = now
         self.alarm = alarm
     }
 
     /// Registers `task` (the current task, running a call) to be cancelled at `deadline`.
     /// Returns the id to pass to ``disarm(_:)``.
-    func arm(_ deadline: Duration, task: UnsafeCurrentTask?) -> Int {
+    package func arm(_ deadline: Duration, task: UnsafeCurrentTask?) -> Int {
         let (id, ring) = state.withLock { state -> (Int, Bool) in
             state.nextID &+= 1
             let id = state.nextID
@@ -64,7 +67,7 @@ final class DeadlineTimer: Sendable {
     }
 
     /// Deregisters a call; returns whether its deadline passed (the timer cancelled it).
-    func disarm(_ id: Int) -> Bool {
+    package func disarm(_ id: Int) -> Bool {
         state.withLock { state in
             state.live.removeValue(forKey: id)
             let fired = state.fired.remove(id) != nil
@@ -97,7 +100,7 @@ final class DeadlineTimer: Sendable {
     }
 
     /// Calls registered and not yet deregistered, and the entries of the heap (for tests).
-    var counts: (registered: Int, heap: Int) { state.withLock { ($0.live.count, $0.heap.count) } }
+    package var counts: (registered: Int, heap: Int) { state.withLock { ($0.live.count, $0.heap.count) } }
 }
 
 extension Array {

@@ -1,0 +1,1 @@
+../CompletionsTests/FuzzSupport.swift
