@@ -112,6 +112,8 @@ struct JobDecoderFuzzTests {
                 }
             }
         }
+        let summary = codes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data("fuzz JobDecoder: \(decoded) decoded; rejected: \(summary)\n".utf8))
         // The generator must reach past the parser, or it tests only the parser.
         #expect(decoded > 0 || codes.count >= 3, "\(codes)")
         #expect((codes[.schemaViolation] ?? 0) > 0)
