@@ -28,6 +28,19 @@ struct DefaultsTests {
         #expect(configuration.adaptiveConcurrency == EngineDefaults.adaptiveConcurrency)
     }
 
+    @Test("the policy's defaults")
+    func policyDefaults() {
+        let policy = FailoverPolicy()
+        #expect(policy.maxAttempts == PolicyDefaults.maxAttempts)
+        #expect(policy.attemptTimeout == .milliseconds(PolicyDefaults.attemptTimeoutMs))
+        #expect(policy.deadline == .milliseconds(PolicyDefaults.deadlineMs))
+        #expect(policy.hedgeAfter == nil)
+        #expect(policy.failOverOn == PolicyDefaults.failOverOn)
+        #expect(policy.maxRetryWait == .milliseconds(PolicyDefaults.maxRetryWaitMs))
+        #expect(policy.backoffBase == .milliseconds(PolicyDefaults.backoffBaseMs))
+        #expect(policy.backoffCap == .milliseconds(PolicyDefaults.backoffCapMs))
+    }
+
     @Test("the retry budget's floor is per second: 10 per second over a 10 s window allows 100 retries with no traffic")
     func retryFloorPerSecond() {
         var budget = RetryBudget()
