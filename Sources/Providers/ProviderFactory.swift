@@ -32,6 +32,9 @@ public enum ProviderFactory {
         if let limit = settings.maxConcurrency, limit < 1 {
             throw builder.error(.invalidValue, "max_concurrency", "must be at least 1 (leave it out for no limit)")
         }
+        if settings.apiKeyHeader != nil, settings.type != "anthropic" {
+            throw builder.error(.invalidValue, "api_key_header", "only anthropic takes a key header; \(settings.type) has a fixed one")
+        }
         func call(_ authorizer: RequestAuthorizer) -> HTTPCall {
             var providerLogger = logger
             providerLogger[metadataKey: "provider"] = "\(name)"
@@ -58,7 +61,7 @@ public enum ProviderFactory {
             let authorizer: RequestAuthorizer
             switch try builder.auth(default: .apiKey, allowed: [.apiKey, .bearer, .unauthenticated]) {
             case .apiKey:
-                authorizer = .apiKey(header: settings.apiKeyHeader ?? "x-api-key", secret: try builder.apiKey())
+                authorizer = .apiKey(header: try builder.apiKeyHeader(default: "x-api-key"), secret: try builder.apiKey())
             case .bearer:
                 authorizer = .bearer(try builder.bearerToken())
             default:
@@ -172,6 +175,18 @@ public enum ProviderFactory {
                 )
             }
             return auth
+        }
+
+        /// The header an anthropic key goes in: `apiKeyHeader` when set (a valid header name),
+        /// else `fallback`.
+        func apiKeyHeader(default fallback: String) throws(ProviderConfigurationError) -> String {
+            guard let header = settings.apiKeyHeader else { return fallback }
+            // RFC 9110 token characters only: a header name from config never splits a request.
+            let allowed = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+            guard !header.isEmpty, header.utf8.allSatisfy(allowed.contains) else {
+                throw error(.invalidValue, "api_key_header", "'\(header)' is not a valid header name (x-api-key, or api-key on Foundry)")
+            }
+            return header
         }
 
         func environmentValue(_ variable: String, setting: String) throws(ProviderConfigurationError) -> String {

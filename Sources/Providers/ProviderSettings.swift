@@ -26,9 +26,13 @@ public struct ProviderSettings: Sendable, Hashable {
     /// The endpoint root (without `/v1/...`); each adapter has a default but `azure-openai`.
     public var baseURL: String?
     /// `nil` for the adapter's default (`sigv4` for bedrock, else `api_key`; extractive needs none).
+    /// ``Auth/unauthenticated`` (`auth: none`) sends no credential and needs no variable: a
+    /// keyless OpenAI-compatible server (vLLM, Ollama) or the simulator.
     public var auth: Auth?
     public var apiKeyEnv: String?
-    /// The header an anthropic key goes in (`x-api-key` by default, `api-key` on Foundry).
+    /// anthropic with `auth: api_key` only (config `api_key_header`): the header the key goes
+    /// in, `x-api-key` by default, `api-key` for Microsoft Foundry. Any other type with it set
+    /// is a configuration error.
     public var apiKeyHeader: String?
     public var tokenEnv: String?
     public var tokenFile: String?

@@ -117,6 +117,37 @@ struct SchemaConformanceTests {
         }
     }
 
+    @Test("the bounds the schema can express agree with the decoder's")
+    func bounds() throws {
+        let counted = JobLimitsTests.fixedBounds.filter { !$0.0.contains("large") && !$0.0.contains("deep") }
+        var rejected = counted.map { Fixtures.job($0.1) }
+        rejected.append(Fixtures.job { $0["id"] = .string(String(repeating: "i", count: 513)) })
+        rejected.append(Fixtures.job { $0["routing"] = .object(["deadline_ms": .number(86_400_001)]) })
+        rejected.append(Fixtures.job { $0["routing"] = .object(["attempt_timeout_ms": .number(3_600_001)]) })
+        let decoder = try Fixtures.decoder()
+        for document in rejected {
+            #expect(throws: JobRejection.self) { try decoder.decode(WireJSON.encode(document)) }
+        }
+        let report = try JSONSchemaValidator.validate(try rejected.map { try WireJSON.encode($0) }, against: "job")
+        for index in rejected.indices {
+            #expect(report.output.contains("line \(index + 1):"), "schema accepts bound \(index)")
+        }
+        let atTheBound = Fixtures.job { $0["id"] = .string(String(repeating: "i", count: 512)) }
+        _ = try decoder.decode(WireJSON.encode(atTheBound))
+        try expectValid([try WireJSON.encode(atTheBound)], "job")
+
+        let limits = try WireJSON.encode(
+            YAMLDocument.parse(Fixtures.minimalYAML + "\n    limits: {max_job_id_bytes: 100, max_deadline_ms: 60000}\n", environment: [:])
+        )
+        try expectValid([limits], "config")
+        let refused = try [
+            Fixtures.minimalYAML + "\n    limits: {max_deadline_ms: 86400001}\n",
+            Fixtures.minimalYAML.replacingOccurrences(of: "  topics:", with: "  properties: {acks: 1}\n  topics:"),
+        ].map { try WireJSON.encode(YAMLDocument.parse($0, environment: [:])) }
+        let configReport = try JSONSchemaValidator.validate(refused, against: "config")
+        #expect(configReport.output.contains("line 1:") && configReport.output.contains("line 2:"), "\(configReport.output)")
+    }
+
     @Test("sample configs validate against config.v1.json, and a bad one does not")
     func configs() throws {
         let documents = try [Fixtures.configYAML, Fixtures.minimalYAML].map {

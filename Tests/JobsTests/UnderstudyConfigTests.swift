@@ -77,7 +77,7 @@ struct UnderstudyConfigTests {
               group_id: g
               topics: {jobs: j, results: r, telemetry: t, dead_letter: d}
               delivery: exactly_once
-              properties: {security.protocol: SASL_SSL, message.max.bytes: 2000000, enable.idempotence: true}
+              properties: {security.protocol: SASL_SSL, linger.ms: 20, enable.gapless.guarantee: true}
               create_topics: false
               topic_partitions: 12
               auto_offset_reset: latest
@@ -103,7 +103,7 @@ struct UnderstudyConfigTests {
             """
         let config = try UnderstudyConfig.parse(yaml: yaml, environment: ["GEMINI_KEY": "g", "OA_TOKEN": "t"])
         #expect(config.kafka.delivery == .exactlyOnce)
-        #expect(config.kafka.properties == ["security.protocol": "SASL_SSL", "message.max.bytes": "2000000", "enable.idempotence": "true"])
+        #expect(config.kafka.properties == ["security.protocol": "SASL_SSL", "linger.ms": "20", "enable.gapless.guarantee": "true"])
         #expect(!config.kafka.createTopics)
         #expect(config.kafka.autoOffsetReset == .latest)
         #expect(config.worker.maxInFlight == 4_000)
@@ -168,7 +168,7 @@ struct UnderstudyConfigTests {
         ),
         (
             Fixtures.configYAML.replacingOccurrences(of: "api_key_env: AZURE_AI_API_KEY", with: "api_key_env: AZURE_AI_API_KEY, api_key: sk-123"),
-            "providers.claude-azure.api_key: unknown key (expected one of: api_key_env, api_version, auth, base_url, max_concurrency, native_structured_output, region, slow_after_ms, token_env, token_file, type)",
+            "providers.claude-azure.api_key: unknown key (expected one of: api_key_env, api_key_header, api_version, auth, base_url, max_concurrency, native_structured_output, region, slow_after_ms, token_env, token_file, type)",
             .unknownKey
         ),
         (

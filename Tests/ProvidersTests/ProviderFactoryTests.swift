@@ -142,6 +142,46 @@ import Testing
         #expect(error(.init(type: "extractive", maxConcurrency: 0))?.setting == "providers.primary.max_concurrency")
     }
 
+    @Test func keyHeaderOnlyForAnthropicAndOnlyAValidName() async throws {
+        let transport = Self.ok(Self.anthropicOK)
+        func error(_ settings: ProviderSettings) -> ProviderConfigurationError? {
+            do {
+                _ = try make(settings, transport: transport)
+                return nil
+            } catch let error as ProviderConfigurationError {
+                return error
+            } catch {
+                Issue.record("unexpected \(error)")
+                return nil
+            }
+        }
+        let openAI = error(.init(type: "openai", apiKeyEnv: "KEY", apiKeyHeader: "api-key"))
+        #expect(openAI?.setting == "providers.primary.api_key_header")
+        #expect(openAI?.code == .invalidValue)
+        #expect(error(.init(type: "gemini", apiKeyEnv: "KEY", apiKeyHeader: "x-api-key"))?.setting == "providers.primary.api_key_header")
+        let injected = error(.init(type: "anthropic", apiKeyEnv: "KEY", apiKeyHeader: "api-key\r\nx-evil: 1"))
+        #expect(injected?.setting == "providers.primary.api_key_header")
+        #expect(error(.init(type: "anthropic", apiKeyEnv: "KEY", apiKeyHeader: ""))?.setting == "providers.primary.api_key_header")
+        #expect(error(.init(type: "anthropic", apiKeyEnv: "KEY", apiKeyHeader: "api-key")) == nil)
+    }
+
+    @Test func keylessServersNeedNoVariable() async throws {
+        for type in ["openai", "anthropic", "gemini"] {
+            let transport: FakeTransport
+            if type == "gemini" {
+                transport = FakeTransport { _ in ProviderHTTPResponse(status: 200, body: try Fixtures.data("gemini-response.json")) }
+            } else {
+                transport = Self.ok(type == "openai" ? Self.openAIOK : Self.anthropicOK)
+            }
+            let provider = try make(.init(type: type, baseURL: "http://127.0.0.1:8000", auth: .unauthenticated), env: [:], transport: transport)
+            _ = try await provider.complete(Fixtures.request, model: "m", timeout: .seconds(5))
+            let sent = try #require(transport.last)
+            for header in ["authorization", "x-api-key", "api-key", "x-goog-api-key"] {
+                #expect(sent.headers.first(name: header) == nil, "\(type) sent \(header)")
+            }
+        }
+    }
+
     @Test func theKeyNeverAppearsInErrorsOrLogs() async throws {
         let sink = LogSink()
         var logger = Logger(label: "leak-check") { _ in RecordingLogHandler(sink: sink) }

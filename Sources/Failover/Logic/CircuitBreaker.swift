@@ -1,3 +1,5 @@
+import Completions
+
 /// The breaker of one route, as a value-type state machine with no I/O: it takes events with
 /// `now` (a duration since any fixed origin) and returns decisions and state changes.
 ///
@@ -10,31 +12,32 @@
 /// - Half-open: after the cooldown, up to `halfOpenProbes` probe calls go through; a success
 ///   closes the breaker, a failed probe reopens it with a longer cooldown.
 public struct CircuitBreaker: Sendable, Hashable {
-    /// Thresholds; defaults as documented in the config reference.
+    /// Thresholds. Every default is the config's (`engine.breaker_*`), taken from
+    /// ``EngineDefaults``, the one place they are written.
     public struct Configuration: Sendable, Hashable {
-        /// Failures in a row that open the breaker (default 5).
+        /// Failures in a row that open the breaker (``EngineDefaults/breakerFailures``).
         public var consecutiveFailures: Int
-        /// Failure share over `window` that opens the breaker (default 0.5).
+        /// Failure share over `window` that opens the breaker (``EngineDefaults/breakerFailureRatio``).
         public var failureRatio: Double
-        /// The sliding window for the ratio (default 30 s).
+        /// The sliding window for the ratio (``EngineDefaults/breakerWindowSeconds``).
         public var window: Duration
-        /// Calls needed in the window before the ratio counts (default 20).
+        /// Calls needed in the window before the ratio counts (``EngineDefaults/breakerMinCalls``).
         public var minimumCalls: Int
-        /// First cooldown (default 10 s).
+        /// First cooldown (``EngineDefaults/breakerCooldownMs``).
         public var cooldown: Duration
-        /// Longest cooldown (default 5 min).
+        /// Longest cooldown (``EngineDefaults/breakerMaxCooldownMs``).
         public var maxCooldown: Duration
-        /// Probe calls let through while half-open (default 1).
+        /// Probe calls let through while half-open (``EngineDefaults/halfOpenProbes``).
         public var halfOpenProbes: Int
 
         public init(
-            consecutiveFailures: Int = 5,
-            failureRatio: Double = 0.5,
-            window: Duration = .seconds(30),
-            minimumCalls: Int = 20,
-            cooldown: Duration = .seconds(10),
-            maxCooldown: Duration = .seconds(300),
-            halfOpenProbes: Int = 1
+            consecutiveFailures: Int = EngineDefaults.breakerFailures,
+            failureRatio: Double = EngineDefaults.breakerFailureRatio,
+            window: Duration = .seconds(EngineDefaults.breakerWindowSeconds),
+            minimumCalls: Int = EngineDefaults.breakerMinCalls,
+            cooldown: Duration = .milliseconds(EngineDefaults.breakerCooldownMs),
+            maxCooldown: Duration = .milliseconds(EngineDefaults.breakerMaxCooldownMs),
+            halfOpenProbes: Int = EngineDefaults.halfOpenProbes
         ) {
             self.consecutiveFailures = consecutiveFailures
             self.failureRatio = failureRatio

@@ -1,3 +1,5 @@
+import Completions
+
 /// The process-wide budget for hedged calls: over a sliding window, hedges may not exceed
 /// `ratio` of requests (default 10%) plus a small floor, so hedging cannot double the load.
 ///
@@ -5,14 +7,19 @@
 public struct HedgeBudget: Sendable, Hashable {
     /// The budget's shape.
     public struct Configuration: Sendable, Hashable {
-        /// Share of recent requests that may be hedged (default 0.1).
+        /// Share of recent requests that may be hedged (``EngineDefaults/hedgeBudgetRatio``).
         public var ratio: Double
-        /// Hedges always allowed per second of window (default 0.5, so 5 per 10 s window).
+        /// Hedges always allowed per second of window (``EngineDefaults/hedgeBudgetFloorPerSecond``,
+        /// 5 per 10 s window).
         public var minimumPerSecond: Double
-        /// The sliding window (default 10 s).
+        /// The sliding window (``EngineDefaults/hedgeBudgetWindowSeconds``).
         public var window: Duration
 
-        public init(ratio: Double = 0.1, minimumPerSecond: Double = 0.5, window: Duration = .seconds(10)) {
+        public init(
+            ratio: Double = EngineDefaults.hedgeBudgetRatio,
+            minimumPerSecond: Double = EngineDefaults.hedgeBudgetFloorPerSecond,
+            window: Duration = .seconds(EngineDefaults.hedgeBudgetWindowSeconds)
+        ) {
             self.ratio = ratio
             self.minimumPerSecond = minimumPerSecond
             self.window = window

@@ -1,3 +1,5 @@
+import Completions
+
 /// The process-wide budget for same-route retries (Envoy / Finagle style): over a sliding window,
 /// retries may not exceed `ratio` of requests plus a floor of `minimumPerSecond` × window, so a
 /// provider in trouble is not hit harder by retries. Failing over to a route a job has not yet
@@ -7,14 +9,19 @@
 public struct RetryBudget: Sendable, Hashable {
     /// The budget's shape.
     public struct Configuration: Sendable, Hashable {
-        /// Share of recent requests that may be retried (default 0.2).
+        /// Share of recent requests that may be retried (``EngineDefaults/retryBudgetRatio``).
         public var ratio: Double
-        /// Retries always allowed per second of window, whatever the traffic (default 10).
+        /// Retries always allowed per second of window, whatever the traffic
+        /// (``EngineDefaults/retryBudgetFloorPerSecond``; `engine.retry_budget_floor`).
         public var minimumPerSecond: Double
-        /// The sliding window (default 10 s).
+        /// The sliding window (``EngineDefaults/retryBudgetWindowSeconds``).
         public var window: Duration
 
-        public init(ratio: Double = 0.2, minimumPerSecond: Double = 10, window: Duration = .seconds(10)) {
+        public init(
+            ratio: Double = EngineDefaults.retryBudgetRatio,
+            minimumPerSecond: Double = Double(EngineDefaults.retryBudgetFloorPerSecond),
+            window: Duration = .seconds(EngineDefaults.retryBudgetWindowSeconds)
+        ) {
             self.ratio = ratio
             self.minimumPerSecond = minimumPerSecond
             self.window = window

@@ -6,15 +6,16 @@ import Completions
 public struct EngineConfiguration: Sendable {
     /// Breaker thresholds, for every route.
     public var breaker: CircuitBreaker.Configuration
-    /// Same-route retry budget (default 20% of requests plus 10/s).
+    /// Same-route retry budget (default 20% of requests plus 10 per second; ``EngineDefaults``).
     public var retryBudget: RetryBudget.Configuration
-    /// Hedge budget (default 10% of requests plus a small floor).
+    /// Hedge budget (default 10% of requests plus 0.5 per second; ``EngineDefaults``).
     public var hedgeBudget: HedgeBudget.Configuration
     /// Latency tracking, for every route.
     public var latency: LatencyTracker.Configuration
     /// `max_concurrency` per configured provider name; absent means unlimited.
     public var maxConcurrency: [String: Int]
-    /// Whether 429s and overloads shrink a provider's concurrency limit (AIMD; default on).
+    /// Whether 429s and overloads shrink a provider's concurrency limit (AIMD;
+    /// ``EngineDefaults/adaptiveConcurrency``).
     public var adaptiveConcurrency: Bool
     /// Prices for `cost_usd`.
     public var prices: PriceTable
@@ -31,7 +32,7 @@ public struct EngineConfiguration: Sendable {
         hedgeBudget: HedgeBudget.Configuration = .init(),
         latency: LatencyTracker.Configuration = .init(),
         maxConcurrency: [String: Int] = [:],
-        adaptiveConcurrency: Bool = true,
+        adaptiveConcurrency: Bool = EngineDefaults.adaptiveConcurrency,
         prices: PriceTable = .defaults,
         slowAfter: [RouteKey: Duration] = [:],
         probePollInterval: Duration = .seconds(1),

@@ -1,17 +1,16 @@
 import Completions
 
 /// The per-job (or per-workload) failover policy: how many calls, how long, and which outcomes
-/// may move a job on. Every field has the documented default.
+/// may move a job on. Every field has the documented default, taken from ``PolicyDefaults``.
 ///
 /// Guarantees: the engine never makes more than `maxAttempts` calls for one job (hedges
 /// included; skipped routes are not calls), never lets a call run past `attemptTimeout` (time
 /// spent waiting for a concurrency slot is not counted), and ends the job by `deadline`.
 public struct FailoverPolicy: Sendable, Hashable {
-    /// The outcomes that may move a job on by default. `client_error` is absent on purpose: a
-    /// request that is itself wrong fails the job; route-specific client errors still fail over.
-    public static let defaultFailOverOn: Set<Outcome> = [
-        .timeout, .connection, .rateLimited, .overloaded, .serverError, .invalidOutput, .authError,
-    ]
+    /// The outcomes that may move a job on by default (``PolicyDefaults/failOverOn``). `client_error`
+    /// is absent on purpose: a request that is itself wrong fails the job; route-specific client
+    /// errors still fail over.
+    public static let defaultFailOverOn: Set<Outcome> = PolicyDefaults.failOverOn
 
     /// Calls across all routes, hedges included (default 4).
     public var maxAttempts: Int
@@ -34,14 +33,14 @@ public struct FailoverPolicy: Sendable, Hashable {
     public var slowAfter: Duration?
 
     public init(
-        maxAttempts: Int = 4,
-        attemptTimeout: Duration = .seconds(30),
-        deadline: Duration = .seconds(600),
+        maxAttempts: Int = PolicyDefaults.maxAttempts,
+        attemptTimeout: Duration = .milliseconds(PolicyDefaults.attemptTimeoutMs),
+        deadline: Duration = .milliseconds(PolicyDefaults.deadlineMs),
         hedgeAfter: Duration? = nil,
         failOverOn: Set<Outcome> = FailoverPolicy.defaultFailOverOn,
-        maxRetryWait: Duration = .seconds(2),
-        backoffBase: Duration = .milliseconds(200),
-        backoffCap: Duration = .seconds(10),
+        maxRetryWait: Duration = .milliseconds(PolicyDefaults.maxRetryWaitMs),
+        backoffBase: Duration = .milliseconds(PolicyDefaults.backoffBaseMs),
+        backoffCap: Duration = .milliseconds(PolicyDefaults.backoffCapMs),
         slowAfter: Duration? = nil
     ) {
         self.maxAttempts = maxAttempts

@@ -1,43 +1,45 @@
 import Completions
 
 /// The `engine` section: process-wide failover settings shared by every workload (circuit
-/// breakers, retry and hedge budgets, adaptive concurrency).
+/// breakers, retry and hedge budgets, adaptive concurrency). Every default is taken from
+/// ``EngineDefaults``, where the failover engine takes its own defaults too.
 public struct EngineConfig: Sendable, Hashable {
-    /// Consecutive failures that open a route's breaker. Default 5.
+    /// Consecutive failures that open a route's breaker.
     public var breakerFailures: Int
-    /// Failure ratio over the window that opens a breaker. Default 0.5.
+    /// Failure ratio over the window that opens a breaker.
     public var breakerFailureRatio: Double
-    /// Length of the sliding window for the ratio, in seconds. Default 30.
+    /// Length of the sliding window for the ratio, in seconds.
     public var breakerWindowSeconds: Int
-    /// Calls in the window before the ratio counts. Default 20.
+    /// Calls in the window before the ratio counts.
     public var breakerMinCalls: Int
-    /// First open period, in milliseconds; it grows on repeated trips. Default 5,000.
+    /// First open period, in milliseconds; it doubles on each trip in a row.
     public var breakerCooldownMs: Int
-    /// Cap of the open period, in milliseconds. Default 60,000.
+    /// Cap of the open period, in milliseconds.
     public var breakerMaxCooldownMs: Int
-    /// Probe calls let through while half-open. Default 1.
+    /// Probe calls let through while half-open.
     public var halfOpenProbes: Int
-    /// Same-route retries allowed as a share of recent requests. Default 0.2.
+    /// Same-route retries allowed as a share of the requests of the last 10 s.
     public var retryBudgetRatio: Double
-    /// Retries always allowed on top of the ratio, per window. Default 10.
+    /// Retries always allowed on top of the ratio, **per second** (the budget's window is 10 s,
+    /// so the default 10 allows 100 retries per window whatever the traffic).
     public var retryBudgetFloor: Int
-    /// Hedged calls allowed as a share of recent requests. Default 0.1.
+    /// Hedged calls allowed as a share of the requests of the last 10 s.
     public var hedgeBudgetRatio: Double
-    /// Additive increase, multiplicative decrease of each provider's concurrency on 429/overload. Default true.
+    /// Additive increase, multiplicative decrease of each provider's concurrency on 429/overload.
     public var adaptiveConcurrency: Bool
 
     public init(
-        breakerFailures: Int = 5,
-        breakerFailureRatio: Double = 0.5,
-        breakerWindowSeconds: Int = 30,
-        breakerMinCalls: Int = 20,
-        breakerCooldownMs: Int = 5_000,
-        breakerMaxCooldownMs: Int = 60_000,
-        halfOpenProbes: Int = 1,
-        retryBudgetRatio: Double = 0.2,
-        retryBudgetFloor: Int = 10,
-        hedgeBudgetRatio: Double = 0.1,
-        adaptiveConcurrency: Bool = true
+        breakerFailures: Int = EngineDefaults.breakerFailures,
+        breakerFailureRatio: Double = EngineDefaults.breakerFailureRatio,
+        breakerWindowSeconds: Int = EngineDefaults.breakerWindowSeconds,
+        breakerMinCalls: Int = EngineDefaults.breakerMinCalls,
+        breakerCooldownMs: Int = EngineDefaults.breakerCooldownMs,
+        breakerMaxCooldownMs: Int = EngineDefaults.breakerMaxCooldownMs,
+        halfOpenProbes: Int = EngineDefaults.halfOpenProbes,
+        retryBudgetRatio: Double = EngineDefaults.retryBudgetRatio,
+        retryBudgetFloor: Int = EngineDefaults.retryBudgetFloorPerSecond,
+        hedgeBudgetRatio: Double = EngineDefaults.hedgeBudgetRatio,
+        adaptiveConcurrency: Bool = EngineDefaults.adaptiveConcurrency
     ) {
         self.breakerFailures = breakerFailures
         self.breakerFailureRatio = breakerFailureRatio

@@ -1,7 +1,12 @@
 import Completions
+import Foundation
 
 /// The `kafka` section: where the broker is, which topics, which delivery guarantee, and any
 /// librdkafka property passed through (TLS, SASL, tuning).
+///
+/// Guarantees: `properties` cannot void the delivery guarantees or shadow a typed key: the
+/// properties the worker sets itself (``reservedProperties``, under any librdkafka alias or with a
+/// `topic.` prefix) are refused at load with their key path (`kafka.properties.acks: ...`).
 public struct KafkaConfig: Sendable, Hashable {
     /// The four topics of the contract.
     public struct Topics: Sendable, Hashable {
@@ -34,29 +39,66 @@ public struct KafkaConfig: Sendable, Hashable {
 
     /// librdkafka's `bootstrap.servers`: `host:port[,host:port...]`.
     public var bootstrapServers: String
-    /// The consumer group of the workers. Default `understudy`.
+    /// The consumer group of the workers. Default ``defaultGroupID``.
     public var groupID: String
     public var topics: Topics
-    /// Default `at_least_once`.
+    /// Default ``defaultDelivery``.
     public var delivery: Delivery
     /// librdkafka properties, passed through as strings (numbers in decimal, booleans as `true`/`false`).
     public var properties: [String: String]
-    /// Create missing topics at start-up (else report them and stop). Default true.
+    /// Create missing topics at start-up (else report them and stop). Default ``defaultCreateTopics``.
     public var createTopics: Bool
-    /// Partitions of the topics the worker creates. Default 6.
+    /// Partitions of the topics the worker creates. Default ``defaultTopicPartitions``.
     public var topicPartitions: Int
-    /// Default `earliest`: jobs enqueued before the first worker started are never skipped.
+    /// Default ``defaultAutoOffsetReset``: jobs enqueued before the first worker started are never skipped.
     public var autoOffsetReset: AutoOffsetReset
+
+    public static let defaultGroupID = "understudy"
+    public static let defaultDelivery = Delivery.atLeastOnce
+    public static let defaultCreateTopics = true
+    public static let defaultTopicPartitions = 6
+    public static let defaultAutoOffsetReset = AutoOffsetReset.earliest
+
+    /// The librdkafka properties `properties` may not set, by canonical name, with why: the
+    /// worker sets each itself, and another value would break a guarantee or shadow a typed key.
+    public static let reservedProperties: [String: String] = [
+        "acks": "the worker's producers use acks=all (with idempotence) so that an acknowledged result is replicated",
+        "enable.idempotence": "the worker's producers are idempotent so that retries never duplicate or reorder records",
+        "transactional.id": "the worker derives it from kafka.group_id and its instance (exactly_once)",
+        "isolation.level": "the worker reads jobs with read_committed so that aborted jobs are never run",
+        "enable.auto.commit": "understudy stores and commits offsets itself, only for finished jobs",
+        "enable.auto.offset.store": "understudy stores and commits offsets itself, only for finished jobs",
+        "bootstrap.servers": "set kafka.bootstrap_servers instead",
+        "group.id": "set kafka.group_id instead",
+        "auto.offset.reset": "set kafka.auto_offset_reset instead",
+        "message.max.bytes": "the worker derives it from worker.max_message_bytes",
+    ]
+
+    /// librdkafka's other names for the reserved properties.
+    static let propertyAliases: [String: String] = [
+        "request.required.acks": "acks",
+        "auto.commit.enable": "enable.auto.commit",
+        "metadata.broker.list": "bootstrap.servers",
+    ]
+
+    /// The reserved property `name` stands for (librdkafka accepts a `topic.` prefix and a few
+    /// aliases), or `nil`.
+    static func reservedName(_ name: String) -> String? {
+        var canonical = name.trimmingCharacters(in: .whitespaces)
+        if canonical.hasPrefix("topic.") { canonical.removeFirst("topic.".count) }
+        canonical = propertyAliases[canonical] ?? canonical
+        return reservedProperties[canonical] == nil ? nil : canonical
+    }
 
     public init(
         bootstrapServers: String,
-        groupID: String = "understudy",
+        groupID: String = KafkaConfig.defaultGroupID,
         topics: Topics,
-        delivery: Delivery = .atLeastOnce,
+        delivery: Delivery = KafkaConfig.defaultDelivery,
         properties: [String: String] = [:],
-        createTopics: Bool = true,
-        topicPartitions: Int = 6,
-        autoOffsetReset: AutoOffsetReset = .earliest
+        createTopics: Bool = KafkaConfig.defaultCreateTopics,
+        topicPartitions: Int = KafkaConfig.defaultTopicPartitions,
+        autoOffsetReset: AutoOffsetReset = KafkaConfig.defaultAutoOffsetReset
     ) {
         self.bootstrapServers = bootstrapServers
         self.groupID = groupID
@@ -76,13 +118,13 @@ public struct KafkaConfig: Sendable, Hashable {
         ])
         return KafkaConfig(
             bootstrapServers: try object.required("bootstrap_servers", Read.nonEmptyString),
-            groupID: try object.optional("group_id", Read.nonEmptyString) ?? "understudy",
+            groupID: try object.optional("group_id", Read.nonEmptyString) ?? defaultGroupID,
             topics: try object.required("topics", readTopics),
-            delivery: try object.optional("delivery", Read.oneOf(Delivery.self)) ?? .atLeastOnce,
+            delivery: try object.optional("delivery", Read.oneOf(Delivery.self)) ?? defaultDelivery,
             properties: try object.optional("properties", Read.map(readProperty)) ?? [:],
-            createTopics: try object.optional("create_topics", Read.bool) ?? true,
-            topicPartitions: try object.optional("topic_partitions", Read.integer(in: 1...10_000)) ?? 6,
-            autoOffsetReset: try object.optional("auto_offset_reset", Read.oneOf(AutoOffsetReset.self)) ?? .earliest
+            createTopics: try object.optional("create_topics", Read.bool) ?? defaultCreateTopics,
+            topicPartitions: try object.optional("topic_partitions", Read.integer(in: 1...10_000)) ?? defaultTopicPartitions,
+            autoOffsetReset: try object.optional("auto_offset_reset", Read.oneOf(AutoOffsetReset.self)) ?? defaultAutoOffsetReset
         )
     }
 
@@ -98,6 +140,10 @@ public struct KafkaConfig: Sendable, Hashable {
     }
 
     private static func readProperty(_ key: String, _ value: JSONValue, _ path: FieldPath) throws(FieldError) -> String {
+        if let reserved = reservedName(key) {
+            let alias = reserved == key ? "" : " (librdkafka's \(reserved))"
+            throw .invalid(path, "may not be set\(alias): \(reservedProperties[reserved] ?? "the worker sets it itself")")
+        }
         switch value {
         case .string(let string): return string
         case .bool(let bool): return bool ? "true" : "false"

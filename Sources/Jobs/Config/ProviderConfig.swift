@@ -18,11 +18,18 @@ public struct ProviderConfig: Sendable, Hashable {
 
     /// How the credential is sent.
     public enum Auth: String, Sendable, Hashable, CaseIterable {
-        /// The provider's own key header (`x-api-key`, `api-key`, ...).
+        /// The provider's own key header (`x-api-key`, `api-key`, ...; see ``ProviderConfig/apiKeyHeader``).
         case apiKey = "api_key"
         /// `Authorization: Bearer ...`.
         case bearer
+        /// No credential at all (`auth: none`): a keyless OpenAI-compatible server (vLLM,
+        /// Ollama), a local gateway. Not named `none`, which `Optional` comparisons would
+        /// silently read as `nil`.
+        case unauthenticated = "none"
     }
+
+    /// The headers an `anthropic` key may go in: Anthropic's own, or Microsoft Foundry's.
+    public static let apiKeyHeaders = ["x-api-key", "api-key"]
 
     /// The provider's name: its key under `providers`, what routes name.
     public var name: String
@@ -33,6 +40,9 @@ public struct ProviderConfig: Sendable, Hashable {
     public var apiKeyEnv: String?
     /// Default `api_key`.
     public var auth: Auth
+    /// `anthropic` with `auth: api_key` only: the header the key goes in, `x-api-key` (the
+    /// default) or `api-key` (Microsoft Foundry); `nil` is the adapter's default.
+    public var apiKeyHeader: String?
     /// The environment variable that holds a bearer token.
     public var tokenEnv: String?
     /// A file that holds a bearer token, read at call time (it may be rotated).
@@ -54,6 +64,7 @@ public struct ProviderConfig: Sendable, Hashable {
         baseURL: URL? = nil,
         apiKeyEnv: String? = nil,
         auth: Auth = .apiKey,
+        apiKeyHeader: String? = nil,
         tokenEnv: String? = nil,
         tokenFile: String? = nil,
         apiVersion: String? = nil,
@@ -67,6 +78,7 @@ public struct ProviderConfig: Sendable, Hashable {
         self.baseURL = baseURL
         self.apiKeyEnv = apiKeyEnv
         self.auth = auth
+        self.apiKeyHeader = apiKeyHeader
         self.tokenEnv = tokenEnv
         self.tokenFile = tokenFile
         self.apiVersion = apiVersion
@@ -84,7 +96,7 @@ public struct ProviderConfig: Sendable, Hashable {
     ) throws(FieldError) -> ProviderConfig {
         let object = try ObjectReader(value, at: path)
         try object.rejectUnknown([
-            "type", "base_url", "api_key_env", "auth", "token_env", "token_file", "api_version", "region",
+            "type", "base_url", "api_key_env", "auth", "api_key_header", "token_env", "token_file", "api_version", "region",
             "native_structured_output", "max_concurrency", "slow_after_ms",
         ])
         let environmentVariable = { (value: JSONValue, path: FieldPath) throws(FieldError) -> String in
@@ -100,6 +112,7 @@ public struct ProviderConfig: Sendable, Hashable {
             baseURL: try object.optional("base_url", readBaseURL),
             apiKeyEnv: try object.optional("api_key_env", environmentVariable),
             auth: try object.optional("auth", Read.oneOf(Auth.self)) ?? .apiKey,
+            apiKeyHeader: try object.optional("api_key_header", Read.oneOf(apiKeyHeaders) { apiKeyHeaders.contains($0) ? $0 : nil }),
             tokenEnv: try object.optional("token_env", environmentVariable),
             tokenFile: try object.optional("token_file", Read.nonEmptyString),
             apiVersion: try object.optional("api_version", Read.nonEmptyString),
@@ -114,7 +127,50 @@ public struct ProviderConfig: Sendable, Hashable {
         if config.type == .bedrock, config.region == nil, config.baseURL == nil {
             throw .invalid(path.appending("region"), "required for type \"bedrock\" unless base_url is set")
         }
+        if config.auth == .unauthenticated {
+            if config.type == .bedrock {
+                throw .invalid(path.appending("auth"), "type \"bedrock\" needs a credential: leave auth out for SigV4, or \"bearer\" for a Bedrock API key")
+            }
+            // A credential named next to `auth: none` would never be sent: say so rather than ignore it.
+            for key in ["api_key_env", "token_env", "token_file"] where object.contains(key) {
+                throw .invalid(path.appending(key), "auth \"none\" sends no credential; remove \(key) or choose another auth")
+            }
+        }
+        if config.apiKeyHeader != nil {
+            if config.type != .anthropic {
+                throw .invalid(
+                    path.appending("api_key_header"),
+                    "only type \"anthropic\" takes a key header; type \"\(config.type.rawValue)\" has a fixed one"
+                )
+            }
+            if config.auth != .apiKey {
+                throw .invalid(path.appending("api_key_header"), "only auth \"api_key\" sends a key header")
+            }
+        }
         return config
+    }
+
+    /// `check-config`'s check of ``tokenFile``: it exists, is a regular file, can be read, and
+    /// is not empty. The file's content is a secret: it is never read into an error (only its
+    /// size is looked at). The worker itself reads the file at call time (a sidecar may write it
+    /// after start-up), so loading a config does not check it.
+    public func checkTokenFile() throws(ConfigError) {
+        guard let tokenFile else { return }
+        let keyPath = "providers.\(name).token_file"
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: tokenFile, isDirectory: &isDirectory) else {
+            throw ConfigError(code: .unreadableFile, keyPath: keyPath, detail: "\(tokenFile) does not exist")
+        }
+        guard !isDirectory.boolValue else {
+            throw ConfigError(code: .unreadableFile, keyPath: keyPath, detail: "\(tokenFile) is a directory, not a token file")
+        }
+        guard FileManager.default.isReadableFile(atPath: tokenFile) else {
+            throw ConfigError(code: .unreadableFile, keyPath: keyPath, detail: "\(tokenFile) is not readable by this user")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: tokenFile)[.size] as? NSNumber)?.int64Value ?? 0
+        guard size > 0 else {
+            throw ConfigError(code: .unreadableFile, keyPath: keyPath, detail: "\(tokenFile) is empty")
+        }
     }
 
     private static func readBaseURL(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> URL {

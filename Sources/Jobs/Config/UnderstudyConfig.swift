@@ -45,13 +45,43 @@ public struct UnderstudyConfig: Sendable, Hashable {
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> UnderstudyConfig {
-        let yaml: String
+        let bytes: Data
         do {
-            yaml = try String(contentsOfFile: path, encoding: .utf8)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ConfigError(code: .unreadableFile, keyPath: "$", detail: "cannot read \(path): \(error.localizedDescription)")
         }
-        return try parse(yaml: yaml, environment: environment)
+        return try parse(yaml: bytes, environment: environment)
+    }
+
+    /// The largest config file read: a config is a few KiB; this bounds the YAML parser's work.
+    public static let maxConfigBytes = 4 << 20
+
+    /// Validates a config given as the bytes of a YAML file: they must be UTF-8 (`invalid_yaml`
+    /// naming the byte offset otherwise) and at most ``maxConfigBytes``.
+    public static func parse(
+        yaml bytes: some Collection<UInt8>,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> UnderstudyConfig {
+        guard bytes.count <= maxConfigBytes else {
+            throw ConfigError(code: .invalidYAML, keyPath: "$", detail: "\(bytes.count) bytes, more than \(maxConfigBytes)")
+        }
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        var text = String.UnicodeScalarView()
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                text.append(scalar)
+                offset += UTF8.width(scalar)
+            case .emptyInput:
+                break loop
+            case .error:
+                throw ConfigError(code: .invalidYAML, keyPath: "$", detail: "not UTF-8 (at byte \(offset))")
+            }
+        }
+        return try parse(yaml: String(text), environment: environment)
     }
 
     /// Validates a config given as YAML text.

@@ -1,7 +1,8 @@
 import Completions
 
-/// One entry of the `workloads` section: the ordered approved routes (primary first) and the
-/// policy jobs of this workload run under unless they override it.
+/// One entry of the `workloads` section: the ordered approved routes (primary first), the
+/// policy jobs of this workload run under unless they override it, and the limits of what a
+/// job may ask for (the policy itself sits within them).
 public struct WorkloadConfig: Sendable, Hashable {
     /// The workload's name: its key under `workloads`, what jobs name in `workload`.
     public var name: String
@@ -9,11 +10,14 @@ public struct WorkloadConfig: Sendable, Hashable {
     public var routes: [RouteName]
     /// Defaults overridden by the workload's `policy`.
     public var policy: WorkloadPolicy
+    /// The most a job of this workload may ask for (`limits`).
+    public var limits: JobLimits
 
-    public init(name: String, routes: [RouteName], policy: WorkloadPolicy = .defaults) {
+    public init(name: String, routes: [RouteName], policy: WorkloadPolicy = .defaults, limits: JobLimits = .defaults) {
         self.name = name
         self.routes = routes
         self.policy = policy
+        self.limits = limits
     }
 
     static func read(
@@ -23,7 +27,7 @@ public struct WorkloadConfig: Sendable, Hashable {
         providers: [String: ProviderConfig]
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["routes", "policy"])
+        try object.rejectUnknown(["routes", "policy", "limits"])
         let routes = try object.required("routes", RouteName.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
@@ -31,26 +35,47 @@ public struct WorkloadConfig: Sendable, Hashable {
                 "\"\(route.provider)\" is not a provider defined under providers"
             )
         }
-        let policy = try object.optional("policy", readPolicy) ?? .defaults
-        return WorkloadConfig(name: name, routes: routes, policy: policy)
+        let limits = try object.optional("limits", JobLimits.read) ?? .defaults
+        let policyObject = try object.optional("policy") { (value: JSONValue, path: FieldPath) throws(FieldError) in
+            try ObjectReader(value, at: path)
+        }
+        let policy = try policyObject.map(readPolicy) ?? .defaults
+        // The workload's own policy, defaults included, must sit within its limits: a job that
+        // sets nothing is then always within them.
+        let policyPath = path.appending("policy")
+        let checks = limits.checks(
+            maxAttempts: policy.maxAttempts, attemptTimeoutMs: policy.attemptTimeoutMs, deadlineMs: policy.deadlineMs,
+            hedgeAfterMs: policy.hedgeAfterMs
+        )
+        for check in checks where check.value > check.limit {
+            let written = policyObject?.contains(check.field) ?? false
+            throw .invalid(
+                policyPath.appending(check.field),
+                (written ? "\(check.value)" : "the default \(check.value)")
+                    + " is over \(path.appending("limits").appending(check.limitKey)) (\(check.limit))"
+                    + (written ? "" : "; set \(policyPath.appending(check.field)) within it")
+            )
+        }
+        return WorkloadConfig(name: name, routes: routes, policy: policy, limits: limits)
     }
 
-    private static func readPolicy(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> WorkloadPolicy {
-        let object = try ObjectReader(value, at: path)
+    private static func readPolicy(_ object: ObjectReader) throws(FieldError) -> WorkloadPolicy {
+        let path = object.path
         try object.rejectUnknown([
             "max_attempts", "attempt_timeout_ms", "deadline_ms", "hedge_after_ms", "fail_over_on", "max_retry_wait_ms",
             "backoff_base_ms", "backoff_cap_ms",
         ])
         let d = WorkloadPolicy.defaults
         let policy = WorkloadPolicy(
-            maxAttempts: try object.optional("max_attempts", Read.integer(in: 1...100)) ?? d.maxAttempts,
-            attemptTimeoutMs: try object.optional("attempt_timeout_ms", Read.integer(in: 1...Int.max)) ?? d.attemptTimeoutMs,
-            deadlineMs: try object.optional("deadline_ms", Read.integer(in: 1...Int.max)) ?? d.deadlineMs,
-            hedgeAfterMs: try object.optional("hedge_after_ms", Read.integer(in: 1...Int.max)),
+            maxAttempts: try object.optional("max_attempts", Read.integer(in: 1...JobLimits.hardMaxAttempts)) ?? d.maxAttempts,
+            attemptTimeoutMs: try object.optional("attempt_timeout_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs))
+                ?? d.attemptTimeoutMs,
+            deadlineMs: try object.optional("deadline_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)) ?? d.deadlineMs,
+            hedgeAfterMs: try object.optional("hedge_after_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs)),
             failOverOn: try object.optional("fail_over_on", WorkloadPolicy.readFailOverOn).map(Set.init) ?? d.failOverOn,
-            maxRetryWaitMs: try object.optional("max_retry_wait_ms", Read.integer(in: 0...Int.max)) ?? d.maxRetryWaitMs,
-            backoffBaseMs: try object.optional("backoff_base_ms", Read.integer(in: 1...Int.max)) ?? d.backoffBaseMs,
-            backoffCapMs: try object.optional("backoff_cap_ms", Read.integer(in: 1...Int.max)) ?? d.backoffCapMs
+            maxRetryWaitMs: try object.optional("max_retry_wait_ms", Read.integer(in: 0...JobLimits.hardMaxDeadlineMs)) ?? d.maxRetryWaitMs,
+            backoffBaseMs: try object.optional("backoff_base_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)) ?? d.backoffBaseMs,
+            backoffCapMs: try object.optional("backoff_cap_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)) ?? d.backoffCapMs
         )
         if policy.backoffCapMs < policy.backoffBaseMs {
             throw .invalid(

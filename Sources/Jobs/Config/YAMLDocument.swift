@@ -6,8 +6,19 @@ import Yams
 /// `${VAR:-default}` from the environment in string values. A plain (unquoted) scalar is typed
 /// after substitution, so `max_in_flight: ${MAX_IN_FLIGHT}` gives an integer; a quoted one stays
 /// a string. YAML timestamps and other non-JSON types stay strings.
+///
+/// Guarantees: never traps on its input. The text is at most ``UnderstudyConfig/maxConfigBytes``,
+/// libyaml refuses nesting past 1,000 levels, and the document is converted no deeper than
+/// ``maxDepth`` levels (a config needs 6); every failure is a ``ConfigError`` with a key path.
 enum YAMLDocument {
+    /// The deepest nesting converted: far more than a config needs, small enough for any stack.
+    static let maxDepth = 64
+
     static func parse(_ yaml: String, environment: [String: String]) throws(ConfigError) -> JSONValue {
+        let size = yaml.utf8.count
+        guard size <= UnderstudyConfig.maxConfigBytes else {
+            throw ConfigError(code: .invalidYAML, keyPath: "$", detail: "\(size) bytes, more than \(UnderstudyConfig.maxConfigBytes)")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
@@ -15,10 +26,18 @@ enum YAMLDocument {
             throw ConfigError(code: .invalidYAML, keyPath: "$", detail: "not valid YAML: \(error)")
         }
         guard let node else { return .object([:]) }
-        return try convert(node, at: .root, environment: environment)
+        return try convert(node, at: .root, depth: 0, environment: environment)
     }
 
-    private static func convert(_ node: Node, at path: FieldPath, environment: [String: String]) throws(ConfigError) -> JSONValue {
+    private static func convert(
+        _ node: Node,
+        at path: FieldPath,
+        depth: Int,
+        environment: [String: String]
+    ) throws(ConfigError) -> JSONValue {
+        guard depth < maxDepth else {
+            throw ConfigError(code: .invalidValue, keyPath: path.description, detail: "nested deeper than \(maxDepth) levels")
+        }
         switch node {
         case .scalar(var scalar):
             if scalar.string.contains("${") {
@@ -40,13 +59,13 @@ enum YAMLDocument {
                 guard members[name] == nil else {
                     throw ConfigError(code: .invalidValue, keyPath: childPath.description, detail: "key appears twice")
                 }
-                members[name] = try convert(value, at: childPath, environment: environment)
+                members[name] = try convert(value, at: childPath, depth: depth + 1, environment: environment)
             }
             return .object(members)
         case .sequence(let sequence):
             var elements: [JSONValue] = []
             for (index, element) in sequence.enumerated() {
-                elements.append(try convert(element, at: path.appending(index: index), environment: environment))
+                elements.append(try convert(element, at: path.appending(index: index), depth: depth + 1, environment: environment))
             }
             return .array(elements)
         case .alias:

@@ -3,8 +3,12 @@ import Foundation
 
 /// Turns the value of a jobs-topic message into a ``Job`` or a ``JobRejection``: size first
 /// (`too_large`), then JSON (`invalid_json`), then `schemas/job.v1.json` field by field
-/// (`schema_violation`, naming the first offending field), then the config (`unknown_workload`,
-/// `route_not_approved`). Every rejection names the field and what was expected.
+/// (`schema_violation`, naming the first offending field; the schema's fixed bounds on counts,
+/// sizes and nesting included, see ``JobLimits``), then the config (`unknown_workload`,
+/// `route_not_approved`, and `over_limit` for a job asking for more than its workload's
+/// ``WorkloadConfig/limits``). Every rejection names the field and what was expected.
+///
+/// Guarantees: it never traps on its input; every failure is a ``JobRejection``.
 ///
 /// A value type holding only the config's workloads: safe to share across tasks.
 public struct JobDecoder: Sendable {
@@ -74,17 +78,52 @@ public struct JobDecoder: Sendable {
                 )
             }
         }
+        try Self.checkLimits(job, workload: workload)
         var resolved = job
         resolved.routes = job.routing.routes ?? workload.routes
         resolved.policy = workload.policy.overridden(by: job.routing)
         return resolved
     }
 
+    /// Checks what the job asks for against its workload's limits (the workload's own policy
+    /// is within them by construction of the config).
+    private static func checkLimits(_ job: Job, workload: WorkloadConfig) throws(JobRejection) {
+        let limits = workload.limits
+        let limitsPath = "workloads.\(workload.name).limits"
+        let idBytes = job.id.utf8.count
+        if idBytes > limits.maxJobIDBytes {
+            throw JobRejection(
+                code: .overLimit,
+                fieldPath: "id",
+                detail: "\(idBytes) bytes is over \(limitsPath).max_job_id_bytes (\(limits.maxJobIDBytes))"
+            )
+        }
+        let routing = job.routing
+        let checks = limits.checks(
+            maxAttempts: routing.maxAttempts, attemptTimeoutMs: routing.attemptTimeoutMs, deadlineMs: routing.deadlineMs,
+            hedgeAfterMs: routing.hedgeAfterMs
+        )
+        for check in checks where check.value > check.limit {
+            throw JobRejection(
+                code: .overLimit,
+                fieldPath: "routing.\(check.field)",
+                detail: "\(check.value) is over \(limitsPath).\(check.limitKey) (\(check.limit))"
+            )
+        }
+    }
+
     /// Reads the document against the schema alone, with the default policy and the job's routes.
     static func readJob(_ value: JSONValue) throws(FieldError) -> Job {
         let root = try ObjectReader(value, at: .root)
         try root.rejectUnknown(["id", "workload", "input", "routing", "expires_at", "metadata"])
-        let id = try root.required("id", Read.nonEmptyString)
+        let id = try root.required("id") { (value: JSONValue, path: FieldPath) throws(FieldError) -> String in
+            let id = try Read.nonEmptyString(value, path)
+            let bytes = id.utf8.count
+            guard bytes <= JobLimits.hardMaxJobIDBytes else {
+                throw .invalid(path, "expected at most \(JobLimits.hardMaxJobIDBytes) bytes, got \(bytes)")
+            }
+            return id
+        }
         let workload = try root.required("workload", Read.nonEmptyString)
         let request = try root.required("input", readInput)
         let routing = try root.optional("routing", readRouting) ?? Job.Routing()
@@ -94,9 +133,7 @@ public struct JobDecoder: Sendable {
             }
             return date
         }
-        let metadata = try root.optional("metadata") { (value: JSONValue, path: FieldPath) throws(FieldError) in
-            try ObjectReader(value, at: path).members
-        }
+        let metadata = try root.optional("metadata", readMetadata)
         return Job(
             id: id,
             workload: workload,
@@ -112,10 +149,11 @@ public struct JobDecoder: Sendable {
         try input.rejectUnknown(["system", "messages", "max_tokens", "temperature", "stop_sequences", "response_format"])
         return CompletionRequest(
             system: try input.optional("system", Read.string),
-            messages: try input.required("messages", Read.array(minItems: 1, readMessage)),
+            messages: try input.required("messages", Read.array(minItems: 1, maxItems: JobLimits.maxMessages, readMessage)),
             maxTokens: try input.optional("max_tokens", Read.integer(in: 1...1_000_000)) ?? 1024,
             temperature: try input.optional("temperature", Read.number(in: 0...2)),
-            stopSequences: try input.optional("stop_sequences", Read.array(Read.nonEmptyString)) ?? [],
+            stopSequences: try input.optional("stop_sequences", Read.array(maxItems: JobLimits.maxStopSequences, Read.nonEmptyString))
+                ?? [],
             responseFormat: try input.optional("response_format", readResponseFormat) ?? .text
         )
     }
@@ -142,7 +180,13 @@ public struct JobDecoder: Sendable {
         try format.rejectUnknown(["type", "schema"])
         let schema = try format.required("schema") { (value: JSONValue, path: FieldPath) throws(FieldError) -> JSONValue in
             switch value {
-            case .object, .bool: return value
+            case .bool: return value
+            case .object:
+                var budget = Int.max
+                guard Self.fits(value, depth: 1, maxDepth: JobLimits.maxSchemaDepth, budget: &budget) else {
+                    throw .invalid(path, "nested deeper than \(JobLimits.maxSchemaDepth) levels")
+                }
+                return value
             default: throw .invalid(path, expected: "a JSON Schema (an object)", got: value)
             }
         }
@@ -154,12 +198,51 @@ public struct JobDecoder: Sendable {
         try routing.rejectUnknown(["routes", "max_attempts", "attempt_timeout_ms", "deadline_ms", "hedge_after_ms", "fail_over_on"])
         return Job.Routing(
             routes: try routing.optional("routes", RouteName.readList),
-            maxAttempts: try routing.optional("max_attempts", Read.integer(in: 1...100)),
-            attemptTimeoutMs: try routing.optional("attempt_timeout_ms", Read.integer(in: 1...Int.max)),
-            deadlineMs: try routing.optional("deadline_ms", Read.integer(in: 1...Int.max)),
-            hedgeAfterMs: try routing.optional("hedge_after_ms", Read.integer(in: 1...Int.max)),
+            maxAttempts: try routing.optional("max_attempts", Read.integer(in: 1...JobLimits.hardMaxAttempts)),
+            attemptTimeoutMs: try routing.optional("attempt_timeout_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs)),
+            deadlineMs: try routing.optional("deadline_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)),
+            hedgeAfterMs: try routing.optional("hedge_after_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs)),
             failOverOn: try routing.optional("fail_over_on", WorkloadPolicy.readFailOverOn)
         )
+    }
+
+    private static func readMetadata(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> [String: JSONValue] {
+        let members = try ObjectReader(value, at: path).members
+        guard members.count <= JobLimits.maxMetadataEntries else {
+            throw .invalid(path, "expected at most \(JobLimits.maxMetadataEntries) entries, got \(members.count)")
+        }
+        var budget = JobLimits.maxMetadataBytes
+        guard fits(value, depth: 1, maxDepth: JobLimits.maxSchemaDepth, budget: &budget) else {
+            if budget < 0 { throw .invalid(path, "expected at most \(JobLimits.maxMetadataBytes) bytes of JSON, got more") }
+            throw .invalid(path, "nested deeper than \(JobLimits.maxSchemaDepth) levels")
+        }
+        return members
+    }
+
+    /// Whether `value` nests no deeper than `maxDepth` levels (a scalar is at `depth`) and its
+    /// compact JSON takes no more than `budget` bytes (strings by their UTF-8 length, a number
+    /// as up to 24 bytes; escapes are not counted). Spends `budget` as it goes and stops at the
+    /// first excess, so it costs at most a walk of the first `budget` bytes' worth.
+    private static func fits(_ value: JSONValue, depth: Int, maxDepth: Int, budget: inout Int) -> Bool {
+        guard depth <= maxDepth else { return false }
+        switch value {
+        case .null, .bool: budget -= 5
+        case .number: budget -= 24
+        case .string(let string): budget -= string.utf8.count + 2
+        case .array(let elements):
+            budget -= 2
+            for element in elements {
+                budget -= 1
+                guard budget >= 0, fits(element, depth: depth + 1, maxDepth: maxDepth, budget: &budget) else { return false }
+            }
+        case .object(let members):
+            budget -= 2
+            for (key, member) in members {
+                budget -= key.utf8.count + 4
+                guard budget >= 0, fits(member, depth: depth + 1, maxDepth: maxDepth, budget: &budget) else { return false }
+            }
+        }
+        return budget >= 0
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -19,6 +19,9 @@ public struct JobRejection: Error, Sendable, Hashable, CustomStringConvertible {
         public static let routeNotApproved = Code(rawValue: "route_not_approved")
         /// Larger than `worker.max_message_bytes`.
         public static let tooLarge = Code(rawValue: "too_large")
+        /// Asks for more than its workload's `limits` allow (a longer `id`, more attempts, a
+        /// longer deadline or attempt timeout): the message names the field and the limit.
+        public static let overLimit = Code(rawValue: "over_limit")
 
         public var description: String { rawValue }
     }

@@ -2,35 +2,39 @@ import Completions
 
 /// How the engine runs a job: attempts, timeouts, deadline, hedging, which outcomes may move it on,
 /// and same-route backoff. Built from the defaults below, overridden by a workload's `policy` in the
-/// config, overridden in turn by the job's `routing` fields (``Job/Routing``).
+/// config, overridden in turn by the job's `routing` fields (``Job/Routing``). Every default is
+/// taken from ``PolicyDefaults``, the one place it is written.
 public struct WorkloadPolicy: Sendable, Hashable {
-    /// Attempts across all routes (a route skipped for an open breaker is not an attempt). Default 4.
+    /// Attempts across all routes (a route skipped for an open breaker is not an attempt).
+    /// Default ``PolicyDefaults/maxAttempts``.
     public var maxAttempts: Int
-    /// Limit of one provider call, in milliseconds. Default 30,000.
+    /// Limit of one provider call, in milliseconds. Default ``PolicyDefaults/attemptTimeoutMs``.
     public var attemptTimeoutMs: Int
-    /// Limit of the whole job from when the worker starts it, in milliseconds. Default 600,000.
+    /// Limit of the whole job from when the worker starts it, in milliseconds. Default
+    /// ``PolicyDefaults/deadlineMs``.
     public var deadlineMs: Int
     /// Start the next route in parallel when an attempt has not answered after this many
     /// milliseconds; `nil` (the default) never hedges.
     public var hedgeAfterMs: Int?
     /// Outcomes that may move the job on (retry or fail over); any other outcome ends it.
     public var failOverOn: Set<Outcome>
-    /// Longest `retry-after` worth waiting for on the same route before failing over. Default 2,000.
+    /// Longest `retry-after` worth waiting for on the same route before failing over. Default
+    /// ``PolicyDefaults/maxRetryWaitMs``.
     public var maxRetryWaitMs: Int
-    /// First same-route backoff step (full jitter), in milliseconds. Default 200.
+    /// First same-route backoff step (full jitter), in milliseconds. Default ``PolicyDefaults/backoffBaseMs``.
     public var backoffBaseMs: Int
-    /// Largest same-route backoff, in milliseconds. Default 10,000.
+    /// Largest same-route backoff, in milliseconds. Default ``PolicyDefaults/backoffCapMs``.
     public var backoffCapMs: Int
 
     public init(
-        maxAttempts: Int = 4,
-        attemptTimeoutMs: Int = 30_000,
-        deadlineMs: Int = 600_000,
+        maxAttempts: Int = PolicyDefaults.maxAttempts,
+        attemptTimeoutMs: Int = PolicyDefaults.attemptTimeoutMs,
+        deadlineMs: Int = PolicyDefaults.deadlineMs,
         hedgeAfterMs: Int? = nil,
-        failOverOn: Set<Outcome> = WorkloadPolicy.defaultFailOverOn,
-        maxRetryWaitMs: Int = 2_000,
-        backoffBaseMs: Int = 200,
-        backoffCapMs: Int = 10_000
+        failOverOn: Set<Outcome> = PolicyDefaults.failOverOn,
+        maxRetryWaitMs: Int = PolicyDefaults.maxRetryWaitMs,
+        backoffBaseMs: Int = PolicyDefaults.backoffBaseMs,
+        backoffCapMs: Int = PolicyDefaults.backoffCapMs
     ) {
         self.maxAttempts = maxAttempts
         self.attemptTimeoutMs = attemptTimeoutMs
@@ -45,10 +49,9 @@ public struct WorkloadPolicy: Sendable, Hashable {
     /// Every default.
     public static let defaults = WorkloadPolicy()
 
-    /// `timeout`, `connection`, `rate_limited`, `overloaded`, `server_error`, `invalid_output`, `auth_error`.
-    public static let defaultFailOverOn: Set<Outcome> = [
-        .timeout, .connection, .rateLimited, .overloaded, .serverError, .invalidOutput, .authError,
-    ]
+    /// `timeout`, `connection`, `rate_limited`, `overloaded`, `server_error`, `invalid_output`, `auth_error`
+    /// (``PolicyDefaults/failOverOn``).
+    public static let defaultFailOverOn: Set<Outcome> = PolicyDefaults.failOverOn
 
     /// The outcomes `fail_over_on` may name: every failure class (not `ok`, `circuit_open`, `cancelled`).
     public static let failOverOutcomes: [Outcome] = [

@@ -4,9 +4,12 @@ import Foundation
 /// (`2026-11-24T22:10:03.120Z`), formatted without a formatter object (the worker writes two per
 /// job) and parsed in any RFC 3339 form (offsets, any number of fractional digits).
 public enum RFC3339 {
-    /// `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`, rounded to the nearest millisecond.
+    /// `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`, rounded to the nearest millisecond. Instants outside
+    /// the years 0000 to 9999 (all RFC 3339 can write) are clamped to them, never trapped on.
     public static func string(from date: Date) -> String {
-        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let rawMilliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let clamped = rawMilliseconds.isFinite ? min(max(rawMilliseconds, -62_167_219_200_000), 253_402_300_799_999) : 0
+        let totalMilliseconds = Int64(clamped)
         let (seconds, milliseconds) = floorDivide(totalMilliseconds, 1000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civilDate(fromDaysSinceEpoch: days)

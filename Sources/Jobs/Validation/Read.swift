@@ -61,15 +61,19 @@ enum Read {
         }
     }
 
-    /// A reader of arrays of at least `minItems` elements, each read by `element`.
+    /// A reader of arrays of `minItems` to `maxItems` elements, each read by `element`.
     static func array<T>(
         minItems: Int = 0,
+        maxItems: Int = Int.max,
         _ element: @escaping (JSONValue, FieldPath) throws(FieldError) -> T
     ) -> (JSONValue, FieldPath) throws(FieldError) -> [T] {
         { (value: JSONValue, path: FieldPath) throws(FieldError) -> [T] in
             guard case .array(let elements) = value else { throw .invalid(path, expected: "an array", got: value) }
             guard elements.count >= minItems else {
                 throw .invalid(path, "expected at least \(minItems) item\(minItems == 1 ? "" : "s"), got \(elements.count)")
+            }
+            guard elements.count <= maxItems else {
+                throw .invalid(path, "expected at most \(maxItems) item\(maxItems == 1 ? "" : "s"), got \(elements.count)")
             }
             var result: [T] = []
             result.reserveCapacity(elements.count)
