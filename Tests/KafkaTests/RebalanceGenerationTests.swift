@@ -69,7 +69,9 @@ struct RebalanceGenerationTests {
         let numbered = events.numbered
         #expect(numbered.count >= 2)
         #expect(zip(numbered, numbered.dropFirst()).allSatisfy { $0.generation < $1.generation }, "strictly increasing: \(numbered)")
-        #expect(a.generation == numbered.last?.generation)
+        // A cooperative group may still be applying a follow-up event (its generation already
+        // counted, its listener call not yet recorded).
+        #expect(a.generation >= numbered.last?.generation ?? 0)
         let moved = Set(first.map(\.topicPartition)).subtracting(a.assignment)
         #expect(moved.count == 2)
         #expect(first.filter { moved.contains($0.topicPartition) }.allSatisfy { !a.isCurrent($0) }, "messages of moved partitions are stale")
