@@ -5,11 +5,11 @@ extension KafkaAdmin {
     /// returns, by name, with `nil` for entries whose value it does not disclose. Fails with the
     /// broker's error for an unknown topic, and ends by `timeout`.
     public func describeTopicConfigs(_ name: String, timeout: Duration) async throws(KafkaError) -> [String: String?] {
-        guard let handle = client.handle else { throw KafkaError(code: .state, message: "admin client is closed") }
-        let pointer = SendablePointer(handle)
-        let result = await offCooperativePool { () -> Result<[String: String?], KafkaError> in
-            Result { () throws(KafkaError) in try Self.describeConfigs(topic: name, handle: pointer.pointer, timeout: timeout) }
+        let client = self.client
+        let result = await offCooperativePool { () -> Result<[String: String?], KafkaError>? in
+            client.withHandle { handle in Result { () throws(KafkaError) in try Self.describeConfigs(topic: name, handle: handle, timeout: timeout) } }
         }
+        guard let result else { throw KafkaError(code: .state, message: "admin client is closed") }
         return try result.get()
     }
 

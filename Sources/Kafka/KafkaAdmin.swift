@@ -25,13 +25,17 @@ public struct KafkaTopicSpec: Sendable, Hashable {
 public final class KafkaAdmin: Sendable {
     let client: RDKafkaClient
 
-    public init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
+    /// Creates the admin client. `onFatalError` is called at most once, from any thread, if
+    /// librdkafka raises a fatal error on its handle (see ``KafkaProducer``).
+    public init(
+        configuration: KafkaConfiguration, logger: Logger, onFatalError: (@Sendable (KafkaError) -> Void)? = nil
+    ) throws(KafkaError) {
         try configuration.validate()
         client = try RDKafkaClient.make(
             kind: .producer,
             // A producer-kind handle would ask the broker to auto-create every topic it describes.
             pairs: configuration.commonPairs() + [("allow.auto.create.topics", "false")] + configuration.passThroughPairs(),
-            logger: logger
+            logger: logger, onFatalError: onFatalError
         )
         client.bootstrapDescription = configuration.bootstrapServers
     }
@@ -40,11 +44,11 @@ public final class KafkaAdmin: Sendable {
     @discardableResult
     public func createTopics(_ topics: [KafkaTopicSpec], timeout: Duration) async throws(KafkaError) -> [String] {
         guard !topics.isEmpty else { return [] }
-        guard let handle = client.handle else { throw KafkaError(code: .state, message: "admin client is closed") }
-        let pointer = SendablePointer(handle)
-        let result = await offCooperativePool { () -> Result<[String], KafkaError> in
-            Result { () throws(KafkaError) in try Self.create(topics, handle: pointer.pointer, timeout: timeout) }
+        let client = self.client
+        let result = await offCooperativePool { () -> Result<[String], KafkaError>? in
+            client.withHandle { handle in Result { () throws(KafkaError) in try Self.create(topics, handle: handle, timeout: timeout) } }
         }
+        guard let result else { throw KafkaError(code: .state, message: "admin client is closed") }
         return try result.get()
     }
 

@@ -38,11 +38,15 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidTransactionState = Code(RD_KAFKA_RESP_ERR_INVALID_TXN_STATE)
         public static let concurrentTransactions = Code(RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS)
         public static let rebalanceInProgress = Code(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+        public static let unknownMemberID = Code(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
+        public static let outOfOrderSequenceNumber = Code(RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER)
         public static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
         public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
         public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
         public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
         public static let fenced = Code(RD_KAFKA_RESP_ERR__FENCED)
+        /// A static group member (`group.instance.id`) replaced by a newer one with the same id.
+        public static let fencedInstanceID = Code(RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID)
         /// Not from librdkafka: a configuration the Kafka layer refuses on its own.
         public static let configuration = Code(rawValue: -10_001)
     }
@@ -54,7 +58,8 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     public var property: String?
     /// Retrying the same call may succeed.
     public var isRetriable: Bool
-    /// The client instance is unusable and must be recreated.
+    /// The client instance is unusable and must be recreated (librdkafka raised a fatal error:
+    /// a fenced static member or transactional producer, a fatal idempotent-producer error).
     public var isFatal: Bool
     /// A transactional error that leaves the current transaction needing an abort.
     public var requiresAbort: Bool
@@ -82,7 +87,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
 
     init(_ err: rd_kafka_resp_err_t, context: String? = nil) {
         let text = String(cString: rd_kafka_err2str(err))
-        self.init(code: Code(err), message: context.map { "\($0): \(text)" } ?? text)
+        self.init(code: Code(err), message: context.map { "\($0): \(text)" } ?? text, isFatal: err == RD_KAFKA_RESP_ERR__FATAL)
     }
 
     /// Takes ownership of `error` and destroys it.

@@ -39,7 +39,7 @@ public final class KafkaMockCluster: Sendable {
     /// Starts a cluster of `brokers` brokers on loopback.
     public init(brokers: Int = 3, logger: Logger) throws(KafkaError) {
         owner = try RDKafkaClient.make(kind: .producer, pairs: [("log_level", "3")], logger: logger)
-        guard let handle = owner.handle, let cluster = rd_kafka_mock_cluster_new(handle, Int32(brokers)) else {
+        guard let cluster = owner.withHandle({ rd_kafka_mock_cluster_new($0, Int32(brokers)) }) ?? nil else {
             throw KafkaError(code: .state, message: "could not start the mock cluster")
         }
         self.cluster = SendablePointer(cluster)

@@ -18,8 +18,12 @@ extension KafkaProducer {
 
     /// Starts a transaction (a local call; cheap).
     public func beginTransaction() throws(KafkaError) {
-        guard let handle = client.handle else { throw KafkaError(code: .state, message: "producer is closed") }
-        if let error = rd_kafka_begin_transaction(handle) { throw KafkaError(consuming: error, context: "begin transaction") }
+        let failure = client.withHandle { handle -> KafkaError? in
+            guard let error = rd_kafka_begin_transaction(handle) else { return nil }
+            return KafkaError(consuming: error, context: "begin transaction")
+        }
+        guard let failure else { throw KafkaError(code: .state, message: "producer is closed") }
+        if let failure { throw client.checked(failure) }
     }
 
     /// Adds consumed offsets (next offset to read, per partition) to the current transaction, so
@@ -52,12 +56,14 @@ extension KafkaProducer {
     private func transactional(
         _ what: String, _ call: @escaping @Sendable (OpaquePointer) -> OpaquePointer?
     ) async throws(KafkaError) {
-        guard let handle = client.handle else { throw KafkaError(code: .state, message: "producer is closed") }
-        let pointer = SendablePointer(handle)
-        let failure = await offCooperativePool { () -> KafkaError? in
-            guard let error = call(pointer.pointer) else { return nil }
-            return KafkaError(consuming: error, context: what)
+        let client = self.client
+        let failure = await offCooperativePool { () -> KafkaError?? in
+            client.withHandle { handle -> KafkaError? in
+                guard let error = call(handle) else { return nil }
+                return KafkaError(consuming: error, context: what)
+            }
         }
-        if let failure { throw failure }
+        guard let failure else { throw KafkaError(code: .state, message: "producer is closed") }
+        if let failure { throw client.checked(failure) }
     }
 }

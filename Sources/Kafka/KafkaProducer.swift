@@ -14,36 +14,49 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     let client: RDKafkaClient
     private let pollThread: RDKafkaPollThread
-    private let topicHandles = Mutex<[String: TopicHandle]>([:])
+    private let topicHandles: TopicHandles
     private let logger: Logger
     public let configuration: KafkaProducerConfiguration
 
-    /// A librdkafka topic handle, destroyed with the producer.
-    private struct TopicHandle: @unchecked Sendable {
-        let pointer: OpaquePointer
-    }
-
     /// Creates the producer; librdkafka checks every property here. `statistics` receives each
     /// statistics report when `statisticsInterval` is set.
+    ///
+    /// `onFatalError` is called at most once, from any thread (often the poll thread: return
+    /// quickly, never close the producer inside it), when librdkafka raises a fatal error on this
+    /// producer: a fatal idempotent-producer error, a fenced transactional producer. The error
+    /// names the real cause and has ``KafkaError/isFatal`` set; so does every error a call
+    /// returns afterwards. The producer is then unusable: close it and make a new one (or exit).
     public init(
         configuration: KafkaProducerConfiguration, logger: Logger,
-        statistics: (@Sendable (KafkaStatistics) -> Void)? = nil
+        statistics: (@Sendable (KafkaStatistics) -> Void)? = nil,
+        onFatalError: (@Sendable (KafkaError) -> Void)? = nil
     ) throws(KafkaError) {
         try configuration.common.validate()
         self.configuration = configuration
         self.logger = logger
-        let client = try RDKafkaClient.make(kind: .producer, pairs: configuration.pairs(), logger: logger, delivery: true) {
-            context in
-            context.onDelivery = { message in DeliveryGroup.delivered(message) }
+        let client = try RDKafkaClient.make(
+            kind: .producer, pairs: configuration.pairs(), logger: logger, delivery: true, onFatalError: onFatalError
+        ) { context in
+            context.onDelivery = { message, fatal in DeliveryGroup.delivered(message, fatal: fatal) }
             context.onStatistics = statistics
         }
         client.bootstrapDescription = configuration.common.bootstrapServers
         self.client = client
-        guard let handle = client.handle else { throw KafkaError(code: .state, message: "producer handle missing") }
-        let pointer = SendablePointer(handle)
+        let topicHandles = TopicHandles()
+        self.topicHandles = topicHandles
+        // The thread holds the client: whichever way the producer ends (close, or dropped after a
+        // failed start-up), the handle is destroyed on this thread after its last poll returned,
+        // never while a poll is running.
         self.pollThread = RDKafkaPollThread(name: "understudy.kafka.producer") {
-            rd_kafka_poll(pointer.pointer, 100)
-            return true
+            client.withHandle { rd_kafka_poll($0, 100) } != nil
+        } teardown: {
+            // Records queued after a close began fail now rather than wait for ever.
+            _ = client.withHandle { handle in
+                rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+                rd_kafka_poll(handle, 0)
+            }
+            topicHandles.destroyAll()
+            client.destroy()
         }
     }
 
@@ -56,60 +69,61 @@ public final class KafkaProducer: Sendable {
     /// results are in the order of `records`. A record that could not even be queued fails alone.
     ///
     /// Cost: one allocation per call for the delivery bookkeeping, none per record beyond
-    /// librdkafka's own copy of key, value and headers.
+    /// librdkafka's own copy of key, value and headers; the handle is taken once per batch.
     public func send(_ records: [KafkaRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard !records.isEmpty else { return [] }
         let group = DeliveryGroup(count: records.count)
         // Records of one batch usually share a topic: the handle of the last one is reused
         // without a lookup (a string compare, no hashing per record).
         var last: (name: String, handle: OpaquePointer?)?
-        for (index, record) in records.enumerated() {
-            let topic: OpaquePointer?
-            if let last, last.name == record.topic {
-                topic = last.handle
-            } else {
-                topic = topicHandle(record.topic)
-                last = (record.topic, topic)
+        var index = 0
+        while index < records.count {
+            // Queue until the end or a full local queue, under one use of the handle.
+            let queueFull = client.withHandle { handle -> Bool in
+                while index < records.count {
+                    let record = records[index]
+                    let topic: OpaquePointer?
+                    if let last, last.name == record.topic {
+                        topic = last.handle
+                    } else {
+                        topic = topicHandles.handle(record.topic, client: handle)
+                        last = (record.topic, topic)
+                    }
+                    if let error = produce(record, handle: handle, topic: topic, opaque: group.opaque(for: index)) {
+                        if error.code == .queueFull { return true }
+                        let checked = error.isFatal ? client.checked(error) : error
+                        group.complete(index: index, err: checked.code.rawValue, partition: -1, offset: -1, message: checked.message, fatal: checked.isFatal)
+                    }
+                    index += 1
+                }
+                return false
             }
-            let opaque = group.opaque(for: index)
-            // The common case queues at once; only a full local queue makes this task wait
-            // (librdkafka's delivery reports free room as the broker acknowledges).
-            var error = produce(record, topic: topic, opaque: opaque)
-            while error?.code == .queueFull {
-                try? await Task.sleep(for: .milliseconds(2))
-                error = produce(record, topic: topic, opaque: opaque)
+            guard let queueFull else {
+                // Closed: every record not queued fails alone.
+                for rest in index..<records.count {
+                    group.complete(index: rest, err: KafkaError.Code.state.rawValue, partition: -1, offset: -1, message: "producer is closed", fatal: false)
+                }
+                break
             }
-            if let error {
-                group.complete(index: index, err: error.code.rawValue, partition: -1, offset: -1, message: error.message)
-            }
+            // Only a full local queue makes this task wait (librdkafka's delivery reports free
+            // room as the broker acknowledges).
+            if queueFull { try? await Task.sleep(for: .milliseconds(2)) }
         }
         let outcomes = await group.wait()
         return zip(records, outcomes).map { record, outcome in
             if outcome.err == 0 {
                 return .success(KafkaDeliveryReport(topic: record.topic, partition: outcome.partition, offset: outcome.offset))
             }
-            return .failure(KafkaError(code: .init(rawValue: outcome.err), message: outcome.message ?? "delivery failed"))
+            return .failure(KafkaError(code: .init(rawValue: outcome.err), message: outcome.message ?? "delivery failed", isFatal: outcome.fatal))
         }
-    }
-
-    private func topicHandle(_ topic: String) -> OpaquePointer? {
-        guard let handle = client.handle else { return nil }
-        let found = topicHandles.withLock { handles -> TopicHandle? in
-            if let existing = handles[topic] { return existing }
-            guard let created = rd_kafka_topic_new(handle, topic, nil) else { return nil }
-            let entry = TopicHandle(pointer: created)
-            handles[topic] = entry
-            return entry
-        }
-        return found?.pointer
     }
 
     /// One `rd_kafka_produceva` call; `nil` when the record was queued. The field list lives on
     /// the stack; header names and values are packed into one buffer each, so that every pointer
     /// handed to librdkafka stays valid for the call (librdkafka copies them).
-    private func produce(_ record: KafkaRecord, topic: OpaquePointer?, opaque: UnsafeMutableRawPointer) -> KafkaError? {
-        guard let handle = client.handle, let topic else {
-            return KafkaError(code: .state, message: "producer is closed")
+    private func produce(_ record: KafkaRecord, handle: OpaquePointer, topic: OpaquePointer?, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+        guard let topic else {
+            return KafkaError(code: .invalidArgument, message: "no topic handle for \(record.topic)")
         }
         var names: [CChar] = []
         var values: [UInt8] = []
@@ -172,35 +186,36 @@ public final class KafkaProducer: Sendable {
 
     /// Waits until every queued record was acknowledged or failed, or `timeout` passed.
     public func flush(timeout: Duration) async throws(KafkaError) {
-        guard let handle = client.handle else { return }
+        let client = self.client
         let ms = Int32(clamping: timeout.milliseconds)
-        let err = await offCooperativePool { [handle = SendablePointer(handle)] in rd_kafka_flush(handle.pointer, ms).rawValue }
+        let err = await offCooperativePool { client.withHandle { rd_kafka_flush($0, ms).rawValue } ?? 0 }
         if err != 0 {
-            throw KafkaError(code: .init(rawValue: err), message: "flush did not finish within \(timeout)")
+            throw client.checked(KafkaError(code: .init(rawValue: err), message: "flush did not finish within \(timeout)"))
         }
     }
 
-    /// Flushes with `timeout`, stops the poll thread and destroys the handle. Records still
-    /// unacknowledged after the timeout fail their senders with `_PURGE_QUEUE`.
+    /// Flushes for at most `timeout`, stops the poll thread and destroys the handle, returning
+    /// within `timeout` plus one poll (100 ms) and the handle's destruction, even with every
+    /// broker down. Records still unacknowledged at the deadline fail their senders with
+    /// `_PURGE_QUEUE` or `_PURGE_INFLIGHT`: whether the broker wrote them is unknown (the
+    /// idempotent producer's guarantee ends with the handle). Safe to call more than once.
     public func close(timeout: Duration) async {
         do {
             try await flush(timeout: timeout)
         } catch {
             logger.warning("producer closed with unacknowledged records", metadata: ["error": "\(error)"])
-            if let handle = client.handle {
+            _ = client.withHandle { handle in
                 rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
                 rd_kafka_poll(handle, 0)
             }
         }
+        // The poll thread serves the purged records' reports, then its teardown destroys the
+        // topic handles and the client, after its last poll.
         await pollThread.stop()
-        topicHandles.withLock { handles in
-            for handle in handles.values { rd_kafka_topic_destroy(handle.pointer) }
-            handles = [:]
-        }
-        client.destroy()
     }
 
     deinit {
+        // The poll thread tears down on its own: it holds the client until its last poll returned.
         pollThread.requestStop()
     }
 
@@ -209,6 +224,41 @@ public final class KafkaProducer: Sendable {
         let client = self.client
         let result = await offCooperativePool { Result { () throws(KafkaError) in try client.metadata(topic: topic, timeout: timeout) } }
         return try result.get()
+    }
+
+    /// Raises a fatal error on this producer as if librdkafka had hit one (librdkafka's
+    /// `rd_kafka_test_fatal_error`), so tests can check how an application reacts to it.
+    package func raiseTestFatalError(_ code: KafkaError.Code, reason: String) {
+        _ = client.withHandle { rd_kafka_test_fatal_error($0, rd_kafka_resp_err_t(rawValue: code.rawValue), reason) }
+    }
+}
+
+/// The producer's librdkafka topic handles, destroyed with it (by the poll thread's teardown).
+private final class TopicHandles: Sendable {
+    /// A librdkafka topic handle.
+    private struct Entry: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    private let handles = Mutex<[String: Entry]>([:])
+
+    /// The handle for `topic`, created on first use (`client` is the live producer handle).
+    func handle(_ topic: String, client: OpaquePointer) -> OpaquePointer? {
+        let client = SendablePointer(client)
+        return handles.withLock { handles -> Entry? in
+            if let existing = handles[topic] { return existing }
+            guard let created = rd_kafka_topic_new(client.pointer, topic, nil) else { return nil }
+            let entry = Entry(pointer: created)
+            handles[topic] = entry
+            return entry
+        }?.pointer
+    }
+
+    func destroyAll() {
+        handles.withLock { handles in
+            for entry in handles.values { rd_kafka_topic_destroy(entry.pointer) }
+            handles = [:]
+        }
     }
 }
 
@@ -236,6 +286,8 @@ final class DeliveryGroup: @unchecked Sendable {
         var partition: Int32 = -1
         var offset: Int64 = -1
         var message: String?
+        /// The client had raised a fatal error when this record failed.
+        var fatal = false
     }
 
     private struct Slot {
@@ -275,8 +327,8 @@ final class DeliveryGroup: @unchecked Sendable {
     }
 
     /// Records one outcome; each index is completed once, by the poll thread or by the sender.
-    func complete(index: Int, err: Int32, partition: Int32, offset: Int64, message: String?) {
-        outcomes[index] = Outcome(err: err, partition: partition, offset: offset, message: message)
+    func complete(index: Int, err: Int32, partition: Int32, offset: Int64, message: String?, fatal: Bool) {
+        outcomes[index] = Outcome(err: err, partition: partition, offset: offset, message: message, fatal: fatal)
         let all = { Array(UnsafeBufferPointer(start: self.outcomes, count: self.count)) }
         guard remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
         let continuation = waiter.withLock { state -> CheckedContinuation<[Outcome], Never>? in
@@ -304,7 +356,7 @@ final class DeliveryGroup: @unchecked Sendable {
     }
 
     /// The delivery callback (poll thread): finds the slot behind `msg_opaque`.
-    static func delivered(_ message: UnsafePointer<rd_kafka_message_t>) {
+    static func delivered(_ message: UnsafePointer<rd_kafka_message_t>, fatal: Bool) {
         guard let opaque = message.pointee._private else { return }
         let slot = opaque.assumingMemoryBound(to: Slot.self).pointee
         let m = message.pointee
@@ -314,6 +366,8 @@ final class DeliveryGroup: @unchecked Sendable {
             // payload, which is not NUL-terminated (AddressSanitizer caught the overread).
             text = "delivery failed: \(String(cString: rd_kafka_err2str(m.err)))"
         }
-        slot.group.takeUnretainedValue().complete(index: slot.index, err: m.err.rawValue, partition: m.partition, offset: m.offset, message: text)
+        slot.group.takeUnretainedValue().complete(
+            index: slot.index, err: m.err.rawValue, partition: m.partition, offset: m.offset, message: text, fatal: fatal
+        )
     }
 }

@@ -8,7 +8,13 @@ public final class PartitionEvents: KafkaRebalanceListener {
         case revoked([KafkaTopicPartition], lost: Bool)
     }
 
-    private let recorded = Mutex<[Event]>([])
+    /// An event with its rebalance generation.
+    public struct Numbered: Sendable, Hashable {
+        public let event: Event
+        public let generation: UInt64
+    }
+
+    private let recorded = Mutex<[Numbered]>([])
     private let onRevoke: (@Sendable ([KafkaTopicPartition]) async -> Void)?
 
     /// `onRevoke` runs inside the revoke callback (to store offsets of finished work).
@@ -16,15 +22,18 @@ public final class PartitionEvents: KafkaRebalanceListener {
         self.onRevoke = onRevoke
     }
 
-    public var events: [Event] { recorded.withLock { $0 } }
+    public var events: [Event] { recorded.withLock { $0.map(\.event) } }
 
-    public func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
-        recorded.withLock { $0.append(.assigned(partitions)) }
+    /// The events with their generations, in the order the listener heard them.
+    public var numbered: [Numbered] { recorded.withLock { $0 } }
+
+    public func partitionsAssigned(_ partitions: [KafkaTopicPartition], generation: UInt64) async {
+        recorded.withLock { $0.append(Numbered(event: .assigned(partitions), generation: generation)) }
     }
 
-    public func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
+    public func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool, generation: UInt64) async {
         await onRevoke?(partitions)
-        recorded.withLock { $0.append(.revoked(partitions, lost: lost)) }
+        recorded.withLock { $0.append(Numbered(event: .revoked(partitions, lost: lost), generation: generation)) }
     }
 }
 

@@ -2,6 +2,10 @@ import Foundation
 import Kafka
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A Tansu broker (Apache-Kafka-compatible, in-memory storage) on a free loopback port, for one
 /// test. Start it with ``start(logger:)`` and always ``stop()`` it (or use ``withTansu(_:)``).
 ///
@@ -48,8 +52,20 @@ public final class TansuBroker: Sendable {
         try await admin.createTopics([KafkaTopicSpec(name: name, partitions: partitions, configs: configs)], timeout: .seconds(10))
     }
 
-    /// Stops the broker process (by its PID).
+    /// Freezes the broker process (SIGSTOP, by its PID): its sockets stay open and accept
+    /// connections, but nothing answers, like a broker stuck in a long GC pause or a frozen VM.
+    public func freeze() {
+        process.send(SIGSTOP)
+    }
+
+    /// Lets a frozen broker run again (SIGCONT); it answers what queued up meanwhile.
+    public func thaw() {
+        process.send(SIGCONT)
+    }
+
+    /// Stops the broker process (by its PID), thawing it first if it was frozen.
     public func stop() async {
+        process.send(SIGCONT)
         await process.stop()
     }
 }

@@ -471,11 +471,11 @@ public final class Worker: Service, Sendable {
     private struct RebalanceHandler: KafkaRebalanceListener {
         let worker: Worker
 
-        func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
+        func partitionsAssigned(_ partitions: [KafkaTopicPartition], generation: UInt64) async {
             worker.assigned(partitions)
         }
 
-        func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
+        func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool, generation: UInt64) async {
             await worker.revoked(partitions, lost: lost)
         }
     }
