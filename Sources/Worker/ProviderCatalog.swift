@@ -44,11 +44,16 @@ public final class ProviderCatalog: Sendable {
             switch provider.type {
             case .extractive: nil
             case .bedrock: provider.auth == .bearer ? .bearer : nil
-            default: provider.auth == .bearer ? .bearer : .apiKey
+            default:
+                switch provider.auth {
+                case .apiKey: .apiKey
+                case .bearer: .bearer
+                case .unauthenticated: .unauthenticated
+                }
             }
         return ProviderSettings(
             type: provider.type.rawValue, baseURL: provider.baseURL?.absoluteString, auth: auth,
-            apiKeyEnv: provider.apiKeyEnv, tokenEnv: provider.tokenEnv, tokenFile: provider.tokenFile,
+            apiKeyEnv: provider.apiKeyEnv, apiKeyHeader: provider.apiKeyHeader, tokenEnv: provider.tokenEnv, tokenFile: provider.tokenFile,
             apiVersion: provider.apiVersion, region: provider.region,
             nativeStructuredOutput: provider.nativeStructuredOutput, maxConcurrency: provider.maxConcurrency
         )

@@ -119,7 +119,9 @@ public final class Worker: Service, Sendable {
     public func run() async throws {
         OpenFileLimit.raise(logger: logger)
         try await TopicSetup.prepare(config: config, logger: logger)
-        let producer = try KafkaProducer(configuration: settings.producer, logger: logger)
+        // A fatal error of either client (a fenced member or producer, a fatal idempotence
+        // error) stops the worker whatever it is doing.
+        let producer = try KafkaProducer(configuration: settings.producer, logger: logger, onFatalError: { [weak self] error in self?.fail(error) })
         do {
             if exactlyOnce {
                 try await producer.initTransactions(timeout: .seconds(30))
@@ -132,7 +134,7 @@ public final class Worker: Service, Sendable {
         do {
             consumer = try KafkaConsumer(
                 configuration: settings.consumer, topics: [config.kafka.topics.jobs],
-                listener: RebalanceHandler(worker: self), logger: logger
+                listener: RebalanceHandler(worker: self), logger: logger, onFatalError: { [weak self] error in self?.fail(error) }
             )
         } catch {
             await producer.close(timeout: .seconds(5))
@@ -180,7 +182,7 @@ public final class Worker: Service, Sendable {
                 break
             }
         }
-        _ = await within(.seconds(15)) { await consumer.close() } as Void?
+        await consumer.close(timeout: .seconds(15))
         await producer.close(timeout: .seconds(10))
         logger.info("worker stopped", metadata: ["jobs": "\(counters.jobs)", "dead_letters": "\(counters.deadLetters)"])
         if let failure = failure ?? shared.withLock({ $0.fatal }) { throw failure }
@@ -218,11 +220,10 @@ public final class Worker: Service, Sendable {
         await withDiscardingTaskGroup { jobs in
             var iterator = consumer.messages.makeAsyncIterator()
             while let batch = await iterator.nextBatch(max: 256) {
-                // The generation each partition is owned under as the batch is taken: a batch
-                // held across a revoke and a new assignment belongs to the old one.
-                let generations = shared.withLock { shared in Dictionary(uniqueKeysWithValues: Set(batch.map(\.topicPartition)).map { ($0, shared.machine.generation(of: $0) ?? 0) }) }
+                // Each message carries the rebalance generation it was fetched under: a batch held
+                // across a revoke and a new assignment belongs to the old one and is dropped.
                 for message in batch {
-                    guard let ticket = await admit(message, generation: generations[message.topicPartition] ?? 0) else { continue }
+                    guard let ticket = await admit(message, generation: message.generation) else { continue }
                     jobs.addTask { await self.handle(message, ticket: ticket, producer: producer) }
                 }
             }
@@ -376,7 +377,9 @@ public final class Worker: Service, Sendable {
             }
             return
         }
-        let circuit = circuitEvents.drain()
+        // Not on a revoke: with a broker frozen, waiting for their delivery would hold the
+        // rebalance past its timeout. The next tick sends them.
+        let circuit = partitions == nil ? circuitEvents.drain() : []
         if !circuit.isEmpty {
             for result in await producer.send(circuit) {
                 if case .failure(let error) = result { logger.warning("circuit event not published", metadata: ["error": "\(error)"]) }
@@ -437,10 +440,8 @@ public final class Worker: Service, Sendable {
 
     // MARK: Rebalance
 
-    fileprivate func assigned(_ partitions: [KafkaTopicPartition]) {
-        apply { machine in
-            machine.assigned(partitions, generation: machine.nextGeneration())
-        }
+    fileprivate func assigned(_ partitions: [KafkaTopicPartition], generation: UInt64) {
+        apply { $0.assigned(partitions, generation: generation) }
     }
 
     fileprivate func revoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
@@ -472,7 +473,7 @@ public final class Worker: Service, Sendable {
         let worker: Worker
 
         func partitionsAssigned(_ partitions: [KafkaTopicPartition], generation: UInt64) async {
-            worker.assigned(partitions)
+            worker.assigned(partitions, generation: generation)
         }
 
         func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool, generation: UInt64) async {

@@ -396,4 +396,16 @@ struct WorkerStateMachineTests {
         let commit = m.v.commit()
         #expect(commit == nil, "the abandoned offset is not committed")
     }
+
+    @Test("a message fetched after a later rebalance event of another partition is current: generations compare at least, not equal")
+    func laterGenerationIsCurrent() throws {
+        let m = Box(machine())
+        _ = m.v.assigned([p0], generation: 3)
+        // A cooperative revoke of p1 (generation 4) happened before this message was fetched.
+        let ticket = try #require(start(m, p0, 0, generation: 4))
+        #expect(ticket.generation == 3, "the ticket names the assignment, not the fetch")
+        _ = m.v.jobFinished(ticket)
+        let commit = m.v.commit()
+        #expect(committed(commit).first?.offset == 1)
+    }
 }

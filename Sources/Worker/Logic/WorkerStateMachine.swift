@@ -42,7 +42,8 @@ struct WorkerStateMachine: Sendable {
         }
     }
 
-    /// A started job: where its offset lives, under which assignment.
+    /// A started job: where its offset lives, under which assignment (the generation its
+    /// partition was assigned at).
     struct Ticket: Sendable, Hashable {
         var partition: KafkaTopicPartition
         var offset: Int64
@@ -136,7 +137,6 @@ struct WorkerStateMachine: Sendable {
     private var consumerWaiting = false
     private var waiters: [WaiterID: Condition] = [:]
     private var nextWaiter = 0
-    private var lastGeneration: UInt64 = 0
     /// Exactly-once: a transaction is being performed (one at a time).
     private(set) var transactionOpen = false
     /// Circuit telemetry waiting for the next transaction (exactly-once).
@@ -148,7 +148,8 @@ struct WorkerStateMachine: Sendable {
 
     // MARK: Assignment
 
-    /// The consumer assigned `partitions` under `generation` (which grows with every assignment).
+    /// The consumer assigned `partitions` at rebalance `generation` (which grows with every
+    /// rebalance event, ``KafkaRebalanceListener``).
     /// A partition assigned again replaces whatever the worker still knew of it.
     mutating func assigned(_ assigned: [KafkaTopicPartition], generation: UInt64) -> [Action] {
         for partition in assigned {
@@ -156,12 +157,6 @@ struct WorkerStateMachine: Sendable {
             partitions[partition] = Partition(generation: generation)
         }
         return wakeWaiters()
-    }
-
-    /// A generation above every one given so far, for the next assignment.
-    mutating func nextGeneration() -> UInt64 {
-        lastGeneration += 1
-        return lastGeneration
     }
 
     /// The generation `partition` is owned under, if it is owned.
@@ -205,10 +200,13 @@ struct WorkerStateMachine: Sendable {
 
     // MARK: Jobs
 
-    /// A message of `partition` at `offset`, fetched under `generation`.
+    /// A message of `partition` at `offset`, fetched when the consumer's rebalance generation was
+    /// `generation` (``KafkaMessage/generation``).
     mutating func fetched(_ partition: KafkaTopicPartition, offset: Int64, generation: UInt64) -> Admission {
         guard phase == .running else { return .drop }
-        guard let owned = partitions[partition], owned.generation == generation, !owned.revoking else { return .drop }
+        // Current only if its partition was assigned at or before the message was fetched: a
+        // message fetched under an earlier assignment has a lower generation than the current one.
+        guard let owned = partitions[partition], owned.generation <= generation, !owned.revoking else { return .drop }
         if inFlight >= configuration.maxInFlight || (configuration.exactlyOnce && heldBytes >= configuration.maxHeldBytes) {
             consumerWaiting = true
             return .wait
@@ -216,7 +214,7 @@ struct WorkerStateMachine: Sendable {
         guard partitions[partition]?.tracker.register(offset) == true else { return .drop }
         partitions[partition]?.running += 1
         inFlight += 1
-        return .start(Ticket(partition: partition, offset: offset, generation: generation))
+        return .start(Ticket(partition: partition, offset: offset, generation: owned.generation))
     }
 
     /// The job of `ticket` finished and published (at-least-once) or built the records it holds
