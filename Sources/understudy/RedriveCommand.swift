@@ -20,7 +20,7 @@ struct RedriveCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The YAML config file.")
     var config: String
 
-    @Option(name: .customLong("class"), help: "Only dead letters of this class (invalid_json, schema_violation, unknown_workload, route_not_approved, too_large).")
+    @Option(name: .customLong("class"), help: "Only dead letters of this class (invalid_json, schema_violation, unknown_workload, route_not_approved, too_large, over_limit).")
     var errorClass: String?
 
     @Flag(name: .long, help: "Print what would be moved; move nothing, commit nothing.")

@@ -117,5 +117,27 @@ struct HostileInputTests {
             #expect(committed.values.reduce(0) { $0 + max(0, $1) } <= Int64(results.count), "nothing committed without its result: \(committed)")
         }
     }
+
+    @Test("a broker frozen for longer than the session timeout part-way through a batch: every job gets its result afterwards, within the duplicate bound")
+    func frozenBroker() async throws {
+        try await withStack { stack in
+            stack.primary.setMode(SimulatorMode(latency: .init(ms: 20)))
+            let worker = try await stack.startWorker()
+            try await stack.produceJobs(1_500)
+            _ = await eventually(timeout: .seconds(60)) { stack.primary.requests >= 300 }
+            // The session timeout is 6 s in the test config: 9 s loses the partitions.
+            stack.broker.freeze()
+            try await Task.sleep(for: .seconds(9))
+            stack.broker.thaw()
+            let results = try await stack.results(distinct: 1_500, idle: .seconds(30))
+            let ids = results.map(jobID)
+            #expect(Set(ids).count == 1_500, "every job got its result after the freeze: \(Set(ids).count)")
+            #expect(worker.process.isRunning, "the worker is still up")
+            let duplicates = ids.count - Set(ids).count
+            #expect(duplicates <= stack.config.maxInFlight * 2, "\(duplicates) duplicates")
+            print("frozen broker: \(duplicates) duplicate results after a 9 s freeze")
+            #expect(await worker.process.stop() == 0)
+        }
+    }
 }
 }
