@@ -206,7 +206,11 @@ struct WorkerStateMachine: Sendable {
         guard phase == .running else { return .drop }
         // Current only if its partition was assigned at or before the message was fetched: a
         // message fetched under an earlier assignment has a lower generation than the current one.
-        guard let owned = partitions[partition], owned.generation <= generation, !owned.revoking else { return .drop }
+        // Only scalars are read out: a copy of the partition held across the `register` below
+        // would make its tracker's storage shared, and copy it whole for every message.
+        guard let assignedAt = partitions[partition]?.generation, assignedAt <= generation,
+            partitions[partition]?.revoking == false
+        else { return .drop }
         if inFlight >= configuration.maxInFlight || (configuration.exactlyOnce && heldBytes >= configuration.maxHeldBytes) {
             consumerWaiting = true
             return .wait
@@ -214,7 +218,7 @@ struct WorkerStateMachine: Sendable {
         guard partitions[partition]?.tracker.register(offset) == true else { return .drop }
         partitions[partition]?.running += 1
         inFlight += 1
-        return .start(Ticket(partition: partition, offset: offset, generation: owned.generation))
+        return .start(Ticket(partition: partition, offset: offset, generation: assignedAt))
     }
 
     /// The job of `ticket` finished and published (at-least-once) or built the records it holds
@@ -348,10 +352,14 @@ struct WorkerStateMachine: Sendable {
         pendingCircuit.removeFirst(min(pendingCircuit.count, transaction.circuitCount))
         for (key, part) in transaction.parts {
             // A partition revoked (and perhaps assigned again) meanwhile released its batches then.
-            guard let owned = partitions[key], owned.generation == part.generation else { continue }
-            let done = owned.pending.prefix(part.count)
-            heldBytes -= done.reduce(0) { $0 + $1.held.bytes }
-            partitions[key]?.pending.removeFirst(done.count)
+            guard partitions[key]?.generation == part.generation else { continue }
+            // Measured in a scope of its own, so the removal below finds the storage unshared.
+            let (count, bytes) = partitions[key].map { owned in
+                let done = owned.pending.prefix(part.count)
+                return (done.count, done.reduce(0) { $0 + $1.held.bytes })
+            } ?? (0, 0)
+            heldBytes -= bytes
+            partitions[key]?.pending.removeFirst(count)
         }
         return afterJobRoomChange()
     }
