@@ -32,7 +32,9 @@ struct ShutdownBoundTests {
         let start = ContinuousClock.now
         await consumer.close(timeout: .seconds(3))
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(4), "close took \(elapsed)")
+        // A bound, not a stopwatch: under a loaded CI machine the close may overrun its timeout a
+        // little; an unbounded close would take the 30 s default or hang.
+        #expect(elapsed < .seconds(3 + 4), "close took \(elapsed)")
         // Calls after close fail at once instead of touching a destroyed handle.
         #expect(throws: KafkaError.self) { try consumer.store(topic: topic, partition: 0, offset: 1) }
     }
@@ -52,7 +54,7 @@ struct ShutdownBoundTests {
         let start = ContinuousClock.now
         await producer.close(timeout: .seconds(2))
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(3), "close took \(elapsed)")
+        #expect(elapsed < .seconds(2 + 4), "close took \(elapsed)")
         let outcomes = await pending
         #expect(outcomes.allSatisfy { if case .failure = $0 { true } else { false } }, "unacknowledged records fail their senders")
         let late = await producer.send([KafkaRecord(topic: topic, key: nil, value: [1])])
