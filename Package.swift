@@ -100,6 +100,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The seeded fuzz generator and hostile inputs every fuzz test shares.
+        .target(name: "FuzzTesting", dependencies: ["Completions"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "understudy",
             dependencies: [
@@ -125,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "ProvidersTests",
             dependencies: [
-                "Providers", "Completions",
+                "Providers", "Completions", "FuzzTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,10 +148,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CompletionsTests", dependencies: ["Completions"], swiftSettings: swiftSettings),
-        .testTarget(name: "FailoverTests", dependencies: ["Failover", "Completions"], swiftSettings: swiftSettings),
+        .testTarget(name: "CompletionsTests", dependencies: ["Completions", "FuzzTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "FailoverTests", dependencies: ["Failover", "Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Completions", "UnderstudyTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JobsTests", dependencies: ["Jobs", "Completions", "FuzzTesting", "UnderstudyTesting"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "PipelineBenchmark",
             dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting"],
