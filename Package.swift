@@ -100,6 +100,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What tests of the engine need and production never does: a manual clock, an executor that knows
+        // when the work is idle, a sink that records events.
+        .target(name: "FailoverTesting", dependencies: ["Failover"], swiftSettings: swiftSettings),
+        // The seeded fuzz generator and hostile inputs every fuzz test shares.
+        .target(name: "FuzzTesting", dependencies: ["Completions"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "understudy",
             dependencies: [
@@ -125,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "ProvidersTests",
             dependencies: [
-                "Providers", "Completions",
+                "Providers", "Completions", "FuzzTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -137,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: [
-                "Simulator", "Providers", "Completions", "Failover",
+                "Simulator", "Providers", "Completions", "Failover", "FailoverTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,10 +151,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CompletionsTests", dependencies: ["Completions"], swiftSettings: swiftSettings),
-        .testTarget(name: "FailoverTests", dependencies: ["Failover", "Completions"], swiftSettings: swiftSettings),
+        .testTarget(name: "CompletionsTests", dependencies: ["Completions", "FuzzTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FailoverTests", dependencies: ["Failover", "FailoverTesting", "Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Completions", "UnderstudyTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JobsTests", dependencies: ["Jobs", "Completions", "FuzzTesting", "UnderstudyTesting"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "PipelineBenchmark",
             dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting"],

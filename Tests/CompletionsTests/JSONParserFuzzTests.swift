@@ -1,4 +1,5 @@
 import Completions
+import FuzzTesting
 import Testing
 
 /// The parser every job and every provider answer goes through, fed hostile bytes: it returns a

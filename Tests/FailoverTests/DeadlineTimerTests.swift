@@ -1,4 +1,5 @@
 import Completions
+import FailoverTesting
 import Foundation
 import Testing
 

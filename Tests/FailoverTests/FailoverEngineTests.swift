@@ -1,5 +1,6 @@
 import Completions
 import Failover
+import FailoverTesting
 import Testing
 
 /// The proof list of issue 4, deterministic: a manual clock and scripted routes.

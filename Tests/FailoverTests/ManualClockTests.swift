@@ -1,4 +1,5 @@
 import Failover
+import FailoverTesting
 import Testing
 
 @Suite struct ManualClockTests {

@@ -1,5 +1,6 @@
 import Completions
 import Failover
+import FuzzTesting
 import Testing
 
 /// The output validator with job-supplied schemas and model-supplied outputs, both hostile

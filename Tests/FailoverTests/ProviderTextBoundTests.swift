@@ -1,5 +1,6 @@
 import Completions
 import Failover
+import FailoverTesting
 import Testing
 
 /// What a provider sends cannot grow or trap the engine's records (issue 9): error text reaches

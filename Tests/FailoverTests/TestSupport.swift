@@ -1,5 +1,6 @@
 import Completions
 import Failover
+import FailoverTesting
 import Foundation
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Completions
 import Foundation
+import FuzzTesting
 import Testing
 
 @testable import Jobs
@@ -7,14 +8,14 @@ import Testing
 /// Seeded fuzzing of the config loader (YAML bytes to ``UnderstudyConfig``): configs shaped
 /// like real ones with random values, and line- and byte-level mutations of the README's
 /// example. Every input must load or fail with a ``ConfigError`` that has a code and a key path;
-/// a trap takes the test process down (the seed is printed first, see ``FuzzRun``).
+/// a trap takes the test process down (the seed is printed first, see `Fuzz`).
 @Suite("Config loader fuzzing")
 struct ConfigFuzzTests {
     static let environment = Fixtures.environment.merging(["X": "7", "EMPTY": ""]) { $1 }
 
     /// YAML scalars that are awkward: numbers at the edges, YAML's own types, substitutions.
     static let scalars =
-        FuzzPieces.numbers + [
+        JobsFuzzPieces.numbers + [
             "~", "null", "true", "yes", "no", "on", ".inf", "-.inf", ".nan", "0x1F", "0o17", "1_000", "2026-11-24",
             "2026-11-24T22:10:03Z", "\"quoted\"", "'single'", "${X}", "${X:-3}", "${UNSET}", "${", "${1BAD}", "${EMPTY}",
             "&anchor 5", "*anchor", "!!binary aGk=", "!!str 5", "!custom x", "|\n  block", ">\n  folded", "[]", "{}", "[1, [2, [3]]]",
@@ -42,7 +43,7 @@ struct ConfigFuzzTests {
     static let limitKeys = ["max_job_id_bytes", "max_attempts", "max_deadline_ms", "max_attempt_timeout_ms"]
 
     /// A config shaped like a real one, with random values at random known keys.
-    static func configLike(_ random: inout SplitMix64) -> String {
+    static func configLike(_ random: inout FuzzRandom) -> String {
         var sections: [String: [String]] = ["kafka": [], "worker": [], "engine": []]
         for path in keyPaths where random.oneIn(4) {
             let parts = path.split(separator: ".")
@@ -83,14 +84,15 @@ struct ConfigFuzzTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func input(_ random: inout SplitMix64) -> [UInt8] {
+    static func input(_ random: inout FuzzRandom) -> [UInt8] {
         switch random.below(3) {
         case 0: return Array(configLike(&random).utf8)
         default:
             var bytes = Array((random.oneIn(2) ? Fixtures.configYAML : configLike(&random)).utf8)
             for _ in 0..<(1 + random.below(4)) {
-                FuzzPieces.mutate(
-                    &bytes, &random, tokens: [":", "\n", "  ", "- ", "{", "}", "[", "]", "#", "&a ", "*a", "!!", "${", "\"", "'"] + scalars)
+                FuzzBytes.mutate(
+                    &bytes, &random, tokens: [":", "\n", "  ", "- ", "{", "}", "[", "]", "#", "&a ", "*a", "!!", "${", "\"", "'"] + scalars,
+                    numbers: JobsFuzzPieces.numbers)
             }
             return bytes
         }
@@ -112,11 +114,10 @@ struct ConfigFuzzTests {
 
     @Test("random and mutated configs load or fail with a key path, never trap")
     func fuzzConfigLoader() {
-        let run = FuzzRun("ConfigLoader", defaultIterations: 5_000)
         var loaded = 0
-        run.run { iteration, random in
+        Fuzz.run("ConfigLoader") { random, replay in
             let bytes = Self.input(&random)
-            if Self.check(bytes, run.replay(iteration)) { loaded += 1 }
+            if Self.check(bytes, replay) { loaded += 1 }
         }
         FileHandle.standardError.write(Data("fuzz ConfigLoader: \(loaded) loaded\n".utf8))
         #expect(loaded > 0, "the generator never makes a valid config: it tests only the first checks")
@@ -138,7 +139,7 @@ struct ConfigFuzzTests {
             Self.check(Array((Fixtures.minimalYAML + "\npricing: " + String(repeating: "{a: ", count: depth)).utf8), "flow map depth \(depth)")
             Self.check(Array((Fixtures.minimalYAML + "\npricing:\n" + String(repeating: "- ", count: depth) + "x\n").utf8), "block depth \(depth)")
         }
-        for invalid in FuzzPieces.invalidUTF8 {
+        for invalid in FuzzBytes.invalidUTF8 {
             Self.check(Array(Fixtures.minimalYAML.utf8) + invalid, "invalid UTF-8 \(invalid)")
         }
         Self.check(Array((Fixtures.minimalYAML + "\nkafka: {}\n").utf8), "duplicate top-level key")

@@ -1,5 +1,6 @@
 import Completions
 import Foundation
+import FuzzTesting
 import Testing
 
 @testable import Jobs
@@ -7,18 +8,18 @@ import Testing
 /// Seeded fuzzing of the job decoder: random documents, documents shaped like jobs with random
 /// values in every field, and byte-level mutations of valid jobs. Every input must end in a
 /// decoded job within its workload's limits or a classified ``JobRejection``; a trap takes the
-/// test process down (the seed is printed first, see ``FuzzRun``).
+/// test process down (the seed is printed first, see `Fuzz`).
 @Suite("Job decoder fuzzing")
 struct JobDecoderFuzzTests {
     static let codes: Set<JobRejection.Code> = [.invalidJSON, .schemaViolation, .unknownWorkload, .routeNotApproved, .tooLarge, .overLimit]
 
     /// Random JSON text, possibly with duplicate keys and numbers at the edges.
-    static func randomJSON(_ random: inout SplitMix64, depth: Int = 0) -> String {
+    static func randomJSON(_ random: inout FuzzRandom, depth: Int = 0) -> String {
         let choice = depth > 4 ? random.below(4) : random.below(7)
         switch choice {
         case 0: return random.pick(["null", "true", "false"])
-        case 1: return random.pick(FuzzPieces.numbers)
-        case 2, 3: return "\"" + random.pick(FuzzPieces.strings) + "\""
+        case 1: return random.pick(JobsFuzzPieces.numbers)
+        case 2, 3: return "\"" + random.pick(JobsFuzzPieces.strings) + "\""
         case 4:
             let count = random.below(4)
             return "[" + (0..<count).map { _ in randomJSON(&random, depth: depth + 1) }.joined(separator: ",") + "]"
@@ -31,7 +32,7 @@ struct JobDecoderFuzzTests {
     }
 
     /// A document shaped like a job whose fields are valid or random.
-    static func jobLike(_ random: inout SplitMix64) -> String {
+    static func jobLike(_ random: inout FuzzRandom) -> String {
         func field(_ valid: String) -> String {
             random.oneIn(3) ? randomJSON(&random) : valid
         }
@@ -46,7 +47,7 @@ struct JobDecoderFuzzTests {
             let schema =
                 random.oneIn(2)
                 ? randomJSON(&random)
-                : "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":\(random.pick(FuzzPieces.numbers))}}}"
+                : "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":\(random.pick(JobsFuzzPieces.numbers))}}}"
             input.append("\"response_format\":" + field("{\"type\":\"json_schema\",\"schema\":\(schema)}"))
         }
         var routing: [String] = []
@@ -54,7 +55,7 @@ struct JobDecoderFuzzTests {
             routing.append("\"routes\":" + field("[{\"provider\":\"claude-direct\",\"model\":\"claude-sonnet-4-5\"}]"))
         }
         for key in ["max_attempts", "attempt_timeout_ms", "deadline_ms", "hedge_after_ms"] where random.oneIn(2) {
-            routing.append("\"\(key)\":" + random.pick(FuzzPieces.numbers))
+            routing.append("\"\(key)\":" + random.pick(JobsFuzzPieces.numbers))
         }
         if random.oneIn(3) { routing.append("\"fail_over_on\":" + field("[\"timeout\",\"timeout\"]")) }
         var members = [
@@ -71,14 +72,16 @@ struct JobDecoderFuzzTests {
     }
 
     /// One input: a job-like document, a random document, or a mutated valid job.
-    static func input(_ random: inout SplitMix64) -> [UInt8] {
+    static func input(_ random: inout FuzzRandom) -> [UInt8] {
         switch random.below(4) {
         case 0: return Array(randomJSON(&random).utf8)
         case 1, 2: return Array(jobLike(&random).utf8)
         default:
             var bytes = Array(random.oneIn(2) ? Fixtures.jobJSON.utf8 : jobLike(&random).utf8)
             for _ in 0..<(1 + random.below(4)) {
-                FuzzPieces.mutate(&bytes, &random, tokens: ["\"id\":", "\"routing\":", ",", ":", "{", "}", "[", "]", "\"", "\\u"])
+                FuzzBytes.mutate(
+                    &bytes, &random, tokens: ["\"id\":", "\"routing\":", ",", ":", "{", "}", "[", "]", "\"", "\\u"],
+                    numbers: JobsFuzzPieces.numbers)
             }
             return bytes
         }
@@ -87,28 +90,27 @@ struct JobDecoderFuzzTests {
     @Test("random and mutated jobs decode or are classified, never trap")
     func fuzzJobDecoder() throws {
         let decoder = try Fixtures.decoder()
-        let run = FuzzRun("JobDecoder")
         var decoded = 0
         var codes: [JobRejection.Code: Int] = [:]
-        run.run { iteration, random in
+        Fuzz.run("JobDecoder") { random, replay in
             let bytes = Self.input(&random)
             do throws(JobRejection) {
                 let job = try decoder.decode(bytes)
                 decoded += 1
                 let workload = decoder.workloads[job.workload]
                 let limits = workload?.limits ?? .defaults
-                #expect(workload != nil, "\(run.replay(iteration))")
-                #expect(!job.id.isEmpty && job.id.utf8.count <= limits.maxJobIDBytes, "\(run.replay(iteration))")
-                #expect(job.policy.maxAttempts <= limits.maxAttempts, "\(run.replay(iteration))")
-                #expect(job.policy.deadlineMs <= limits.maxDeadlineMs, "\(run.replay(iteration))")
-                #expect(job.policy.attemptTimeoutMs <= limits.maxAttemptTimeoutMs, "\(run.replay(iteration))")
-                #expect(job.request.messages.count <= JobLimits.maxMessages, "\(run.replay(iteration))")
+                #expect(workload != nil, "\(replay)")
+                #expect(!job.id.isEmpty && job.id.utf8.count <= limits.maxJobIDBytes, "\(replay)")
+                #expect(job.policy.maxAttempts <= limits.maxAttempts, "\(replay)")
+                #expect(job.policy.deadlineMs <= limits.maxDeadlineMs, "\(replay)")
+                #expect(job.policy.attemptTimeoutMs <= limits.maxAttemptTimeoutMs, "\(replay)")
+                #expect(job.request.messages.count <= JobLimits.maxMessages, "\(replay)")
             } catch {
                 codes[error.code, default: 0] += 1
-                #expect(Self.codes.contains(error.code), "unclassified \(error.code): \(run.replay(iteration))")
-                #expect(!error.detail.isEmpty, "\(run.replay(iteration))")
+                #expect(Self.codes.contains(error.code), "unclassified \(error.code): \(replay)")
+                #expect(!error.detail.isEmpty, "\(replay)")
                 if error.code == .schemaViolation || error.code == .overLimit {
-                    #expect(error.fieldPath?.isEmpty == false, "\(error) has no field: \(run.replay(iteration))")
+                    #expect(error.fieldPath?.isEmpty == false, "\(error) has no field: \(replay)")
                 }
             }
         }
@@ -123,7 +125,7 @@ struct JobDecoderFuzzTests {
     func edgeCases() throws {
         let decoder = try Fixtures.decoder()
         let template = #"{"id":"j","workload":"support-summaries","input":{"messages":[{"role":"user","content":"x"}],"max_tokens":N}}"#
-        for number in FuzzPieces.numbers {
+        for number in JobsFuzzPieces.numbers {
             let bytes = Array(template.replacingOccurrences(of: "N", with: number).utf8)
             do {
                 let job = try decoder.decode(bytes)
@@ -133,7 +135,7 @@ struct JobDecoderFuzzTests {
             }
         }
         for key in ["max_attempts", "attempt_timeout_ms", "deadline_ms", "hedge_after_ms"] {
-            for number in FuzzPieces.numbers {
+            for number in JobsFuzzPieces.numbers {
                 let text = #"{"id":"j","workload":"support-summaries","input":{"messages":[{"role":"user","content":"x"}]},"routing":{"K":N}}"#
                 let bytes = Array(text.replacingOccurrences(of: "K", with: key).replacingOccurrences(of: "N", with: number).utf8)
                 do {

@@ -1,5 +1,6 @@
 import Completions
 import Foundation
+import FuzzTesting
 import NIOHTTP1
 import Testing
 

@@ -9,15 +9,15 @@ import Synchronization
 /// attempt, skip and breaker change to its ``FailoverEventSink``.
 ///
 /// One engine per process: breakers, budgets, latency and concurrency limits are shared by every
-/// job it runs (behind one `Mutex`). Time comes from the injected clock (a ``ManualClock`` in
-/// tests), wall-clock timestamps from `wallClock`.
+/// job it runs (behind one `Mutex`). Time comes from the injected ``AlarmClock`` (a manual clock
+/// in tests, from `FailoverTesting`), wall-clock timestamps from `wallClock`.
 ///
 /// Guarantees: ``run(_:)`` never throws and always returns; it ends by the job's deadline (it
 /// cancels calls in flight then), honours task cancellation (result class `cancelled`), never
 /// makes more than `max_attempts` calls, never calls a route whose breaker is open, and never
 /// spins: every wait is a sleep on the clock. Providers must honour cancellation promptly (the
 /// ``CompletionProvider`` contract): the engine waits for a cancelled call to return.
-public final class FailoverEngine<C: Clock>: Sendable where C.Duration == Duration {
+public final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == Duration {
     let clock: C
     let origin: C.Instant
     let wallClock: @Sendable () -> Date
@@ -44,21 +44,9 @@ public final class FailoverEngine<C: Clock>: Sendable where C.Duration == Durati
         self.sink = sink
         self.state = Mutex(EngineState(configuration: configuration))
         let origin = self.origin
-        self.timer = DeadlineTimer(now: { origin.duration(to: clock.now) }, alarm: Self.alarm(on: clock, origin: origin))
-    }
-
-    /// How the timer waits: on a ``ManualClock``, an alarm that `advance` rings on its caller
-    /// (deterministic, with no task of its own); on any other clock, a detached task that sleeps
-    /// until the instant (one per arming, and the timer only arms for a new earliest deadline).
-    static func alarm(on clock: C, origin: C.Instant) -> DeadlineTimer.Alarm {
-        if let manual = clock as? ManualClock, let start = origin as? ManualClock.Instant {
-            return { instant, fire in manual.wake(at: start.advanced(by: instant), fire) }
-        }
-        return { instant, fire in
-            Task.detached {
-                try? await clock.sleep(until: origin.advanced(by: instant), tolerance: nil)
-                fire()
-            }
+        // The clock decides how the alarm waits (``AlarmClock``): the engine never asks which clock it has.
+        self.timer = DeadlineTimer(now: { origin.duration(to: clock.now) }) { instant, fire in
+            clock.wake(at: origin.advanced(by: instant), fire)
         }
     }
 

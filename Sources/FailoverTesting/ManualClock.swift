@@ -1,16 +1,20 @@
+import Failover
 import Synchronization
 
 /// A `Clock` whose time only moves when a test says so, for deterministic tests of anything that
-/// sleeps or times out (the engine, the worker, `compare`).
+/// sleeps or times out (the engine and its attempt timeouts).
 ///
 /// `sleep(until:)` suspends until ``advance(to:)`` or ``advance(by:)`` reaches the deadline, or
 /// the sleeping task is cancelled (then it throws `CancellationError`, like `Task.sleep`).
 /// ``pendingDeadlines`` and ``nextDeadline`` show who is asleep, so a test can step time to the
 /// next event; ``ManualExecutor/run(advancing:_:)`` does that until the work finishes.
 ///
+/// As an ``AlarmClock`` it rings alarms (``wake(at:_:)``) on the caller of ``advance(to:)``, with
+/// no task behind them, so the engine's attempt timeouts fire exactly when a test moves time.
+///
 /// Guarantees: time never goes backwards; advancing resumes every sleeper whose deadline has been
 /// reached, in deadline order; safe from any task.
-public final class ManualClock: Clock, Sendable {
+public final class ManualClock: AlarmClock, Sendable {
     /// A point on the manual time line: the offset from the clock's start.
     public struct Instant: InstantProtocol, Sendable, Hashable, Comparable, CustomStringConvertible {
         public var offset: Duration
@@ -81,7 +85,7 @@ public final class ManualClock: Clock, Sendable {
     /// attempt timeouts) stays deterministic. ``advance(to:)`` runs due alarms in deadline order
     /// with the sleepers, on its caller; ``nextDeadline`` counts them, ``pendingDeadlines`` and
     /// ``sleeperCount`` (sleeping tasks) do not.
-    func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void) {
+    public func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void) {
         let due = state.withLock { state in
             guard instant > state.now else { return true }
             state.nextID += 1

@@ -1,90 +1,26 @@
-// One file, linked into every test target that fuzzes (CompletionsTests, FailoverTests,
-// ProvidersTests): the generator, the run loop and the hostile inputs they share.
-
 import Completions
 import Foundation
 
-/// SplitMix64: a tiny, fast, reproducible generator. The same seed gives the same inputs on
-/// every machine, so a failure is replayed with `UNDERSTUDY_FUZZ_SEED`.
-struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// True with probability `p`.
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-
-    /// A uniformly chosen element (the collection must not be empty).
-    mutating func pick<T>(_ options: [T]) -> T { options[Int.random(in: 0..<options.count, using: &self)] }
-}
-
-/// How a fuzz test runs: `UNDERSTUDY_FUZZ_ITERATIONS` iterations when set (a long run), else as
-/// many as fit in a short time budget (CI). The seed is `UNDERSTUDY_FUZZ_SEED` when set, else
-/// fresh; it is printed before the run (so a crash's log shows it) and named in every failure.
-enum Fuzz {
-    /// The time budget per fuzz test when no iteration count is given.
-    static let budget: Duration = .milliseconds(1500)
-
-    static var iterations: Int? {
-        ProcessInfo.processInfo.environment["UNDERSTUDY_FUZZ_ITERATIONS"].flatMap { Int($0) }
-    }
-
-    static var seed: UInt64 {
-        if let text = ProcessInfo.processInfo.environment["UNDERSTUDY_FUZZ_SEED"] {
-            if let value = UInt64(text) { return value }
-            if text.hasPrefix("0x"), let value = UInt64(text.dropFirst(2), radix: 16) { return value }
-        }
-        return UInt64.random(in: .min ... .max)
-    }
-
-    /// Runs `body` with a generator seeded for each iteration from the run's seed; `body` gets
-    /// the seed of its iteration, to name in its expectations. Returns the iterations run.
-    @discardableResult
-    static func run(_ name: String, _ body: (inout FuzzRandom, _ seed: String) throws -> Void) rethrows -> Int {
-        let master = seed
-        let limit = iterations
-        print("fuzz \(name): UNDERSTUDY_FUZZ_SEED=\(master) \(limit.map { "\($0) iterations" } ?? "for \(budget)")")
-        let clock = ContinuousClock()
-        let end = clock.now.advanced(by: budget)
-        var iteration = 0
-        var mixer = FuzzRandom(seed: master)
-        while limit.map({ iteration < $0 }) ?? (iteration < 64 || clock.now < end) {
-            var random = FuzzRandom(seed: mixer.next())
-            try body(&random, "UNDERSTUDY_FUZZ_SEED=\(master) iteration \(iteration)")
-            iteration += 1
-        }
-        return iteration
-    }
-}
-
 /// Hostile JSON: random documents, structure-aware mutations of real ones, edge numbers, deep
 /// nesting, duplicate keys, invalid UTF-8 and huge strings, written as bytes.
-enum FuzzJSON {
+package enum FuzzJSON {
     /// Number literals at the edges of what a Double (or a parser) can take.
-    static let edgeNumbers = [
-        "0", "-0", "-0.0", "1e308", "-1e308", "1.7976931348623157e308", "1e309", "-1e400", "1e-400", "4.9e-324", "5e-325",
-        "12345678901234567890", "-12345678901234567890", "99999999999999999999999999", "9007199254740993", "9223372036854775807",
-        "9223372036854775808", "-9223372036854775809", "1e300", "-1e300", "-1", "0.5", "1E2", "1e+2", "123456789012345", "1.0",
-        "0e0", "1e-7", "1e22", "18446744073709551616",
+    package static let edgeNumbers = [
+        "0", "-0", "-0.0", "1e308", "-1e308", "1.7976931348623157e308", "1e309", "-1e309", "-1e400", "1e-400", "4.9e-324", "5e-325",
+        "12345678901234567890", "-12345678901234567890", "99999999999999999999", "99999999999999999999999999", "9007199254740993",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e300", "-1e300", "-1", "0.5", "1E2", "1e+2",
+        "123456789012345", "1.0", "0e0", "1e-7", "1e22", "18446744073709551616",
     ]
 
     /// Bytes that are not JSON or not UTF-8.
-    static let junk: [[UInt8]] = [
-        [0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x00], Array("\\u".utf8),
-        Array("\\uD800".utf8), Array("\\uDC00\\uD800".utf8), Array("NaN".utf8), Array("Infinity".utf8), Array("tru".utf8),
-        Array("/*".utf8), Array("'".utf8), [0x22], [0x5C], Array(",]".utf8), Array("}}".utf8),
-    ]
+    package static let junk: [[UInt8]] =
+        FuzzBytes.invalidUTF8 + [
+            [0x00], Array("\\u".utf8), Array("\\uD800".utf8), Array("\\uDC00\\uD800".utf8), Array("NaN".utf8), Array("Infinity".utf8),
+            Array("tru".utf8), Array("/*".utf8), Array("'".utf8), [0x22], [0x5C], Array(",]".utf8), Array("}}".utf8),
+        ]
 
     /// A random value up to `depth` levels deep.
-    static func value(_ random: inout FuzzRandom, depth: Int = 4) -> JSONValue {
+    package static func value(_ random: inout FuzzRandom, depth: Int = 4) -> JSONValue {
         switch Int.random(in: 0..<(depth > 0 ? 8 : 5), using: &random) {
         case 0: return .null
         case 1: return .bool(random.chance(0.5))
@@ -98,7 +34,7 @@ enum FuzzJSON {
         }
     }
 
-    static func number(_ random: inout FuzzRandom) -> Double {
+    package static func number(_ random: inout FuzzRandom) -> Double {
         switch Int.random(in: 0..<6, using: &random) {
         case 0: return random.pick([0, -0.0, 1e308, -1e308, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 1e300, -1e300, -1, 0.5, 9.2e18, 1e19])
         case 1: return Double(Int.random(in: -5...100, using: &random))
@@ -108,7 +44,7 @@ enum FuzzJSON {
         }
     }
 
-    static func string(_ random: inout FuzzRandom, short: Bool = false) -> String {
+    package static func string(_ random: inout FuzzRandom, short: Bool = false) -> String {
         switch Int.random(in: 0..<(short ? 4 : 6), using: &random) {
         case 0: return ""
         case 1: return random.pick(["type", "message", "error", "code", "text", "id", "status", "content", "usage", "a", "é", "💥"])
@@ -125,7 +61,7 @@ enum FuzzJSON {
 
     /// `value` written as JSON, with random liberties: edge-number literals, duplicate keys,
     /// whitespace, escaped or raw strings.
-    static func text(_ value: JSONValue, _ random: inout FuzzRandom) -> [UInt8] {
+    package static func text(_ value: JSONValue, _ random: inout FuzzRandom) -> [UInt8] {
         var out: [UInt8] = []
         write(value, &random, into: &out)
         return out
@@ -183,7 +119,7 @@ enum FuzzJSON {
     }
 
     /// `value` with random nodes replaced, removed or retyped (the shape mostly kept).
-    static func mutate(_ value: JSONValue, _ random: inout FuzzRandom, depth: Int = 0) -> JSONValue {
+    package static func mutate(_ value: JSONValue, _ random: inout FuzzRandom, depth: Int = 0) -> JSONValue {
         if random.chance(0.08) { return self.value(&random, depth: 2) }
         switch value {
         case .array(let elements):
@@ -202,7 +138,7 @@ enum FuzzJSON {
     }
 
     /// `bytes` damaged at random: flipped, cut, spliced with junk, or wrapped in deep nesting.
-    static func damage(_ bytes: [UInt8], _ random: inout FuzzRandom) -> [UInt8] {
+    package static func damage(_ bytes: [UInt8], _ random: inout FuzzRandom) -> [UInt8] {
         var out = bytes
         for _ in 0..<Int.random(in: 1...3, using: &random) {
             switch Int.random(in: 0..<6, using: &random) {
@@ -227,7 +163,7 @@ enum FuzzJSON {
     }
 
     /// A document nested `depth` levels deep (`[[[…]]]` or `{"a":{"a":…}}`), closed or not.
-    static func deep(_ depth: Int, objects: Bool, closed: Bool) -> [UInt8] {
+    package static func deep(_ depth: Int, objects: Bool, closed: Bool) -> [UInt8] {
         let open = objects ? Array(#"{"a":"#.utf8) : [UInt8(ascii: "[")]
         let close = objects ? [UInt8(ascii: "}")] : [UInt8(ascii: "]")]
         var out: [UInt8] = []
@@ -239,7 +175,7 @@ enum FuzzJSON {
     }
 
     /// A random document, or a mutation of `seed` documents, written with liberties and often damaged.
-    static func document(_ random: inout FuzzRandom, like seeds: [JSONValue] = []) -> [UInt8] {
+    package static func document(_ random: inout FuzzRandom, like seeds: [JSONValue] = []) -> [UInt8] {
         switch Int.random(in: 0..<10, using: &random) {
         case 0: return deep(Int.random(in: 1...6000, using: &random), objects: random.chance(0.5), closed: random.chance(0.7))
         case 1: return damage(text(value(&random), &random), &random)

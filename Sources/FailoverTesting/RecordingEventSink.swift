@@ -1,6 +1,7 @@
+import Failover
 import Synchronization
 
-/// A sink that keeps every event in memory, for tests and the `compare` command.
+/// A sink that keeps every event in memory, for tests to read back.
 ///
 /// Guarantees: events are kept in the order `record` was called; safe from any task.
 public final class RecordingEventSink: FailoverEventSink {

@@ -1,1 +1,0 @@
-../CompletionsTests/FuzzSupport.swift
