@@ -33,10 +33,11 @@ let package = Package(
         ),
         // The provider-neutral request, response and failure vocabulary: the bottom of the graph.
         .target(name: "Completions", swiftSettings: swiftSettings),
-        // The public contract: job, result, telemetry, dead letter, config, and their validation.
+        // The public contract: job, result, telemetry, dead letter, config, and their validation. It speaks
+        // the engine's vocabulary (routes, policy, decisions, circuit states) rather than a copy of it.
         .target(
             name: "Jobs",
-            dependencies: ["Completions", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Completions", "Failover", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // The only module that calls librdkafka.
@@ -156,7 +157,7 @@ let package = Package(
             name: "FailoverTests", dependencies: ["Failover", "FailoverTesting", "Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "JobsTests", dependencies: ["Jobs", "Completions", "FuzzTesting", "UnderstudyTesting"], swiftSettings: swiftSettings),
+            name: "JobsTests", dependencies: ["Jobs", "Completions", "Failover", "FuzzTesting", "UnderstudyTesting"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "PipelineBenchmark",
             dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting"],

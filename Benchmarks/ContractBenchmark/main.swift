@@ -2,6 +2,7 @@
 // telemetry, which the worker pays for every job.
 //
 //   swift run -c release ContractBenchmark [iterations]
+import Failover
 import Completions
 import Foundation
 import Jobs
@@ -46,7 +47,7 @@ let result = JobResult(
 try measure("encode result") { _ = try WireJSON.encodeBytes(result) }
 let attempt = TelemetryEvent.attempt(
     .init(
-        jobID: decoded.id, workload: decoded.workload, attempt: 1, routeIndex: 0, route: RouteName(provider: "primary", model: "m"),
+        jobID: decoded.id, workload: decoded.workload, attempt: 1, routeIndex: 0, route: RouteKey(provider: "primary", model: "m"),
         outcome: .overloaded, httpStatus: 529, latencyMs: 312, decision: .failOver, at: Date()
     )
 )

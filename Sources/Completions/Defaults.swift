@@ -40,7 +40,7 @@ public enum EngineDefaults {
 }
 
 /// The default of every field of a job's failover policy, in one place: the engine's
-/// `FailoverPolicy` and the config's `WorkloadPolicy` (`workloads.NAME.policy`) take them from
+/// `FailoverPolicy`, as the config's `workloads.NAME.policy` and a job's `routing` build it, takes them from
 /// here. Values are in the config's units (milliseconds).
 public enum PolicyDefaults {
     /// `max_attempts`: calls across all routes.

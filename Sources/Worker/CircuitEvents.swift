@@ -17,9 +17,8 @@ final class CircuitEvents: FailoverEventSink {
 
     func record(_ event: FailoverEvent) {
         guard case .circuit(let circuit) = event else { return }
-        let state = TelemetryEvent.Circuit.State(rawValue: circuit.state.rawValue) ?? .open
         let message = TelemetryEvent.circuit(
-            .init(route: RouteName(provider: circuit.provider, model: circuit.model), state: state, at: circuit.at)
+            .init(route: RouteKey(provider: circuit.provider, model: circuit.model), state: circuit.state, at: circuit.at)
         )
         guard let bytes = try? WireJSON.encodeBytes(message) else { return }
         let record = KafkaRecord(topic: topic, key: Array(message.key.utf8), value: bytes)

@@ -58,11 +58,7 @@ struct JobProcessor: Sendable {
         let failoverJob = FailoverJob(
             id: job.id, workload: job.workload, request: job.request,
             routes: job.routes.enumerated().map { RouteTarget(provider: $0.element.provider, model: $0.element.model, index: routeIndex(of: $0.element, in: job)) },
-            policy: FailoverPolicy(
-                maxAttempts: job.policy.maxAttempts, attemptTimeout: job.policy.attemptTimeout, deadline: job.policy.deadline,
-                hedgeAfter: job.policy.hedgeAfter, failOverOn: job.policy.failOverOn, maxRetryWait: job.policy.maxRetryWait,
-                backoffBase: job.policy.backoffBase, backoffCap: job.policy.backoffCap
-            ),
+            policy: job.policy,
             events: events
         )
         let outcome = await engine.run(failoverJob)
@@ -76,7 +72,7 @@ struct JobProcessor: Sendable {
             )
         } else {
             let error = outcome.error ?? FailoverError(.attemptsExhausted, message: "no route answered")
-            status = .failed(.init(.init(rawValue: error.errorClass.rawValue), message: error.message))
+            status = .failed(.init(error.errorClass, message: error.message))
         }
         let result = JobResult(
             jobID: job.id, workload: job.workload, status: status, attempts: outcome.attempts, usage: outcome.usage,
@@ -87,7 +83,7 @@ struct JobProcessor: Sendable {
     }
 
     /// The job's routes are its declared routes; a route's index is its position there.
-    private func routeIndex(of route: RouteName, in job: Job) -> Int {
+    private func routeIndex(of route: RouteKey, in job: Job) -> Int {
         job.routes.firstIndex(of: route) ?? 0
     }
 
@@ -99,10 +95,10 @@ struct JobProcessor: Sendable {
             let event = TelemetryEvent.attempt(
                 .init(
                     jobID: result.jobID, workload: result.workload, attempt: attempt.attempt, routeIndex: attempt.routeIndex,
-                    route: RouteName(provider: attempt.provider, model: attempt.model), outcome: attempt.outcome,
+                    route: RouteKey(provider: attempt.provider, model: attempt.model), outcome: attempt.outcome,
                     httpStatus: attempt.httpStatus, latencyMs: Int(attempt.latency.milliseconds),
                     retryAfterMs: attempt.retryAfter.map { Int($0.milliseconds) },
-                    decision: TelemetryEvent.Decision(rawValue: attempt.decision.rawValue) ?? .giveUp,
+                    decision: attempt.decision,
                     at: attempt.at, costUSD: attempt.costUSD, usage: attempt.usage,
                     providerType: attempt.providerKind.isEmpty ? providerKinds[attempt.provider] : attempt.providerKind,
                     errorMessage: attempt.errorMessage
@@ -134,13 +130,5 @@ struct JobProcessor: Sendable {
                 headers: message.headers + headers.map { KafkaHeader(name: $0.name, value: $0.value) }
             )
         )
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

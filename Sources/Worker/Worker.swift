@@ -99,7 +99,7 @@ public final class Worker: Service, Sendable {
         self.shared = Mutex(Shared(machine: WorkerStateMachine(configuration: Self.machineConfiguration(config))))
         let circuitEvents = CircuitEvents(topic: config.kafka.topics.telemetry)
         self.circuitEvents = circuitEvents
-        let engine = FailoverEngine(providers: providers, configuration: EngineSettings.configuration(config), sink: circuitEvents)
+        let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: circuitEvents)
         self.engine = engine
         self.processor = JobProcessor(
             decoder: JobDecoder(config: config), engine: engine,

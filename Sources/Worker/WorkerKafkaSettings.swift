@@ -48,8 +48,8 @@ public struct WorkerKafkaSettings: Sendable {
     public var consumer: KafkaConsumerConfiguration {
         KafkaConsumerConfiguration(
             common: common, groupID: config.kafka.groupID, autoOffsetReset: config.kafka.autoOffsetReset.rawValue,
-            sessionTimeout: .milliseconds(Int(config.kafka.properties["session.timeout.ms"] ?? "") ?? 10_000),
-            heartbeatInterval: .milliseconds(Int(config.kafka.properties["heartbeat.interval.ms"] ?? "") ?? 1_000),
+            sessionTimeout: .milliseconds(config.kafka.sessionTimeoutMs),
+            heartbeatInterval: .milliseconds(config.kafka.heartbeatIntervalMs),
             bufferCapacity: max(64, config.worker.maxInFlight),
             revokeTimeout: .milliseconds(config.worker.revokeGraceMs + 2_000)
         )

@@ -67,6 +67,20 @@ struct ConfigGuaranteesTests {
         )
     }
 
+    @Test("the timeouts the worker reads itself must be whole milliseconds; unset, they take the documented defaults")
+    func numericProperties() throws {
+        let failure = error(withProperties("session.timeout.ms: soon"))
+        #expect(failure?.code == .invalidValue)
+        #expect(failure?.keyPath == "kafka.properties.session.timeout.ms")
+        #expect(error(withProperties("heartbeat.interval.ms: -5"))?.keyPath == "kafka.properties.heartbeat.interval.ms")
+        let set = try parse(withProperties("session.timeout.ms: \"6000\", heartbeat.interval.ms: 500"))
+        #expect(set.kafka.sessionTimeoutMs == 6_000)
+        #expect(set.kafka.heartbeatIntervalMs == 500)
+        let unset = try parse(withProperties("linger.ms: 5"))
+        #expect(unset.kafka.sessionTimeoutMs == KafkaConfig.defaultSessionTimeoutMs)
+        #expect(unset.kafka.heartbeatIntervalMs == KafkaConfig.defaultHeartbeatIntervalMs)
+    }
+
     @Test("other properties pass through")
     func otherProperties() throws {
         let config = try parse(withProperties("security.protocol: SASL_SSL, group.instance.id: pod-1, session.timeout.ms: 45000"))

@@ -1,3 +1,4 @@
+import Failover
 import Completions
 import Foundation
 import Testing
@@ -21,6 +22,7 @@ struct ConfigReferenceTests {
         let limits = workload.limits
         let engine = config.engine
         func int(_ value: Int) -> JSONValue { .number(Double(value)) }
+        func ms(_ value: Duration) -> JSONValue { .number(Double(value.milliseconds)) }
         return [
             "kafka.bootstrap_servers": nil,
             "kafka.group_id": .string(config.kafka.groupID),
@@ -65,13 +67,13 @@ struct ConfigReferenceTests {
             "engine.adaptive_concurrency": .bool(engine.adaptiveConcurrency),
             "workloads.NAME.routes": nil,
             "workloads.NAME.policy.max_attempts": int(policy.maxAttempts),
-            "workloads.NAME.policy.attempt_timeout_ms": int(policy.attemptTimeoutMs),
-            "workloads.NAME.policy.deadline_ms": int(policy.deadlineMs),
-            "workloads.NAME.policy.hedge_after_ms": policy.hedgeAfterMs.map(int),
+            "workloads.NAME.policy.attempt_timeout_ms": ms(policy.attemptTimeout),
+            "workloads.NAME.policy.deadline_ms": ms(policy.deadline),
+            "workloads.NAME.policy.hedge_after_ms": policy.hedgeAfter.map(ms),
             "workloads.NAME.policy.fail_over_on": .array(policy.failOverOn.map { .string($0.rawValue) }),
-            "workloads.NAME.policy.max_retry_wait_ms": int(policy.maxRetryWaitMs),
-            "workloads.NAME.policy.backoff_base_ms": int(policy.backoffBaseMs),
-            "workloads.NAME.policy.backoff_cap_ms": int(policy.backoffCapMs),
+            "workloads.NAME.policy.max_retry_wait_ms": ms(policy.maxRetryWait),
+            "workloads.NAME.policy.backoff_base_ms": ms(policy.backoffBase),
+            "workloads.NAME.policy.backoff_cap_ms": ms(policy.backoffCap),
             "workloads.NAME.limits.max_job_id_bytes": int(limits.maxJobIDBytes),
             "workloads.NAME.limits.max_attempts": int(limits.maxAttempts),
             "workloads.NAME.limits.max_deadline_ms": int(limits.maxDeadlineMs),
@@ -174,7 +176,7 @@ struct ConfigReferenceTests {
         #expect(engine.breakerCooldownMs == EngineDefaults.breakerCooldownMs)
         #expect(engine.breakerMaxCooldownMs == EngineDefaults.breakerMaxCooldownMs)
         #expect(engine.retryBudgetFloor == EngineDefaults.retryBudgetFloorPerSecond)
-        #expect(WorkloadPolicy.defaults.deadlineMs == PolicyDefaults.deadlineMs)
-        #expect(WorkloadPolicy.defaults.failOverOn == PolicyDefaults.failOverOn)
+        #expect(FailoverPolicy.defaults.deadline == .milliseconds(PolicyDefaults.deadlineMs))
+        #expect(FailoverPolicy.defaults.failOverOn == PolicyDefaults.failOverOn)
     }
 }

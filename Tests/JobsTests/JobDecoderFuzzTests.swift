@@ -1,3 +1,4 @@
+import Failover
 import Completions
 import Foundation
 import FuzzTesting
@@ -102,8 +103,8 @@ struct JobDecoderFuzzTests {
                 #expect(workload != nil, "\(replay)")
                 #expect(!job.id.isEmpty && job.id.utf8.count <= limits.maxJobIDBytes, "\(replay)")
                 #expect(job.policy.maxAttempts <= limits.maxAttempts, "\(replay)")
-                #expect(job.policy.deadlineMs <= limits.maxDeadlineMs, "\(replay)")
-                #expect(job.policy.attemptTimeoutMs <= limits.maxAttemptTimeoutMs, "\(replay)")
+                #expect(job.policy.deadline <= .milliseconds(limits.maxDeadlineMs), "\(replay)")
+                #expect(job.policy.attemptTimeout <= .milliseconds(limits.maxAttemptTimeoutMs), "\(replay)")
                 #expect(job.request.messages.count <= JobLimits.maxMessages, "\(replay)")
             } catch {
                 codes[error.code, default: 0] += 1

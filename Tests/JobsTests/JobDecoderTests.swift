@@ -1,3 +1,4 @@
+import Failover
 import Completions
 import Foundation
 import Testing
@@ -35,8 +36,8 @@ struct JobDecoderTests {
         #expect(job.metadata == ["tenant": .string("acme")])
         #expect(job.expiresAt == nil)
         #expect(job.policy.maxAttempts == 4)
-        #expect(job.policy.attemptTimeoutMs == 20_000)
-        #expect(job.policy.hedgeAfterMs == 8_000)
+        #expect(job.policy.attemptTimeout == .milliseconds(20_000))
+        #expect(job.policy.hedgeAfter == .milliseconds(8_000))
         #expect(job.policy.failOverOn == [.timeout, .connection, .rateLimited, .overloaded, .serverError, .invalidOutput])
     }
 
@@ -44,12 +45,12 @@ struct JobDecoderTests {
     func minimalJob() throws {
         let job = try Fixtures.decoder().decode(Fixtures.job())
         #expect(job.routes.count == 2)
-        #expect(job.routes[0] == RouteName(provider: "claude-direct", model: "claude-sonnet-4-5"))
+        #expect(job.routes[0] == RouteKey(provider: "claude-direct", model: "claude-sonnet-4-5"))
         #expect(job.request.maxTokens == 1024)
         #expect(job.request.system == nil)
         #expect(job.metadata.isEmpty)
-        #expect(job.policy.attemptTimeoutMs == 30_000)
-        #expect(job.policy.hedgeAfterMs == nil)
+        #expect(job.policy.attemptTimeout == .milliseconds(30_000))
+        #expect(job.policy.hedgeAfter == nil)
         // The workload's fail_over_on replaces the default (which includes auth_error).
         #expect(!job.policy.failOverOn.contains(.authError))
     }
@@ -66,14 +67,14 @@ struct JobDecoderTests {
             }
         )
         #expect(job.policy.maxAttempts == 6)  // workload
-        #expect(job.policy.backoffBaseMs == 50)  // workload
-        #expect(job.policy.deadlineMs == 5_000)  // job
+        #expect(job.policy.backoffBase == .milliseconds(50))  // workload
+        #expect(job.policy.deadline == .milliseconds(5_000))  // job
         #expect(job.policy.failOverOn == [.timeout])  // job
-        #expect(job.policy.attemptTimeoutMs == 30_000)  // default
-        #expect(job.policy.maxRetryWaitMs == 2_000)  // default
-        #expect(job.policy.backoffCapMs == 10_000)  // default
-        #expect(WorkloadPolicy.defaults.failOverOn.contains(.authError))
-        #expect(!WorkloadPolicy.defaults.failOverOn.contains(.clientError))
+        #expect(job.policy.attemptTimeout == .milliseconds(30_000))  // default
+        #expect(job.policy.maxRetryWait == .milliseconds(2_000))  // default
+        #expect(job.policy.backoffCap == .milliseconds(10_000))  // default
+        #expect(FailoverPolicy.defaults.failOverOn.contains(.authError))
+        #expect(!FailoverPolicy.defaults.failOverOn.contains(.clientError))
     }
 
     @Test("json_schema response format, stop sequences and expires_at")
@@ -277,7 +278,7 @@ struct JobDecoderTests {
                 ])
             }
         )
-        #expect(job.routes == [RouteName(provider: "claude-azure", model: "claude-sonnet-4-5")])
+        #expect(job.routes == [RouteKey(provider: "claude-azure", model: "claude-sonnet-4-5")])
     }
 
     @Test("encoding a job and decoding it again gives the same job")

@@ -1,3 +1,4 @@
+import Failover
 import Completions
 import Foundation
 import Testing
@@ -56,10 +57,10 @@ struct JobLimitsTests {
         #expect(limits.maxAttempts == 10)
         #expect(limits.maxDeadlineMs == 3_600_000)
         #expect(limits.maxAttemptTimeoutMs == 600_000)
-        let policy = WorkloadPolicy.defaults
+        let policy = FailoverPolicy.defaults
         #expect(policy.maxAttempts <= limits.maxAttempts)
-        #expect(policy.deadlineMs <= limits.maxDeadlineMs)
-        #expect(policy.attemptTimeoutMs <= limits.maxAttemptTimeoutMs)
+        #expect(policy.deadline <= .milliseconds(limits.maxDeadlineMs))
+        #expect(policy.attemptTimeout <= .milliseconds(limits.maxAttemptTimeoutMs))
         #expect(JobLimits.defaults.maxJobIDBytes <= JobLimits.hardMaxJobIDBytes)
         #expect(JobLimits.defaults.maxAttempts <= JobLimits.hardMaxAttempts)
         #expect(JobLimits.defaults.maxDeadlineMs <= JobLimits.hardMaxDeadlineMs)
@@ -78,7 +79,7 @@ struct JobLimitsTests {
             )
         )
         #expect(job.policy.maxAttempts == 10)
-        #expect(job.policy.deadlineMs == 3_600_000)
+        #expect(job.policy.deadline == .milliseconds(3_600_000))
         #expect(job.id.utf8.count == 512)
     }
 

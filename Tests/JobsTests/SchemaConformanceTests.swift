@@ -1,3 +1,4 @@
+import Failover
 import Completions
 import Foundation
 import Testing
@@ -41,7 +42,7 @@ struct SchemaConformanceTests {
     func telemetry() throws {
         let full = TelemetryEvent.attempt(
             TelemetryEvent.Attempt(
-                jobID: "j", workload: "w", attempt: 3, routeIndex: 1, route: RouteName(provider: "p", model: "m"),
+                jobID: "j", workload: "w", attempt: 3, routeIndex: 1, route: RouteKey(provider: "p", model: "m"),
                 outcome: .rateLimited, httpStatus: 429, latencyMs: 12, retryAfterMs: 3_600_000, decision: .failOver,
                 at: Fixtures.completedAt, costUSD: 0.5, usage: CompletionResponse.Usage(inputTokens: 1, outputTokens: 2),
                 providerType: "anthropic", providerErrorType: "rate_limit_error", errorMessage: "slow down"
@@ -49,22 +50,22 @@ struct SchemaConformanceTests {
         )
         let skipped = TelemetryEvent.attempt(
             TelemetryEvent.Attempt(
-                jobID: "j", workload: "w", attempt: 1, routeIndex: 0, route: RouteName(provider: "p", model: "m"),
+                jobID: "j", workload: "w", attempt: 1, routeIndex: 0, route: RouteKey(provider: "p", model: "m"),
                 outcome: .circuitOpen, latencyMs: 0, decision: .failOver, at: Fixtures.completedAt
             )
         )
         let open = TelemetryEvent.circuit(
-            TelemetryEvent.Circuit(route: RouteName(provider: "p", model: "m"), state: .open, at: Fixtures.completedAt, cooldownMs: 5_000)
+            TelemetryEvent.Circuit(route: RouteKey(provider: "p", model: "m"), state: .open, at: Fixtures.completedAt, cooldownMs: 5_000)
         )
         var events = [WireEncodingTests.attempt, full, skipped, WireEncodingTests.circuit, open]
         events.append(.job(TelemetryEvent.JobFinished(WireEncodingTests.succeeded)))
         events.append(.job(TelemetryEvent.JobFinished(WireEncodingTests.failed)))
         for outcome in Outcome.allCases {
-            for decision in TelemetryEvent.Decision.allCases {
+            for decision in Decision.allCases {
                 events.append(
                     .attempt(
                         TelemetryEvent.Attempt(
-                            jobID: "j", workload: "w", attempt: 1, routeIndex: 0, route: RouteName(provider: "p", model: "m"),
+                            jobID: "j", workload: "w", attempt: 1, routeIndex: 0, route: RouteKey(provider: "p", model: "m"),
                             outcome: outcome, latencyMs: 1, decision: decision, at: Fixtures.completedAt
                         )
                     )

@@ -1,3 +1,4 @@
+import Failover
 import Completions
 import Foundation
 import Testing
@@ -62,9 +63,9 @@ struct UnderstudyConfigTests {
         let policy = try #require(config.workloads["w"]?.policy)
         #expect(policy == .defaults)
         #expect(policy.maxAttempts == 4)
-        #expect(policy.attemptTimeoutMs == 30_000)
-        #expect(policy.deadlineMs == 600_000)
-        #expect(policy.maxRetryWaitMs == 2_000)
+        #expect(policy.attemptTimeout == .milliseconds(30_000))
+        #expect(policy.deadline == .milliseconds(600_000))
+        #expect(policy.maxRetryWait == .milliseconds(2_000))
         #expect(policy.failOverOn.contains(.authError))
         #expect(config.pricing.isEmpty)
     }
@@ -113,7 +114,7 @@ struct UnderstudyConfigTests {
         #expect(config.providers["br"]?.region == "us-east-1")
         #expect(config.engine.halfOpenProbes == 2)
         #expect(!config.engine.adaptiveConcurrency)
-        #expect(config.workloads["w"]?.policy.hedgeAfterMs == 300)
+        #expect(config.workloads["w"]?.policy.hedgeAfter == .milliseconds(300))
         #expect(config.workloads["w"]?.policy.failOverOn == [.timeout, .clientError])
     }
 

@@ -1,3 +1,4 @@
+import Failover
 import Completions
 import Foundation
 import Testing
@@ -37,7 +38,7 @@ struct WireEncodingTests {
             workload: "support-summaries",
             attempt: 1,
             routeIndex: 0,
-            route: RouteName(provider: "claude-direct", model: "claude-sonnet-4-5"),
+            route: RouteKey(provider: "claude-direct", model: "claude-sonnet-4-5"),
             outcome: .overloaded,
             httpStatus: 529,
             latencyMs: 312,
@@ -48,7 +49,7 @@ struct WireEncodingTests {
 
     static let circuit = TelemetryEvent.circuit(
         TelemetryEvent.Circuit(
-            route: RouteName(provider: "claude-direct", model: "claude-sonnet-4-5"),
+            route: RouteKey(provider: "claude-direct", model: "claude-sonnet-4-5"),
             state: .halfOpen,
             at: Fixtures.completedAt
         )

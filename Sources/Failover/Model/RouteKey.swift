@@ -1,6 +1,10 @@
-/// The identity of a route across jobs: `provider/model`. Health state is kept per key.
+/// A route: a provider as the config names it (`claude-direct`, not its type) and a model of that
+/// provider (`claude-sonnet-4-5`). Jobs and the config list routes with it, and the engine keeps
+/// health state per key. It never carries a URL, a key or a header.
 public struct RouteKey: Sendable, Hashable, CustomStringConvertible {
+    /// The provider's name in the config.
     public var provider: String
+    /// The model as the provider names it.
     public var model: String
 
     public init(provider: String, model: String) {

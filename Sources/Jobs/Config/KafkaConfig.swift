@@ -58,6 +58,28 @@ public struct KafkaConfig: Sendable, Hashable {
     public static let defaultCreateTopics = true
     public static let defaultTopicPartitions = 6
     public static let defaultAutoOffsetReset = AutoOffsetReset.earliest
+    /// The consumer's `session.timeout.ms` unless `properties` sets it: shorter than librdkafka's
+    /// 45 s, so a dead worker's partitions move on within seconds.
+    public static let defaultSessionTimeoutMs = 10_000
+    /// The consumer's `heartbeat.interval.ms` unless `properties` sets it.
+    public static let defaultHeartbeatIntervalMs = 1_000
+
+    /// The pass-through properties the worker reads itself, so they must be whole numbers in
+    /// librdkafka's range: the name and that range.
+    static let numericProperties: [String: ClosedRange<Int>] = [
+        "session.timeout.ms": 1...3_600_000,
+        "heartbeat.interval.ms": 1...3_600_000,
+    ]
+
+    /// The group session timeout the consumer runs with, in milliseconds.
+    public var sessionTimeoutMs: Int {
+        properties["session.timeout.ms"].flatMap { Int($0) } ?? Self.defaultSessionTimeoutMs
+    }
+
+    /// The heartbeat interval the consumer runs with, in milliseconds.
+    public var heartbeatIntervalMs: Int {
+        properties["heartbeat.interval.ms"].flatMap { Int($0) } ?? Self.defaultHeartbeatIntervalMs
+    }
 
     /// The librdkafka properties `properties` may not set, by canonical name, with why: the
     /// worker sets each itself, and another value would break a guarantee or shadow a typed key.
@@ -143,6 +165,11 @@ public struct KafkaConfig: Sendable, Hashable {
         if let reserved = reservedName(key) {
             let alias = reserved == key ? "" : " (librdkafka's \(reserved))"
             throw .invalid(path, "may not be set\(alias): \(reservedProperties[reserved] ?? "the worker sets it itself")")
+        }
+        if let range = numericProperties[key] {
+            var number = value
+            if case .string(let string) = value, let integer = Int(string) { number = .number(Double(integer)) }
+            return String(try Read.integer(in: range)(number, path))
         }
         switch value {
         case .string(let string): return string

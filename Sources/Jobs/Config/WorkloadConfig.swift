@@ -1,4 +1,5 @@
 import Completions
+import Failover
 
 /// One entry of the `workloads` section: the ordered approved routes (primary first), the
 /// policy jobs of this workload run under unless they override it, and the limits of what a
@@ -7,13 +8,13 @@ public struct WorkloadConfig: Sendable, Hashable {
     /// The workload's name: its key under `workloads`, what jobs name in `workload`.
     public var name: String
     /// Approved routes in order; a job may list only these, and runs them all when it lists none.
-    public var routes: [RouteName]
+    public var routes: [RouteKey]
     /// Defaults overridden by the workload's `policy`.
-    public var policy: WorkloadPolicy
+    public var policy: FailoverPolicy
     /// The most a job of this workload may ask for (`limits`).
     public var limits: JobLimits
 
-    public init(name: String, routes: [RouteName], policy: WorkloadPolicy = .defaults, limits: JobLimits = .defaults) {
+    public init(name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults) {
         self.name = name
         self.routes = routes
         self.policy = policy
@@ -28,7 +29,7 @@ public struct WorkloadConfig: Sendable, Hashable {
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
         try object.rejectUnknown(["routes", "policy", "limits"])
-        let routes = try object.required("routes", RouteName.readList)
+        let routes = try object.required("routes", RouteKey.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
                 path.appending("routes").appending(index: index).appending("provider"),
@@ -44,8 +45,8 @@ public struct WorkloadConfig: Sendable, Hashable {
         // sets nothing is then always within them.
         let policyPath = path.appending("policy")
         let checks = limits.checks(
-            maxAttempts: policy.maxAttempts, attemptTimeoutMs: policy.attemptTimeoutMs, deadlineMs: policy.deadlineMs,
-            hedgeAfterMs: policy.hedgeAfterMs
+            maxAttempts: policy.maxAttempts, attemptTimeoutMs: Int(clamping: policy.attemptTimeout.milliseconds),
+            deadlineMs: Int(clamping: policy.deadline.milliseconds), hedgeAfterMs: policy.hedgeAfter.map { Int(clamping: $0.milliseconds) }
         )
         for check in checks where check.value > check.limit {
             let written = policyObject?.contains(check.field) ?? false
@@ -59,28 +60,30 @@ public struct WorkloadConfig: Sendable, Hashable {
         return WorkloadConfig(name: name, routes: routes, policy: policy, limits: limits)
     }
 
-    private static func readPolicy(_ object: ObjectReader) throws(FieldError) -> WorkloadPolicy {
+    private static func readPolicy(_ object: ObjectReader) throws(FieldError) -> FailoverPolicy {
         let path = object.path
         try object.rejectUnknown([
             "max_attempts", "attempt_timeout_ms", "deadline_ms", "hedge_after_ms", "fail_over_on", "max_retry_wait_ms",
             "backoff_base_ms", "backoff_cap_ms",
         ])
-        let d = WorkloadPolicy.defaults
-        let policy = WorkloadPolicy(
+        let d = FailoverPolicy.defaults
+        let milliseconds = { (key: String, range: ClosedRange<Int>) throws(FieldError) -> Duration? in
+            try object.optional(key, Read.integer(in: range)).map { .milliseconds($0) }
+        }
+        let policy = FailoverPolicy(
             maxAttempts: try object.optional("max_attempts", Read.integer(in: 1...JobLimits.hardMaxAttempts)) ?? d.maxAttempts,
-            attemptTimeoutMs: try object.optional("attempt_timeout_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs))
-                ?? d.attemptTimeoutMs,
-            deadlineMs: try object.optional("deadline_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)) ?? d.deadlineMs,
-            hedgeAfterMs: try object.optional("hedge_after_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs)),
-            failOverOn: try object.optional("fail_over_on", WorkloadPolicy.readFailOverOn).map(Set.init) ?? d.failOverOn,
-            maxRetryWaitMs: try object.optional("max_retry_wait_ms", Read.integer(in: 0...JobLimits.hardMaxDeadlineMs)) ?? d.maxRetryWaitMs,
-            backoffBaseMs: try object.optional("backoff_base_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)) ?? d.backoffBaseMs,
-            backoffCapMs: try object.optional("backoff_cap_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)) ?? d.backoffCapMs
+            attemptTimeout: try milliseconds("attempt_timeout_ms", 1...JobLimits.hardMaxAttemptTimeoutMs) ?? d.attemptTimeout,
+            deadline: try milliseconds("deadline_ms", 1...JobLimits.hardMaxDeadlineMs) ?? d.deadline,
+            hedgeAfter: try milliseconds("hedge_after_ms", 1...JobLimits.hardMaxAttemptTimeoutMs),
+            failOverOn: try object.optional("fail_over_on", FailoverPolicy.readFailOverOn).map(Set.init) ?? d.failOverOn,
+            maxRetryWait: try milliseconds("max_retry_wait_ms", 0...JobLimits.hardMaxDeadlineMs) ?? d.maxRetryWait,
+            backoffBase: try milliseconds("backoff_base_ms", 1...JobLimits.hardMaxDeadlineMs) ?? d.backoffBase,
+            backoffCap: try milliseconds("backoff_cap_ms", 1...JobLimits.hardMaxDeadlineMs) ?? d.backoffCap
         )
-        if policy.backoffCapMs < policy.backoffBaseMs {
+        if policy.backoffCap < policy.backoffBase {
             throw .invalid(
                 path.appending("backoff_cap_ms"),
-                "must be at least backoff_base_ms (\(policy.backoffBaseMs)), got \(policy.backoffCapMs)"
+                "must be at least backoff_base_ms (\(policy.backoffBase.milliseconds)), got \(policy.backoffCap.milliseconds)"
             )
         }
         return policy

@@ -1,4 +1,5 @@
 import Completions
+import Failover
 import Foundation
 
 /// One job from the jobs topic, validated against `schemas/job.v1.json` and against the worker's
@@ -9,7 +10,7 @@ public struct Job: Sendable, Hashable {
     /// The routing fields a job may set; each one it leaves out falls back to its workload's policy.
     public struct Routing: Sendable, Hashable {
         /// Routes to try, in order; each must be one of the workload's approved routes.
-        public var routes: [RouteName]?
+        public var routes: [RouteKey]?
         public var maxAttempts: Int?
         public var attemptTimeoutMs: Int?
         public var deadlineMs: Int?
@@ -17,7 +18,7 @@ public struct Job: Sendable, Hashable {
         public var failOverOn: [Outcome]?
 
         public init(
-            routes: [RouteName]? = nil,
+            routes: [RouteKey]? = nil,
             maxAttempts: Int? = nil,
             attemptTimeoutMs: Int? = nil,
             deadlineMs: Int? = nil,
@@ -52,9 +53,9 @@ public struct Job: Sendable, Hashable {
     /// The job's `metadata`, echoed on its result (`{}` when absent).
     public var metadata: [String: JSONValue]
     /// The effective routes: the job's own list if it has one, else all its workload's routes.
-    public var routes: [RouteName]
+    public var routes: [RouteKey]
     /// The effective policy: defaults, then the workload's `policy`, then the job's `routing`.
-    public var policy: WorkloadPolicy
+    public var policy: FailoverPolicy
 
     public init(
         id: String,
@@ -63,8 +64,8 @@ public struct Job: Sendable, Hashable {
         routing: Routing = Routing(),
         expiresAt: Date? = nil,
         metadata: [String: JSONValue] = [:],
-        routes: [RouteName]? = nil,
-        policy: WorkloadPolicy = .defaults
+        routes: [RouteKey]? = nil,
+        policy: FailoverPolicy = .defaults
     ) {
         self.id = id
         self.workload = workload

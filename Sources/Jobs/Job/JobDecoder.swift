@@ -1,4 +1,5 @@
 import Completions
+import Failover
 import Foundation
 
 /// Turns the value of a jobs-topic message into a ``Job`` or a ``JobRejection``: size first
@@ -197,12 +198,12 @@ public struct JobDecoder: Sendable {
         let routing = try ObjectReader(value, at: path)
         try routing.rejectUnknown(["routes", "max_attempts", "attempt_timeout_ms", "deadline_ms", "hedge_after_ms", "fail_over_on"])
         return Job.Routing(
-            routes: try routing.optional("routes", RouteName.readList),
+            routes: try routing.optional("routes", RouteKey.readList),
             maxAttempts: try routing.optional("max_attempts", Read.integer(in: 1...JobLimits.hardMaxAttempts)),
             attemptTimeoutMs: try routing.optional("attempt_timeout_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs)),
             deadlineMs: try routing.optional("deadline_ms", Read.integer(in: 1...JobLimits.hardMaxDeadlineMs)),
             hedgeAfterMs: try routing.optional("hedge_after_ms", Read.integer(in: 1...JobLimits.hardMaxAttemptTimeoutMs)),
-            failOverOn: try routing.optional("fail_over_on", WorkloadPolicy.readFailOverOn)
+            failOverOn: try routing.optional("fail_over_on", FailoverPolicy.readFailOverOn)
         )
     }
 

@@ -1,4 +1,5 @@
 import Completions
+import Failover
 import Foundation
 
 /// The message published on the results topic for every job that ran (keyed by job id):
@@ -31,36 +32,17 @@ public struct JobResult: Sendable, Hashable {
             self.routeIndex = routeIndex
         }
 
-        public init(route: RouteName, routeIndex: Int) {
+        public init(route: RouteKey, routeIndex: Int) {
             self.init(provider: route.provider, model: route.model, routeIndex: routeIndex)
         }
     }
 
     /// Why a job failed.
     public struct Failure: Sendable, Hashable {
-        /// The error class: a snake_case word downstream services can switch on.
-        public struct ErrorClass: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-            public let rawValue: String
-
-            public init(rawValue: String) {
-                self.rawValue = rawValue
-            }
-
-            /// The job's `deadline_ms` passed.
-            public static let deadlineExceeded = ErrorClass(rawValue: "deadline_exceeded")
-            /// `max_attempts` calls failed.
-            public static let attemptsExhausted = ErrorClass(rawValue: "attempts_exhausted")
-            /// An outcome outside `fail_over_on`, or a client error about the request itself.
-            public static let notRetryable = ErrorClass(rawValue: "not_retryable")
-            /// No route could serve before the deadline.
-            public static let allRoutesUnavailable = ErrorClass(rawValue: "all_routes_unavailable")
-            /// The job was taken after its `expires_at`; no provider was called.
-            public static let expired = ErrorClass(rawValue: "expired")
-            /// The result did not fit in a message the broker accepts.
-            public static let resultTooLarge = ErrorClass(rawValue: "result_too_large")
-
-            public var description: String { rawValue }
-        }
+        /// The error class: a snake_case word downstream services can switch on. The engine's own
+        /// classes (``FailoverError/Code``) plus the worker's: ``FailoverError/Code/expired`` and
+        /// ``FailoverError/Code/resultTooLarge``.
+        public typealias ErrorClass = FailoverError.Code
 
         public var errorClass: ErrorClass
         /// A human-readable explanation; never a key, a token or a header.

@@ -1,4 +1,5 @@
 import Completions
+import Failover
 import Foundation
 
 extension TelemetryEvent {
@@ -10,7 +11,7 @@ extension TelemetryEvent {
         public var attempt: Int
         /// The route's position in the job's declared route list.
         public var routeIndex: Int
-        public var route: RouteName
+        public var route: RouteKey
         public var outcome: Outcome
         /// The HTTP status when the provider answered.
         public var httpStatus: Int?
@@ -35,7 +36,7 @@ extension TelemetryEvent {
             workload: String,
             attempt: Int,
             routeIndex: Int,
-            route: RouteName,
+            route: RouteKey,
             outcome: Outcome,
             httpStatus: Int? = nil,
             latencyMs: Int,

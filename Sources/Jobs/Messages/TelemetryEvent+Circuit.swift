@@ -1,23 +1,20 @@
 import Completions
+import Failover
 import Foundation
 
 extension TelemetryEvent {
     /// A route's circuit breaker changed state. Keyed `provider/model`.
     public struct Circuit: Sendable, Hashable, JSONWritable {
+        /// The route whose breaker changed.
+        public var route: RouteKey
         /// The breaker's new state.
-        public enum State: String, Sendable, Hashable, CaseIterable {
-            case open
-            case halfOpen = "half_open"
-            case closed
-        }
-
-        public var route: RouteName
-        public var state: State
+        public var state: CircuitState
+        /// When it changed.
         public var at: Date
         /// How long the breaker stays open, for `open`.
         public var cooldownMs: Int?
 
-        public init(route: RouteName, state: State, at: Date, cooldownMs: Int? = nil) {
+        public init(route: RouteKey, state: CircuitState, at: Date, cooldownMs: Int? = nil) {
             self.route = route
             self.state = state
             self.at = at

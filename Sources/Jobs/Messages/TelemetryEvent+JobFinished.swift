@@ -1,4 +1,5 @@
 import Completions
+import Failover
 import Foundation
 
 extension TelemetryEvent {

@@ -1,4 +1,5 @@
 import Completions
+import Failover
 import Foundation
 
 /// A message on the telemetry topic (`schemas/telemetry.v1.json`): one ``Attempt`` per provider
@@ -8,20 +9,6 @@ public enum TelemetryEvent: Sendable, Hashable {
     case attempt(Attempt)
     case job(JobFinished)
     case circuit(Circuit)
-
-    /// What the engine decided after an attempt.
-    public enum Decision: String, Sendable, Hashable, CaseIterable {
-        /// The attempt answered; the job is done.
-        case done
-        /// Try the same route again (after backoff or retry-after).
-        case retry
-        /// Move on to the next route.
-        case failOver = "fail_over"
-        /// Another call won a hedge; this one was cancelled.
-        case hedge
-        /// The job ends here, failed.
-        case giveUp = "give_up"
-    }
 
     /// The message key: the job id, or `provider/model` for a circuit event.
     public var key: String {

@@ -1,16 +1,16 @@
 import Failover
-import Jobs
 
-/// Maps the config's `engine`, `providers` and `pricing` sections onto the failover engine's
-/// process-wide configuration: written once, used by the worker, `compare` and the demo.
-public enum EngineSettings {
-    public static func configuration(_ config: UnderstudyConfig) -> EngineConfiguration {
+extension UnderstudyConfig {
+    /// The failover engine's process-wide configuration, from the config's `engine`, `providers`
+    /// and `pricing` sections: mapped once, here, for every command that runs the engine.
+    public var engineConfiguration: EngineConfiguration {
+        let config = self
         let engine = config.engine
         var slowAfter: [RouteKey: Duration] = [:]
         for workload in config.workloads.values {
             for route in workload.routes {
                 if let ms = config.providers[route.provider]?.slowAfterMs {
-                    slowAfter[RouteKey(provider: route.provider, model: route.model)] = .milliseconds(ms)
+                    slowAfter[route] = .milliseconds(ms)
                 }
             }
         }

@@ -1,0 +1,10 @@
+import Failover
+
+/// The error classes a result can carry that the engine never produces: the worker decides them
+/// before or after the engine runs the job.
+extension FailoverError.Code {
+    /// The job was taken after its `expires_at`; no provider was called.
+    public static let expired = FailoverError.Code(rawValue: "expired")
+    /// The result did not fit in a message the broker accepts.
+    public static let resultTooLarge = FailoverError.Code(rawValue: "result_too_large")
+}
