@@ -4,7 +4,7 @@
 /// Contract: `complete` returns the answer or throws a ``ProviderFailure``; it honours task
 /// cancellation promptly (a hedged or timed-out call is cancelled by the engine), and it does not
 /// retry on its own: retries are the engine's decision.
-public protocol CompletionProvider: Sendable {
+package protocol CompletionProvider: Sendable {
     /// The adapter kind, as the config names it (`anthropic`, `openai`, `extractive`, ...).
     var kind: String { get }
 

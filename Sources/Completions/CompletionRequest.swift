@@ -1,39 +1,39 @@
 /// The provider-neutral request the engine sends to a route: every adapter maps it to its own
 /// wire format. It never carries a URL, a key or a header: those belong to the provider's config.
-public struct CompletionRequest: Sendable, Hashable {
+package struct CompletionRequest: Sendable, Hashable {
     /// One turn of the conversation.
-    public struct Message: Sendable, Hashable {
+    package struct Message: Sendable, Hashable {
         /// Who spoke: `user` or `assistant`.
-        public enum Role: String, Sendable, Hashable, Codable {
+        package enum Role: String, Sendable, Hashable, Codable {
             case user
             case assistant
         }
 
-        public var role: Role
-        public var content: String
+        package var role: Role
+        package var content: String
 
-        public init(role: Role, content: String) {
+        package init(role: Role, content: String) {
             self.role = role
             self.content = content
         }
     }
 
     /// What shape the output must have.
-    public enum ResponseFormat: Sendable, Hashable {
+    package enum ResponseFormat: Sendable, Hashable {
         /// Free text.
         case text
         /// A JSON document that satisfies `schema` (a JSON Schema); the engine checks it.
         case jsonSchema(JSONValue)
     }
 
-    public var system: String?
-    public var messages: [Message]
-    public var maxTokens: Int
-    public var temperature: Double?
-    public var stopSequences: [String]
-    public var responseFormat: ResponseFormat
+    package var system: String?
+    package var messages: [Message]
+    package var maxTokens: Int
+    package var temperature: Double?
+    package var stopSequences: [String]
+    package var responseFormat: ResponseFormat
 
-    public init(
+    package init(
         system: String? = nil,
         messages: [Message],
         maxTokens: Int = 1024,

@@ -6,58 +6,58 @@
 ///
 /// It lives at the bottom of the module graph because both `Failover` and `Jobs` need it and
 /// neither may import the other. Values are in the config's units (milliseconds, seconds).
-public enum EngineDefaults {
+package enum EngineDefaults {
     /// `engine.breaker_failures`: consecutive failures that open a route's breaker.
-    public static let breakerFailures = 5
+    package static let breakerFailures = 5
     /// `engine.breaker_failure_ratio`: failure share over the window that opens a breaker.
-    public static let breakerFailureRatio = 0.5
+    package static let breakerFailureRatio = 0.5
     /// `engine.breaker_window_seconds`: the breaker's sliding window.
-    public static let breakerWindowSeconds = 30
+    package static let breakerWindowSeconds = 30
     /// `engine.breaker_min_calls`: calls in the window before the ratio counts.
-    public static let breakerMinCalls = 20
+    package static let breakerMinCalls = 20
     /// `engine.breaker_cooldown_ms`: the first open period; it doubles on each trip in a row.
-    public static let breakerCooldownMs = 5_000
+    package static let breakerCooldownMs = 5_000
     /// `engine.breaker_max_cooldown_ms`: the longest open period.
-    public static let breakerMaxCooldownMs = 60_000
+    package static let breakerMaxCooldownMs = 60_000
     /// `engine.half_open_probes`: probe calls let through while half-open.
-    public static let halfOpenProbes = 1
+    package static let halfOpenProbes = 1
     /// `engine.retry_budget_ratio`: same-route retries as a share of the window's requests.
-    public static let retryBudgetRatio = 0.2
+    package static let retryBudgetRatio = 0.2
     /// `engine.retry_budget_floor`: retries always allowed **per second**, whatever the traffic
     /// (Finagle's `minRetriesPerSec`): over the ``retryBudgetWindowSeconds`` window that is
     /// `floor × window` retries (100 by default).
-    public static let retryBudgetFloorPerSecond = 10
+    package static let retryBudgetFloorPerSecond = 10
     /// The retry budget's sliding window (not configurable).
-    public static let retryBudgetWindowSeconds = 10
+    package static let retryBudgetWindowSeconds = 10
     /// `engine.hedge_budget_ratio`: hedged calls as a share of the window's requests.
-    public static let hedgeBudgetRatio = 0.1
+    package static let hedgeBudgetRatio = 0.1
     /// Hedges always allowed per second (not configurable): 5 per 10 s window.
-    public static let hedgeBudgetFloorPerSecond = 0.5
+    package static let hedgeBudgetFloorPerSecond = 0.5
     /// The hedge budget's sliding window (not configurable).
-    public static let hedgeBudgetWindowSeconds = 10
+    package static let hedgeBudgetWindowSeconds = 10
     /// `engine.adaptive_concurrency`: AIMD on each provider's concurrency limit.
-    public static let adaptiveConcurrency = true
+    package static let adaptiveConcurrency = true
 }
 
 /// The default of every field of a job's failover policy, in one place: the engine's
 /// `FailoverPolicy`, as the config's `workloads.NAME.policy` and a job's `routing` build it, takes them from
 /// here. Values are in the config's units (milliseconds).
-public enum PolicyDefaults {
+package enum PolicyDefaults {
     /// `max_attempts`: calls across all routes.
-    public static let maxAttempts = 4
+    package static let maxAttempts = 4
     /// `attempt_timeout_ms`: the limit of one provider call.
-    public static let attemptTimeoutMs = 30_000
+    package static let attemptTimeoutMs = 30_000
     /// `deadline_ms`: the limit of the whole job, from when the worker starts it.
-    public static let deadlineMs = 600_000
+    package static let deadlineMs = 600_000
     /// `max_retry_wait_ms`: the longest `retry-after` waited out on the same route.
-    public static let maxRetryWaitMs = 2_000
+    package static let maxRetryWaitMs = 2_000
     /// `backoff_base_ms`: the first same-route backoff step.
-    public static let backoffBaseMs = 200
+    package static let backoffBaseMs = 200
     /// `backoff_cap_ms`: the largest same-route backoff step.
-    public static let backoffCapMs = 10_000
+    package static let backoffCapMs = 10_000
     /// `fail_over_on`: every failure class but `client_error` (a request that is itself wrong
     /// fails the job).
-    public static let failOverOn: Set<Outcome> = [
+    package static let failOverOn: Set<Outcome> = [
         .timeout, .connection, .rateLimited, .overloaded, .serverError, .invalidOutput, .authError,
     ]
 }

@@ -1,7 +1,7 @@
 extension Duration {
     /// Whole milliseconds, rounded toward zero, saturating at the `Int64` bounds: the unit of
     /// every `*_ms` field on the wire and in the config.
-    public var milliseconds: Int64 {
+    package var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
         if overflow { return seconds < 0 ? .min : .max }

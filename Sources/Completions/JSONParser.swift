@@ -4,19 +4,19 @@
 /// Guarantees: never traps on input (malformed text, invalid UTF-8, deep nesting all become a
 /// ``JSONParser/Error`` with the byte offset), nesting is limited to ``maxDepth`` levels, and
 /// trailing content after the document is an error.
-public struct JSONParser {
+package struct JSONParser {
     /// Why the bytes are not a JSON document, and where.
-    public struct Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
-        public var offset: Int
-        public var reason: String
-        public var description: String { "\(reason) at byte \(offset)" }
+    package struct Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
+        package var offset: Int
+        package var reason: String
+        package var description: String { "\(reason) at byte \(offset)" }
     }
 
     /// Documents nested deeper than this are refused rather than risking the stack.
-    public static let maxDepth = 256
+    package static let maxDepth = 256
 
     /// Parses one JSON document.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(Error) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>) throws(Error) -> JSONValue {
         let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(Error) in try parse(buffer) }
         }

@@ -3,7 +3,7 @@
 ///
 /// Guarantees: decoding then encoding keeps every value (numbers as `Double`, so integers beyond
 /// 2^53 lose precision); object member order is not kept.
-public enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)
@@ -12,25 +12,25 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     /// The member `key` of an object, or `nil` for any other value or a missing member.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
     /// The string inside a `.string`, else `nil`.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
     /// The number inside a `.number`, else `nil`.
-    public var numberValue: Double? {
+    package var numberValue: Double? {
         if case .number(let value) = self { return value }
         return nil
     }
 
     /// The number inside a `.number` when it is a whole number below 2^53 in magnitude, else `nil`.
-    public var intValue: Int? {
+    package var intValue: Int? {
         guard case .number(let value) = self, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
         return Int(value)
     }
@@ -38,26 +38,26 @@ public enum JSONValue: Sendable, Hashable {
     /// The number inside a `.number` as text, for messages: a whole number below 2^53 in
     /// magnitude without a fraction (`429`), any other in the shortest form that reads back as
     /// the same `Double` (`0.5`, `1e+300`, `-0.0`); `nil` for any other value. Never traps.
-    public var numberText: String? {
+    package var numberText: String? {
         guard case .number(let value) = self else { return nil }
         if let whole = intValue { return String(whole) }
         return value.description
     }
 
     /// The members of an `.object`, else `nil`.
-    public var objectValue: [String: JSONValue]? {
+    package var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
     /// The elements of an `.array`, else `nil`.
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
     /// The JSON type name of this value, as JSON Schema spells it (`integer` for whole numbers).
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -70,7 +70,7 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONValue: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -87,7 +87,7 @@ extension JSONValue: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()

@@ -9,44 +9,44 @@
 ///
 /// Guarantees: the bytes are a well-formed document as long as every `beginObject`/`beginArray`
 /// is matched by its end, and inside an object every value follows a ``key(_:)``.
-public struct JSONWriter: Sendable {
+package struct JSONWriter: Sendable {
     /// The document so far.
-    public private(set) var bytes: [UInt8]
+    package private(set) var bytes: [UInt8]
     /// True once a NaN or an infinity was passed in as a number.
-    public private(set) var wroteNonFiniteNumber = false
+    package private(set) var wroteNonFiniteNumber = false
     private var needsComma = false
 
-    public init(capacity: Int = 512) {
+    package init(capacity: Int = 512) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     // MARK: Structure
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// A member name; the next value written is its value.
-    public mutating func key(_ name: StaticString) {
+    package mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -55,7 +55,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// A member name that is not known at compile time (a `metadata` key), escaped as needed.
-    public mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         separate()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
@@ -64,13 +64,13 @@ public struct JSONWriter: Sendable {
 
     // MARK: Values
 
-    public mutating func null() {
+    package mutating func null() {
         separate()
         bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
         needsComma = true
     }
 
-    public mutating func value(_ value: Bool) {
+    package mutating func value(_ value: Bool) {
         separate()
         if value {
             bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])
@@ -80,20 +80,20 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    public mutating func value(_ value: String) {
+    package mutating func value(_ value: String) {
         separate()
         appendQuoted(value)
         needsComma = true
     }
 
-    public mutating func value(_ value: Int) {
+    package mutating func value(_ value: Int) {
         separate()
         appendDecimal(value)
         needsComma = true
     }
 
     /// A number in the shortest form that reads back as the same `Double` (`0.1`, `1e-05`, `3.0`).
-    public mutating func value(_ value: Double) {
+    package mutating func value(_ value: Double) {
         guard value.isFinite else {
             wroteNonFiniteNumber = true
             null()
@@ -105,7 +105,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Any ``JSONValue``; whole numbers below 2^53 in magnitude are written without a fraction.
-    public mutating func value(_ value: JSONValue) {
+    package mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()
         case .bool(let flag): self.value(flag)
@@ -126,65 +126,65 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    public mutating func value(_ value: some JSONWritable) {
+    package mutating func value(_ value: some JSONWritable) {
         value.write(to: &self)
     }
 
     // MARK: Members
 
     /// `"name": value`.
-    public mutating func member(_ name: StaticString, _ value: String) {
+    package mutating func member(_ name: StaticString, _ value: String) {
         key(name)
         self.value(value)
     }
 
     /// `"name": value`.
-    public mutating func member(_ name: StaticString, _ value: Int) {
+    package mutating func member(_ name: StaticString, _ value: Int) {
         key(name)
         self.value(value)
     }
 
     /// `"name": value`.
-    public mutating func member(_ name: StaticString, _ value: Double) {
+    package mutating func member(_ name: StaticString, _ value: Double) {
         key(name)
         self.value(value)
     }
 
     /// `"name": value`.
-    public mutating func member(_ name: StaticString, _ value: Bool) {
+    package mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
         self.value(value)
     }
 
     /// `"name": value`, or `"name": null` when `value` is `nil`.
-    public mutating func member(_ name: StaticString, orNull value: String?) {
+    package mutating func member(_ name: StaticString, orNull value: String?) {
         key(name)
         if let value { self.value(value) } else { null() }
     }
 
     /// `"name": value`, or `"name": null` when `value` is `nil`.
-    public mutating func member(_ name: StaticString, orNull value: Int?) {
+    package mutating func member(_ name: StaticString, orNull value: Int?) {
         key(name)
         if let value { self.value(value) } else { null() }
     }
 
     /// `"name": value`, or nothing when `value` is `nil`.
-    public mutating func member(_ name: StaticString, ifPresent value: String?) {
+    package mutating func member(_ name: StaticString, ifPresent value: String?) {
         if let value { member(name, value) }
     }
 
     /// `"name": value`, or nothing when `value` is `nil`.
-    public mutating func member(_ name: StaticString, ifPresent value: Int?) {
+    package mutating func member(_ name: StaticString, ifPresent value: Int?) {
         if let value { member(name, value) }
     }
 
     /// `"name": value`, or nothing when `value` is `nil`.
-    public mutating func member(_ name: StaticString, ifPresent value: Double?) {
+    package mutating func member(_ name: StaticString, ifPresent value: Double?) {
         if let value { member(name, value) }
     }
 
     /// `"name": ["a", "b"]`, or nothing when `values` is `nil`.
-    public mutating func member(_ name: StaticString, ifPresent values: [String]?) {
+    package mutating func member(_ name: StaticString, ifPresent values: [String]?) {
         guard let values else { return }
         key(name)
         beginArray()
@@ -251,20 +251,20 @@ public struct JSONWriter: Sendable {
 
 /// A value that writes itself as JSON with a ``JSONWriter``: the messages understudy publishes
 /// and the request bodies it sends, in the field order of their schemas.
-public protocol JSONWritable {
+package protocol JSONWritable {
     func write(to writer: inout JSONWriter)
 }
 
 /// A value held a number JSON cannot carry (NaN or an infinity).
-public struct NonFiniteNumberError: Error, Sendable, CustomStringConvertible {
-    public init() {}
-    public var description: String { "a number in the document is not finite (NaN or infinity)" }
+package struct NonFiniteNumberError: Error, Sendable, CustomStringConvertible {
+    package init() {}
+    package var description: String { "a number in the document is not finite (NaN or infinity)" }
 }
 
 extension JSONWritable {
     /// This value as the bytes of one JSON document; fails when it holds a NaN or an infinity
     /// (rather than publishing the `null` the writer put in its place).
-    public func jsonDocument() throws(NonFiniteNumberError) -> [UInt8] {
+    package func jsonDocument() throws(NonFiniteNumberError) -> [UInt8] {
         var writer = JSONWriter()
         write(to: &writer)
         guard !writer.wroteNonFiniteNumber else { throw NonFiniteNumberError() }
@@ -273,7 +273,7 @@ extension JSONWritable {
 }
 
 extension JSONValue: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.value(self)
     }
 }

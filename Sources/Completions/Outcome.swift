@@ -1,6 +1,6 @@
 /// How one provider call ended: the vocabulary shared by the engine's decisions, the telemetry
 /// topic and the dashboards. Raw values are the wire names of `telemetry.v1.json`.
-public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
+package enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
     case ok
     /// The attempt timeout passed before an answer.
     case timeout

@@ -3,27 +3,27 @@
 ///
 /// Guarantees: a model with no price costs 0 (and ``price(for:)`` says so by returning `nil`), so a
 /// missing price never fails a job.
-public struct PriceTable: Sendable, Hashable {
+package struct PriceTable: Sendable, Hashable {
     /// The price of one model.
-    public struct Price: Sendable, Hashable {
-        public var inputPerMillionTokens: Double
-        public var outputPerMillionTokens: Double
+    package struct Price: Sendable, Hashable {
+        package var inputPerMillionTokens: Double
+        package var outputPerMillionTokens: Double
 
-        public init(inputPerMillionTokens: Double, outputPerMillionTokens: Double) {
+        package init(inputPerMillionTokens: Double, outputPerMillionTokens: Double) {
             self.inputPerMillionTokens = inputPerMillionTokens
             self.outputPerMillionTokens = outputPerMillionTokens
         }
     }
 
-    public var prices: [String: Price]
+    package var prices: [String: Price]
 
-    public init(_ prices: [String: Price] = [:]) {
+    package init(_ prices: [String: Price] = [:]) {
         self.prices = prices
     }
 
     /// List prices of well-known models as published by their vendors (late 2025); a config's
     /// `pricing` section overrides or extends them.
-    public static let defaults = PriceTable([
+    package static let defaults = PriceTable([
         "claude-opus-4-1": Price(inputPerMillionTokens: 15, outputPerMillionTokens: 75),
         "claude-opus-4-5": Price(inputPerMillionTokens: 5, outputPerMillionTokens: 25),
         "claude-sonnet-4-5": Price(inputPerMillionTokens: 3, outputPerMillionTokens: 15),
@@ -41,17 +41,17 @@ public struct PriceTable: Sendable, Hashable {
     ])
 
     /// This table with `overrides` laid over it.
-    public func merging(_ overrides: [String: Price]) -> PriceTable {
+    package func merging(_ overrides: [String: Price]) -> PriceTable {
         PriceTable(prices.merging(overrides) { _, new in new })
     }
 
     /// The price of `model`, or `nil` when the table has none.
-    public func price(for model: String) -> Price? {
+    package func price(for model: String) -> Price? {
         prices[model]
     }
 
     /// The cost of `usage` on `model` in US dollars (0 for an unpriced model).
-    public func cost(of usage: CompletionResponse.Usage, model: String) -> Double {
+    package func cost(of usage: CompletionResponse.Usage, model: String) -> Double {
         guard let price = prices[model] else { return 0 }
         return (Double(usage.inputTokens) * price.inputPerMillionTokens
             + Double(usage.outputTokens) * price.outputPerMillionTokens) / 1_000_000

@@ -9,38 +9,38 @@
 /// a longer text is cut on a Unicode scalar boundary and marked (see ``bounded(_:toBytes:)``).
 /// The bound is kept by the type, on every initialization and assignment, so no adapter can
 /// forget it; a text within the bound is kept as it is, at the cost of one length check.
-public struct ProviderFailure: Error, Sendable, Hashable {
+package struct ProviderFailure: Error, Sendable, Hashable {
     /// The most UTF-8 bytes of `message` a failure keeps: the provider text that reaches an
     /// attempt event and a failed job's result.
-    public static let maxMessageBytes = 2048
+    package static let maxMessageBytes = 2048
     /// The most UTF-8 bytes of `providerErrorType` a failure keeps.
-    public static let maxErrorTypeBytes = 128
+    package static let maxErrorTypeBytes = 128
 
     /// The outcome class (never `.ok`, `.circuitOpen` or `.cancelled`).
-    public var outcome: Outcome
+    package var outcome: Outcome
     /// The HTTP status, when the provider answered.
-    public var httpStatus: Int?
+    package var httpStatus: Int?
     /// The provider's own error type (`overloaded_error`, `ThrottlingException`, ...), cut to
     /// ``maxErrorTypeBytes``.
-    public var providerErrorType: String? {
+    package var providerErrorType: String? {
         get { storedErrorType }
         set { storedErrorType = newValue.map { Self.bounded($0, toBytes: Self.maxErrorTypeBytes) } }
     }
     /// The provider's error text or the transport's description, cut to ``maxMessageBytes``.
-    public var message: String {
+    package var message: String {
         get { storedMessage }
         set { storedMessage = Self.bounded(newValue) }
     }
     /// How long the provider asked to wait (`retry-after`, `retry-after-ms`, a reset header).
-    public var retryAfter: Duration?
+    package var retryAfter: Duration?
     /// True for a client error that only this route has (model not found, context too long for
     /// this model, a filter another provider may not share): fail over instead of failing the job.
-    public var isRouteSpecific: Bool
+    package var isRouteSpecific: Bool
 
     private var storedMessage: String
     private var storedErrorType: String?
 
-    public init(
+    package init(
         outcome: Outcome,
         httpStatus: Int? = nil,
         providerErrorType: String? = nil,
@@ -63,7 +63,7 @@ extension ProviderFailure {
     /// bytes left out), fits in `limit` bytes. The marker alone when `limit` is smaller than it.
     ///
     /// Costs one length check when nothing is cut (native strings know their UTF-8 length).
-    public static func bounded(_ text: String, toBytes limit: Int = maxMessageBytes) -> String {
+    package static func bounded(_ text: String, toBytes limit: Int = maxMessageBytes) -> String {
         let count = text.utf8.count
         guard count > limit else { return text }
         // The marker is longest when every byte is cut: reserve room for that many digits.

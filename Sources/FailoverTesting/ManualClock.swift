@@ -14,17 +14,17 @@ import Synchronization
 ///
 /// Guarantees: time never goes backwards; advancing resumes every sleeper whose deadline has been
 /// reached, in deadline order; safe from any task.
-public final class ManualClock: AlarmClock, Sendable {
+package final class ManualClock: AlarmClock, Sendable {
     /// A point on the manual time line: the offset from the clock's start.
-    public struct Instant: InstantProtocol, Sendable, Hashable, Comparable, CustomStringConvertible {
-        public var offset: Duration
+    package struct Instant: InstantProtocol, Sendable, Hashable, Comparable, CustomStringConvertible {
+        package var offset: Duration
 
-        public init(offset: Duration) { self.offset = offset }
+        package init(offset: Duration) { self.offset = offset }
 
-        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        public func duration(to other: Instant) -> Duration { other.offset - offset }
-        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-        public var description: String { "\(offset)" }
+        package func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        package func duration(to other: Instant) -> Duration { other.offset - offset }
+        package static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        package var description: String { "\(offset)" }
     }
 
     private struct Sleeper {
@@ -43,15 +43,15 @@ public final class ManualClock: AlarmClock, Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public var now: Instant { state.withLock { $0.now } }
-    public var minimumResolution: Duration { .zero }
+    package var now: Instant { state.withLock { $0.now } }
+    package var minimumResolution: Duration { .zero }
 
     /// Time elapsed since the clock was made.
-    public var elapsed: Duration { now.offset }
+    package var elapsed: Duration { now.offset }
 
-    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    package func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         try Task.checkCancellation()
         let id: Int? = state.withLock { state in
             guard deadline > state.now else { return nil }
@@ -85,7 +85,7 @@ public final class ManualClock: AlarmClock, Sendable {
     /// attempt timeouts) stays deterministic. ``advance(to:)`` runs due alarms in deadline order
     /// with the sleepers, on its caller; ``nextDeadline`` counts them, ``pendingDeadlines`` and
     /// ``sleeperCount`` (sleeping tasks) do not.
-    public func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void) {
+    package func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void) {
         let due = state.withLock { state in
             guard instant > state.now else { return true }
             state.nextID += 1
@@ -96,12 +96,12 @@ public final class ManualClock: AlarmClock, Sendable {
     }
 
     /// Moves time forward by `duration`, waking every sleeper it reaches.
-    public func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         advance(to: now.advanced(by: duration))
     }
 
     /// Moves time to `instant` (never backwards), waking every sleeper it reaches, earliest first.
-    public func advance(to instant: Instant) {
+    package func advance(to instant: Instant) {
         let woken: [Sleeper] = state.withLock { state in
             if instant > state.now { state.now = instant }
             let due = state.sleepers.filter { $0.value.deadline <= state.now }.sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }
@@ -115,15 +115,15 @@ public final class ManualClock: AlarmClock, Sendable {
     }
 
     /// The deadlines of every task asleep on this clock, earliest first.
-    public var pendingDeadlines: [Instant] {
+    package var pendingDeadlines: [Instant] {
         state.withLock { $0.sleepers.values.filter { $0.action == nil }.map(\.deadline) }.sorted()
     }
 
     /// The earliest deadline of a sleeping task or an alarm, `nil` when nobody sleeps.
-    public var nextDeadline: Instant? {
+    package var nextDeadline: Instant? {
         state.withLock { $0.sleepers.values.map(\.deadline).min() }
     }
 
     /// How many tasks sleep on this clock.
-    public var sleeperCount: Int { state.withLock { $0.sleepers.values.count { $0.action == nil } } }
+    package var sleeperCount: Int { state.withLock { $0.sleepers.values.count { $0.action == nil } } }
 }

@@ -11,10 +11,10 @@ import Foundation
 /// the code under test nonisolated and structured, as the engine is.
 ///
 /// `@unchecked Sendable`: the queue and flags are only touched under `condition`.
-public final class ManualExecutor: TaskExecutor, @unchecked Sendable {
+package final class ManualExecutor: TaskExecutor, @unchecked Sendable {
     /// `body` neither finished nor slept: nothing can make progress.
-    public struct Stalled: Error, CustomStringConvertible {
-        public var description: String { "the work under test is suspended but no task sleeps on the manual clock" }
+    package struct Stalled: Error, CustomStringConvertible {
+        package var description: String { "the work under test is suspended but no task sleeps on the manual clock" }
     }
 
     private let condition = NSCondition()
@@ -23,13 +23,13 @@ public final class ManualExecutor: TaskExecutor, @unchecked Sendable {
     private var stopped = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init() {
+    package init() {
         let thread = Thread { [self] in self.loop() }
         thread.name = "ManualExecutor"
         thread.start()
     }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         condition.lock()
         queue.append(unowned)
@@ -65,7 +65,7 @@ public final class ManualExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// Returns once the queue is empty and no job runs.
-    public func waitUntilIdle() async {
+    package func waitUntilIdle() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             if queue.isEmpty && !running {
@@ -79,7 +79,7 @@ public final class ManualExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// Lets the executor's thread end once its queue is empty.
-    public func shutdown() {
+    package func shutdown() {
         condition.lock()
         stopped = true
         condition.signal()
@@ -90,7 +90,7 @@ public final class ManualExecutor: TaskExecutor, @unchecked Sendable {
     /// all the work is suspended, until `body` returns. Throws ``Stalled`` if the work is
     /// suspended with nobody asleep on the clock (a deadlock) or the next deadline is past
     /// `limit`; the work is then cancelled but not awaited.
-    public static func run<T: Sendable>(
+    package static func run<T: Sendable>(
         advancing clock: ManualClock,
         limit: Duration = .seconds(86_400 * 7),
         _ body: @escaping @Sendable () async -> T

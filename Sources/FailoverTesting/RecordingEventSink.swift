@@ -4,30 +4,30 @@ import Synchronization
 /// A sink that keeps every event in memory, for tests to read back.
 ///
 /// Guarantees: events are kept in the order `record` was called; safe from any task.
-public final class RecordingEventSink: FailoverEventSink {
+package final class RecordingEventSink: FailoverEventSink {
     private let storage = Mutex<[FailoverEvent]>([])
 
-    public init() {}
+    package init() {}
 
-    public func record(_ event: FailoverEvent) {
+    package func record(_ event: FailoverEvent) {
         storage.withLock { $0.append(event) }
     }
 
     /// Every event so far.
-    public var events: [FailoverEvent] { storage.withLock { $0 } }
+    package var events: [FailoverEvent] { storage.withLock { $0 } }
 
     /// The attempt events so far.
-    public var attempts: [AttemptEvent] {
+    package var attempts: [AttemptEvent] {
         events.compactMap { if case .attempt(let event) = $0 { event } else { nil } }
     }
 
     /// The circuit events so far.
-    public var circuits: [CircuitEvent] {
+    package var circuits: [CircuitEvent] {
         events.compactMap { if case .circuit(let event) = $0 { event } else { nil } }
     }
 
     /// Forgets every event.
-    public func reset() {
+    package func reset() {
         storage.withLock { $0.removeAll() }
     }
 }

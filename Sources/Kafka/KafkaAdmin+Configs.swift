@@ -4,7 +4,7 @@ extension KafkaAdmin {
     /// A topic's configuration as the broker reports it (DescribeConfigs): every entry the broker
     /// returns, by name, with `nil` for entries whose value it does not disclose. Fails with the
     /// broker's error for an unknown topic, and ends by `timeout`.
-    public func describeTopicConfigs(_ name: String, timeout: Duration) async throws(KafkaError) -> [String: String?] {
+    package func describeTopicConfigs(_ name: String, timeout: Duration) async throws(KafkaError) -> [String: String?] {
         let client = self.client
         let result = await offCooperativePool { () -> Result<[String: String?], KafkaError>? in
             client.withHandle { handle in Result { () throws(KafkaError) in try Self.describeConfigs(topic: name, handle: handle, timeout: timeout) } }

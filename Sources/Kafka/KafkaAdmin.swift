@@ -2,15 +2,15 @@ import CLibrdkafka
 import Logging
 
 /// The topic specification ``KafkaAdmin/createTopics(_:timeout:)`` creates.
-public struct KafkaTopicSpec: Sendable, Hashable {
-    public var name: String
-    public var partitions: Int
+package struct KafkaTopicSpec: Sendable, Hashable {
+    package var name: String
+    package var partitions: Int
     /// -1 lets the broker use its default.
-    public var replicationFactor: Int
+    package var replicationFactor: Int
     /// Topic configs such as `cleanup.policy=compact` or `retention.ms`.
-    public var configs: [String: String]
+    package var configs: [String: String]
 
-    public init(name: String, partitions: Int, replicationFactor: Int = -1, configs: [String: String] = [:]) {
+    package init(name: String, partitions: Int, replicationFactor: Int = -1, configs: [String: String] = [:]) {
         self.name = name
         self.partitions = partitions
         self.replicationFactor = replicationFactor
@@ -22,12 +22,12 @@ public struct KafkaTopicSpec: Sendable, Hashable {
 ///
 /// Guarantees: ``createTopics(_:timeout:)`` succeeds for a topic that already exists (whatever
 /// its partition count: it reports, it does not alter), and every call ends by its timeout.
-public final class KafkaAdmin: Sendable {
+package final class KafkaAdmin: Sendable {
     let client: RDKafkaClient
 
     /// Creates the admin client. `onFatalError` is called at most once, from any thread, if
     /// librdkafka raises a fatal error on its handle (see ``KafkaProducer``).
-    public init(
+    package init(
         configuration: KafkaConfiguration, logger: Logger, onFatalError: (@Sendable (KafkaError) -> Void)? = nil
     ) throws(KafkaError) {
         try configuration.validate()
@@ -42,7 +42,7 @@ public final class KafkaAdmin: Sendable {
 
     /// Creates each topic that does not exist yet. Returns the names it created.
     @discardableResult
-    public func createTopics(_ topics: [KafkaTopicSpec], timeout: Duration) async throws(KafkaError) -> [String] {
+    package func createTopics(_ topics: [KafkaTopicSpec], timeout: Duration) async throws(KafkaError) -> [String] {
         guard !topics.isEmpty else { return [] }
         let client = self.client
         let result = await offCooperativePool { () -> Result<[String], KafkaError>? in
@@ -105,7 +105,7 @@ public final class KafkaAdmin: Sendable {
 
     /// Describes topics (partitions and leaders) through a metadata request; a topic the broker
     /// does not know comes back with an error code rather than failing the call.
-    public func describeTopics(_ names: [String], timeout: Duration) async throws(KafkaError) -> [KafkaClusterMetadata.Topic] {
+    package func describeTopics(_ names: [String], timeout: Duration) async throws(KafkaError) -> [KafkaClusterMetadata.Topic] {
         let client = self.client
         var topics: [KafkaClusterMetadata.Topic] = []
         for name in names {
@@ -121,13 +121,13 @@ public final class KafkaAdmin: Sendable {
 
     /// Cluster metadata: brokers and every topic. Unreachable brokers fail after `timeout`, with
     /// the bootstrap address in the message.
-    public func metadata(timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {
+    package func metadata(timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {
         let client = self.client
         return try await offCooperativePool { Result { () throws(KafkaError) in try client.metadata(timeout: timeout) } }.get()
     }
 
     /// Destroys the handle.
-    public func close() {
+    package func close() {
         client.destroy()
     }
 }

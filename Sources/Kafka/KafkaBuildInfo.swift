@@ -1,16 +1,16 @@
 import CLibrdkafka
 
 /// What the linked librdkafka is and can do.
-public enum KafkaBuildInfo {
+package enum KafkaBuildInfo {
     /// librdkafka's version string (`2.8.0`).
-    public static var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
+    package static var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
 
     /// librdkafka's version as `0xMMmmrrxx` (major, minor, revision, pre-release), for settings
     /// that only newer versions know.
-    public static var versionNumber: Int { Int(rd_kafka_version()) }
+    package static var versionNumber: Int { Int(rd_kafka_version()) }
 
     /// librdkafka's `builtin.features` (`gzip`, `ssl`, `sasl_scram`, `zstd`, ...).
-    public static var builtinFeatures: Set<String> {
+    package static var builtinFeatures: Set<String> {
         guard let conf = rd_kafka_conf_new() else { return [] }
         defer { rd_kafka_conf_destroy(conf) }
         var buffer = [CChar](repeating: 0, count: 1024)

@@ -1,24 +1,24 @@
 import CLibrdkafka
 
 /// What the cluster says about its brokers and topics.
-public struct KafkaClusterMetadata: Sendable, Hashable {
+package struct KafkaClusterMetadata: Sendable, Hashable {
     /// One topic: its partitions, or the error the broker gave for it.
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: [Partition]
+    package struct Topic: Sendable, Hashable {
+        package var name: String
+        package var partitions: [Partition]
         /// `nil` when the topic exists; else why not (for example ``KafkaError/Code/unknownTopicOrPartition``).
-        public var error: KafkaError.Code?
+        package var error: KafkaError.Code?
     }
 
     /// One partition and its leader broker.
-    public struct Partition: Sendable, Hashable {
-        public var id: Int32
-        public var leader: Int32
-        public var replicas: [Int32]
+    package struct Partition: Sendable, Hashable {
+        package var id: Int32
+        package var leader: Int32
+        package var replicas: [Int32]
     }
 
-    public var brokers: [Int32: String]
-    public var topics: [Topic]
+    package var brokers: [Int32: String]
+    package var topics: [Topic]
 
     init(_ md: rd_kafka_metadata) {
         var brokers: [Int32: String] = [:]
@@ -45,7 +45,7 @@ public struct KafkaClusterMetadata: Sendable, Hashable {
     }
 
     /// The topic called `name`, if the broker described it without error.
-    public func topic(_ name: String) -> Topic? {
+    package func topic(_ name: String) -> Topic? {
         topics.first { $0.name == name && $0.error == nil }
     }
 }

@@ -6,19 +6,19 @@
 /// delivery guarantees (`enable.auto.commit`, `enable.auto.offset.store`) are refused by name.
 /// Every value is checked by librdkafka itself when the client is created, and its error text is
 /// kept in the ``KafkaError``.
-public struct KafkaConfiguration: Sendable, Hashable {
+package struct KafkaConfiguration: Sendable, Hashable {
     /// Comma-separated `host:port` list.
-    public var bootstrapServers: String
-    public var clientID: String
+    package var bootstrapServers: String
+    package var clientID: String
     /// Any librdkafka property, applied after the typed settings (so it can override them).
-    public var properties: [String: String]
+    package var properties: [String: String]
     /// How often librdkafka emits its statistics JSON; `nil` turns statistics off.
-    public var statisticsInterval: Duration?
+    package var statisticsInterval: Duration?
 
     /// Properties that would let librdkafka commit offsets of work that was never done.
-    public static let forbiddenProperties: Set<String> = ["enable.auto.commit", "enable.auto.offset.store"]
+    package static let forbiddenProperties: Set<String> = ["enable.auto.commit", "enable.auto.offset.store"]
 
-    public init(
+    package init(
         bootstrapServers: String, clientID: String = "understudy", properties: [String: String] = [:],
         statisticsInterval: Duration? = nil
     ) {
@@ -29,7 +29,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
     }
 
     /// Rejects the pass-through properties that would break the delivery guarantees.
-    public func validate() throws(KafkaError) {
+    package func validate() throws(KafkaError) {
         for name in properties.keys.sorted() where Self.forbiddenProperties.contains(name) {
             throw KafkaError.configuration(
                 property: name,
@@ -57,24 +57,24 @@ public struct KafkaConfiguration: Sendable, Hashable {
 }
 
 /// A consumer in a consumer group that stores and commits only processed offsets.
-public struct KafkaConsumerConfiguration: Sendable, Hashable {
-    public var common: KafkaConfiguration
-    public var groupID: String
+package struct KafkaConsumerConfiguration: Sendable, Hashable {
+    package var common: KafkaConfiguration
+    package var groupID: String
     /// Where a group with no committed offset starts: `earliest` (default: jobs enqueued before
     /// the first worker are never skipped) or `latest`.
-    public var autoOffsetReset: String
-    public var sessionTimeout: Duration
-    public var heartbeatInterval: Duration
+    package var autoOffsetReset: String
+    package var sessionTimeout: Duration
+    package var heartbeatInterval: Duration
     /// `range,roundrobin` (librdkafka's default, eager) or `cooperative-sticky`.
-    public var assignmentStrategy: String?
+    package var assignmentStrategy: String?
     /// How many fetched messages may wait for the application. The poll thread takes no more
     /// than fit; when the application makes no room for a second, the consumer pauses its
     /// partitions (it keeps polling while paused, so it stays in the group).
-    public var bufferCapacity: Int
+    package var bufferCapacity: Int
     /// How long a revoke waits for the application to finish or drop in-flight work.
-    public var revokeTimeout: Duration
+    package var revokeTimeout: Duration
 
-    public init(
+    package init(
         common: KafkaConfiguration, groupID: String, autoOffsetReset: String = "earliest",
         sessionTimeout: Duration = .seconds(10), heartbeatInterval: Duration = .seconds(1),
         assignmentStrategy: String? = nil, bufferCapacity: Int = 10_000, revokeTimeout: Duration = .seconds(5)
@@ -113,18 +113,18 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
 
 /// A producer that is idempotent by default (`enable.idempotence=true`, `acks=all`): retries
 /// inside librdkafka never duplicate or reorder records.
-public struct KafkaProducerConfiguration: Sendable, Hashable {
-    public var common: KafkaConfiguration
-    public var idempotent: Bool
+package struct KafkaProducerConfiguration: Sendable, Hashable {
+    package var common: KafkaConfiguration
+    package var idempotent: Bool
     /// Set to make the producer transactional (exactly-once read-process-write).
-    public var transactionalID: String?
+    package var transactionalID: String?
     /// The producer's `message.max.bytes`; `nil` keeps librdkafka's default (1,000,000).
-    public var messageMaxBytes: Int?
-    public var linger: Duration
+    package var messageMaxBytes: Int?
+    package var linger: Duration
     /// How long librdkafka keeps retrying a record before reporting it failed.
-    public var deliveryTimeout: Duration
+    package var deliveryTimeout: Duration
 
-    public init(
+    package init(
         common: KafkaConfiguration, idempotent: Bool = true, transactionalID: String? = nil,
         messageMaxBytes: Int? = nil, linger: Duration = .milliseconds(5), deliveryTimeout: Duration = .seconds(120)
     ) {

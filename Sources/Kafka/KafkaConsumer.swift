@@ -26,7 +26,7 @@ import Synchronization
 ///   assignment it was made for.
 /// - All librdkafka polling runs on a dedicated thread, never on Swift's cooperative pool.
 /// - ``close(timeout:)`` returns within its timeout even with every broker down.
-public final class KafkaConsumer: Sendable {
+package final class KafkaConsumer: Sendable {
     private struct State {
         /// Assigned partitions, each with the generation of the event that assigned it.
         var assigned: [KafkaTopicPartition: UInt64] = [:]
@@ -42,7 +42,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     let client: RDKafkaClient
-    public let configuration: KafkaConsumerConfiguration
+    package let configuration: KafkaConsumerConfiguration
     private let buffer: KafkaMessageBuffer
     private let state = Mutex(State())
     private let generationCounter = Atomic<UInt64>(0)
@@ -54,7 +54,7 @@ public final class KafkaConsumer: Sendable {
     private let pollThread: Mutex<RDKafkaPollThread?> = Mutex(nil)
 
     /// Messages as they are fetched. Iterate from one task at a time.
-    public var messages: KafkaMessageSequence { KafkaMessageSequence(buffer: buffer) }
+    package var messages: KafkaMessageSequence { KafkaMessageSequence(buffer: buffer) }
 
     /// Creates the consumer (librdkafka checks every property here) and subscribes to `topics`.
     ///
@@ -64,7 +64,7 @@ public final class KafkaConsumer: Sendable {
     /// (`FENCED_INSTANCE_ID`). The error names the real cause and has ``KafkaError/isFatal``
     /// set, as does every error a call returns afterwards. The consumer is then unusable: stop
     /// processing, close it and exit (or make a new one).
-    public init(
+    package init(
         configuration: KafkaConsumerConfiguration,
         topics: [String],
         listener: (any KafkaRebalanceListener)? = nil,
@@ -146,14 +146,14 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The partitions currently assigned to this member.
-    public var assignment: Set<KafkaTopicPartition> { state.withLock { Set($0.assigned.keys) } }
+    package var assignment: Set<KafkaTopicPartition> { state.withLock { Set($0.assigned.keys) } }
 
     /// The generation of the latest rebalance event (0 before the first assignment).
-    public var generation: UInt64 { generationCounter.load(ordering: .acquiring) }
+    package var generation: UInt64 { generationCounter.load(ordering: .acquiring) }
 
     /// True when `message`'s partition is assigned to this member under the assignment it was
     /// fetched under (no revoke or newer assignment of its partition came since).
-    public func isCurrent(_ message: KafkaMessage) -> Bool {
+    package func isCurrent(_ message: KafkaMessage) -> Bool {
         state.withLock { state in
             guard let assignedAt = state.assigned[message.topicPartition] else { return false }
             return assignedAt <= message.generation
@@ -166,7 +166,7 @@ public final class KafkaConsumer: Sendable {
     /// Returns the partitions whose store was refused because this member no longer owns them
     /// (librdkafka's `_STATE`): expected after a rebalance, not an error.
     @discardableResult
-    public func store(_ offsets: [KafkaPartitionOffset]) throws(KafkaError) -> [KafkaTopicPartition] {
+    package func store(_ offsets: [KafkaPartitionOffset]) throws(KafkaError) -> [KafkaTopicPartition] {
         guard !offsets.isEmpty else { return [] }
         if let fatal = client.raisedFatalError() { throw client.checked(fatal) }
         let list = TopicPartitionList(offsets)
@@ -195,13 +195,13 @@ public final class KafkaConsumer: Sendable {
 
     /// Stores one processed offset: `offset` is the next message to read.
     @discardableResult
-    public func store(topic: String, partition: Int32, offset: Int64) throws(KafkaError) -> Bool {
+    package func store(topic: String, partition: Int32, offset: Int64) throws(KafkaError) -> Bool {
         try store([KafkaPartitionOffset(topic: topic, partition: partition, offset: offset)]).isEmpty
     }
 
     /// Commits every stored offset and waits for the broker's answer, at most `timeout` (then
     /// throws `_TIMED_OUT`; the commit may still land). Nothing stored is success.
-    public func commit(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+    package func commit(timeout: Duration = .seconds(30)) async throws(KafkaError) {
         let client = self.client
         if let fatal = client.raisedFatalError() { throw client.checked(fatal) }
         let raw = await offCooperativePool { client.withHandle { Self.commitStored($0, timeout: timeout).rawValue } }
@@ -213,7 +213,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Starts a commit of every stored offset without waiting for it (for periodic commits).
-    public func commitInBackground() {
+    package func commitInBackground() {
         _ = client.withHandle { rd_kafka_commit($0, nil, 1) }
     }
 
@@ -232,7 +232,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The group's committed offsets for `partitions` (-1001 when none), asked of the broker.
-    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+    package func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let client = self.client
         let list = TopicPartitionList(partitions)
         let ms = Int32(clamping: timeout.milliseconds)
@@ -253,7 +253,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Stops fetching from `partitions` until ``resume(_:)``; buffered messages stay buffered.
     /// A pause ends with the partition's assignment: assigned again, it is fetched again.
-    public func pause(_ partitions: [KafkaTopicPartition]) {
+    package func pause(_ partitions: [KafkaTopicPartition]) {
         state.withLock { state in
             state.userPaused.formUnion(partitions)
             setPaused(partitions, paused: true, state: &state)
@@ -261,7 +261,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Restarts fetching from `partitions` at the next message not yet handed over.
-    public func resume(_ partitions: [KafkaTopicPartition]) {
+    package func resume(_ partitions: [KafkaTopicPartition]) {
         state.withLock { state in
             state.userPaused.subtract(partitions)
             guard !state.backpressured else { return }
@@ -435,7 +435,7 @@ public final class KafkaConsumer: Sendable {
     /// handed out are dropped (they were not processed, so they are not committed and will be
     /// read again), and every partition stays paused. The consumer keeps polling and stays in
     /// its group until ``close(timeout:)``, so in-flight work can finish and be committed.
-    public func stopDelivery() {
+    package func stopDelivery() {
         let partitions = state.withLock { state -> [KafkaTopicPartition] in
             state.backpressured = true
             state.deliveryStopped = true
@@ -457,7 +457,7 @@ public final class KafkaConsumer: Sendable {
     /// read again by the next owner, as after a crash), and the leave (the group notices after
     /// `session.timeout.ms`, so the partitions move later). If the poll thread is still busy at
     /// the deadline (a listener that does not return), it finishes the teardown on its own.
-    public func close(timeout: Duration = .seconds(30)) async {
+    package func close(timeout: Duration = .seconds(30)) async {
         let deadline = ContinuousClock.now + timeout
         // The teardown's own steps end a little before the deadline, leaving time to destroy
         // the handle (a few milliseconds) before close returns.

@@ -5,66 +5,66 @@ import CLibrdkafka
 /// A struct with a nested ``Code`` rather than a public enum, so new codes never break callers.
 /// Callers never import librdkafka: ``isRetriable``, ``isFatal`` and ``requiresAbort`` say what
 /// to do next.
-public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     /// librdkafka's `rd_kafka_resp_err_t`, as a number with names for the codes we act on.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: Int32
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
+        package let rawValue: Int32
 
-        public init(rawValue: Int32) { self.rawValue = rawValue }
+        package init(rawValue: Int32) { self.rawValue = rawValue }
 
         init(_ err: rd_kafka_resp_err_t) { self.rawValue = err.rawValue }
 
         /// librdkafka's symbolic name (`_QUEUE_FULL`, `NOT_LEADER_FOR_PARTITION`, ...).
-        public var name: String { String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: rawValue))) }
+        package var name: String { String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: rawValue))) }
 
-        public var description: String { name }
+        package var description: String { name }
 
-        public static let noError = Code(RD_KAFKA_RESP_ERR_NO_ERROR)
-        public static let queueFull = Code(RD_KAFKA_RESP_ERR__QUEUE_FULL)
-        public static let msgSizeTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-        public static let messageTimedOut = Code(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
-        public static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
-        public static let state = Code(RD_KAFKA_RESP_ERR__STATE)
-        public static let noOffset = Code(RD_KAFKA_RESP_ERR__NO_OFFSET)
-        public static let unknownTopicOrPartition = Code(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-        public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        public static let notLeaderForPartition = Code(RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION)
-        public static let notEnoughReplicas = Code(RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS)
-        public static let requestTimedOut = Code(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT)
-        public static let coordinatorNotAvailable = Code(RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE)
-        public static let notCoordinator = Code(RD_KAFKA_RESP_ERR_NOT_COORDINATOR)
-        public static let invalidProducerEpoch = Code(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
-        public static let producerFenced = Code(RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
-        public static let invalidTransactionState = Code(RD_KAFKA_RESP_ERR_INVALID_TXN_STATE)
-        public static let concurrentTransactions = Code(RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS)
-        public static let rebalanceInProgress = Code(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
-        public static let unknownMemberID = Code(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
-        public static let outOfOrderSequenceNumber = Code(RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER)
-        public static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
-        public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
-        public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
-        public static let fenced = Code(RD_KAFKA_RESP_ERR__FENCED)
+        package static let noError = Code(RD_KAFKA_RESP_ERR_NO_ERROR)
+        package static let queueFull = Code(RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        package static let msgSizeTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        package static let messageTimedOut = Code(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
+        package static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
+        package static let state = Code(RD_KAFKA_RESP_ERR__STATE)
+        package static let noOffset = Code(RD_KAFKA_RESP_ERR__NO_OFFSET)
+        package static let unknownTopicOrPartition = Code(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        package static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        package static let notLeaderForPartition = Code(RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION)
+        package static let notEnoughReplicas = Code(RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS)
+        package static let requestTimedOut = Code(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT)
+        package static let coordinatorNotAvailable = Code(RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE)
+        package static let notCoordinator = Code(RD_KAFKA_RESP_ERR_NOT_COORDINATOR)
+        package static let invalidProducerEpoch = Code(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+        package static let producerFenced = Code(RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
+        package static let invalidTransactionState = Code(RD_KAFKA_RESP_ERR_INVALID_TXN_STATE)
+        package static let concurrentTransactions = Code(RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS)
+        package static let rebalanceInProgress = Code(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+        package static let unknownMemberID = Code(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
+        package static let outOfOrderSequenceNumber = Code(RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER)
+        package static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        package static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
+        package static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
+        package static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
+        package static let fenced = Code(RD_KAFKA_RESP_ERR__FENCED)
         /// A static group member (`group.instance.id`) replaced by a newer one with the same id.
-        public static let fencedInstanceID = Code(RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID)
+        package static let fencedInstanceID = Code(RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID)
         /// Not from librdkafka: a configuration the Kafka layer refuses on its own.
-        public static let configuration = Code(rawValue: -10_001)
+        package static let configuration = Code(rawValue: -10_001)
     }
 
-    public var code: Code
+    package var code: Code
     /// librdkafka's text (or ours, for ``Code/configuration``).
-    public var message: String
+    package var message: String
     /// The configuration property at fault, when there is one.
-    public var property: String?
+    package var property: String?
     /// Retrying the same call may succeed.
-    public var isRetriable: Bool
+    package var isRetriable: Bool
     /// The client instance is unusable and must be recreated (librdkafka raised a fatal error:
     /// a fenced static member or transactional producer, a fatal idempotent-producer error).
-    public var isFatal: Bool
+    package var isFatal: Bool
     /// A transactional error that leaves the current transaction needing an abort.
-    public var requiresAbort: Bool
+    package var requiresAbort: Bool
 
-    public init(
+    package init(
         code: Code, message: String, property: String? = nil,
         isRetriable: Bool = false, isFatal: Bool = false, requiresAbort: Bool = false
     ) {
@@ -76,7 +76,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         self.requiresAbort = requiresAbort
     }
 
-    public var description: String {
+    package var description: String {
         if let property { return "\(property): \(message)" }
         return "\(message) (\(code.name))"
     }

@@ -1,10 +1,10 @@
 /// Log metadata keys of the Kafka layer, in one place so log pipelines can index them.
-public enum KafkaLoggingKeys {
-    public static let facility = "kafka.facility"
-    public static let errorCode = "kafka.error"
-    public static let topic = "kafka.topic"
-    public static let partition = "kafka.partition"
-    public static let offset = "kafka.offset"
-    public static let groupID = "kafka.group.id"
-    public static let partitions = "kafka.partitions"
+package enum KafkaLoggingKeys {
+    package static let facility = "kafka.facility"
+    package static let errorCode = "kafka.error"
+    package static let topic = "kafka.topic"
+    package static let partition = "kafka.partition"
+    package static let offset = "kafka.offset"
+    package static let groupID = "kafka.group.id"
+    package static let partitions = "kafka.partitions"
 }

@@ -123,25 +123,25 @@ final class KafkaMessageBuffer: Sendable {
 ///
 /// Iterate it from one task at a time. Messages not yet taken by an iterator stay in the
 /// consumer's buffer, so a new iterator continues where the last one stopped.
-public struct KafkaMessageSequence: AsyncSequence, Sendable {
-    public typealias Element = KafkaMessage
+package struct KafkaMessageSequence: AsyncSequence, Sendable {
+    package typealias Element = KafkaMessage
     let buffer: KafkaMessageBuffer
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         let buffer: KafkaMessageBuffer
 
-        public mutating func next() async -> KafkaMessage? {
+        package mutating func next() async -> KafkaMessage? {
             await buffer.next(max: 1)?.first
         }
 
         /// Up to `max` messages at once (at least one), for callers that work in batches;
         /// `nil` at the end.
-        public mutating func nextBatch(max: Int = 1024) async -> ArraySlice<KafkaMessage>? {
+        package mutating func nextBatch(max: Int = 1024) async -> ArraySlice<KafkaMessage>? {
             await buffer.next(max: max)
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator {
+    package func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(buffer: buffer)
     }
 }

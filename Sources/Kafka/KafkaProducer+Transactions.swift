@@ -12,12 +12,12 @@ import CLibrdkafka
 extension KafkaProducer {
     /// Registers the transactional id with the coordinator and fences any older producer that
     /// used it. Call once, before the first transaction.
-    public func initTransactions(timeout: Duration) async throws(KafkaError) {
+    package func initTransactions(timeout: Duration) async throws(KafkaError) {
         try await transactional("init transactions") { handle in rd_kafka_init_transactions(handle, Int32(clamping: timeout.milliseconds)) }
     }
 
     /// Starts a transaction (a local call; cheap).
-    public func beginTransaction() throws(KafkaError) {
+    package func beginTransaction() throws(KafkaError) {
         let failure = client.withHandle { handle -> KafkaError? in
             guard let error = rd_kafka_begin_transaction(handle) else { return nil }
             return KafkaError(consuming: error, context: "begin transaction")
@@ -28,7 +28,7 @@ extension KafkaProducer {
 
     /// Adds consumed offsets (next offset to read, per partition) to the current transaction, so
     /// they are committed for `consumer`'s group if and only if the transaction commits.
-    public func sendOffsetsToTransaction(
+    package func sendOffsetsToTransaction(
         _ offsets: [KafkaPartitionOffset], consumer: KafkaConsumer, timeout: Duration
     ) async throws(KafkaError) {
         guard !offsets.isEmpty else { return }
@@ -43,12 +43,12 @@ extension KafkaProducer {
     }
 
     /// Commits the current transaction: flushes its records, then commits them with its offsets.
-    public func commitTransaction(timeout: Duration) async throws(KafkaError) {
+    package func commitTransaction(timeout: Duration) async throws(KafkaError) {
         try await transactional("commit transaction") { handle in rd_kafka_commit_transaction(handle, Int32(clamping: timeout.milliseconds)) }
     }
 
     /// Aborts the current transaction: its records are marked aborted and its offsets dropped.
-    public func abortTransaction(timeout: Duration) async throws(KafkaError) {
+    package func abortTransaction(timeout: Duration) async throws(KafkaError) {
         try await transactional("abort transaction") { handle in rd_kafka_abort_transaction(handle, Int32(clamping: timeout.milliseconds)) }
     }
 

@@ -11,12 +11,12 @@ import Synchronization
 /// record, or throws librdkafka's error code and text. Delivery reports are served by a dedicated
 /// poll thread, never on Swift's cooperative pool. When librdkafka's local queue is full, a send
 /// waits (asynchronously) for room instead of failing.
-public final class KafkaProducer: Sendable {
+package final class KafkaProducer: Sendable {
     let client: RDKafkaClient
     private let pollThread: RDKafkaPollThread
     private let topicHandles: TopicHandles
     private let logger: Logger
-    public let configuration: KafkaProducerConfiguration
+    package let configuration: KafkaProducerConfiguration
 
     /// Creates the producer; librdkafka checks every property here. `statistics` receives each
     /// statistics report when `statisticsInterval` is set.
@@ -26,7 +26,7 @@ public final class KafkaProducer: Sendable {
     /// producer: a fatal idempotent-producer error, a fenced transactional producer. The error
     /// names the real cause and has ``KafkaError/isFatal`` set; so does every error a call
     /// returns afterwards. The producer is then unusable: close it and make a new one (or exit).
-    public init(
+    package init(
         configuration: KafkaProducerConfiguration, logger: Logger,
         statistics: (@Sendable (KafkaStatistics) -> Void)? = nil,
         onFatalError: (@Sendable (KafkaError) -> Void)? = nil
@@ -61,7 +61,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Produces `record` and waits until the broker acknowledged it.
-    public func send(_ record: KafkaRecord) async throws(KafkaError) -> KafkaDeliveryReport {
+    package func send(_ record: KafkaRecord) async throws(KafkaError) -> KafkaDeliveryReport {
         try await send([record])[0].get()
     }
 
@@ -70,7 +70,7 @@ public final class KafkaProducer: Sendable {
     ///
     /// Cost: one allocation per call for the delivery bookkeeping, none per record beyond
     /// librdkafka's own copy of key, value and headers; the handle is taken once per batch.
-    public func send(_ records: [KafkaRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+    package func send(_ records: [KafkaRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard !records.isEmpty else { return [] }
         let group = DeliveryGroup(count: records.count)
         // Records of one batch usually share a topic: the handle of the last one is reused
@@ -185,7 +185,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Waits until every queued record was acknowledged or failed, or `timeout` passed.
-    public func flush(timeout: Duration) async throws(KafkaError) {
+    package func flush(timeout: Duration) async throws(KafkaError) {
         let client = self.client
         let ms = Int32(clamping: timeout.milliseconds)
         let err = await offCooperativePool { client.withHandle { rd_kafka_flush($0, ms).rawValue } ?? 0 }
@@ -199,7 +199,7 @@ public final class KafkaProducer: Sendable {
     /// broker down. Records still unacknowledged at the deadline fail their senders with
     /// `_PURGE_QUEUE` or `_PURGE_INFLIGHT`: whether the broker wrote them is unknown (the
     /// idempotent producer's guarantee ends with the handle). Safe to call more than once.
-    public func close(timeout: Duration) async {
+    package func close(timeout: Duration) async {
         do {
             try await flush(timeout: timeout)
         } catch {
@@ -220,7 +220,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// The broker's metadata, for start-up checks (unreachable brokers fail after `timeout`).
-    public func metadata(topic: String? = nil, timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {
+    package func metadata(topic: String? = nil, timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {
         let client = self.client
         let result = await offCooperativePool { Result { () throws(KafkaError) in try client.metadata(topic: topic, timeout: timeout) } }
         return try result.get()

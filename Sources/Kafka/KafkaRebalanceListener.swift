@@ -20,7 +20,7 @@
 /// - ``partitionsRevoked(_:lost:generation:)``: applies to state created by an assignment with a
 ///   lower generation; state created by an assignment with a higher generation belongs to a
 ///   newer assignment and must be left alone.
-public protocol KafkaRebalanceListener: Sendable {
+package protocol KafkaRebalanceListener: Sendable {
     /// `partitions` are now assigned to this member under `generation`; their messages follow.
     func partitionsAssigned(_ partitions: [KafkaTopicPartition], generation: UInt64) async
 

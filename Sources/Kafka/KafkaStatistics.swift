@@ -2,20 +2,20 @@ import Foundation
 
 /// One statistics report of librdkafka (`statistics.interval.ms`), with the figures metrics need
 /// read out, and the raw JSON for everything else.
-public struct KafkaStatistics: Sendable {
+package struct KafkaStatistics: Sendable {
     /// The client's name (`rdkafka#consumer-1`).
-    public var clientName: String
+    package var clientName: String
     /// Messages waiting in the producer queue.
-    public var queuedMessages: Int
+    package var queuedMessages: Int
     /// Consumer lag per assigned partition (`consumer_lag`; -1 when unknown). Computed from the
     /// partition's high watermark, so it is only as right as the broker's watermarks.
-    public var consumerLag: [KafkaTopicPartition: Int64]
+    package var consumerLag: [KafkaTopicPartition: Int64]
     /// Lag behind the *stored* offset (`consumer_lag_stored`: processed but maybe not yet
     /// committed; -1 when unknown). Up to date between commits, and known before a new group's
     /// first commit, when ``consumerLag`` is still -1.
-    public var consumerLagStored: [KafkaTopicPartition: Int64]
+    package var consumerLagStored: [KafkaTopicPartition: Int64]
     /// The JSON librdkafka emitted.
-    public var json: [UInt8]
+    package var json: [UInt8]
 
     init?(json: [UInt8]) {
         guard let root = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return nil }

@@ -1,17 +1,17 @@
 /// A provider's settings cannot make a working adapter: an unknown type, a missing setting, an
 /// environment variable that is not set. It names the provider and the config key, never a value.
-public struct ProviderConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct ProviderConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of problem.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: Hashable { case unknownType, missingSetting, missingEnvironmentVariable, invalidValue }
         private let value: Value
 
-        public static let unknownType = Code(value: .unknownType)
-        public static let missingSetting = Code(value: .missingSetting)
-        public static let missingEnvironmentVariable = Code(value: .missingEnvironmentVariable)
-        public static let invalidValue = Code(value: .invalidValue)
+        package static let unknownType = Code(value: .unknownType)
+        package static let missingSetting = Code(value: .missingSetting)
+        package static let missingEnvironmentVariable = Code(value: .missingEnvironmentVariable)
+        package static let invalidValue = Code(value: .invalidValue)
 
-        public var description: String {
+        package var description: String {
             switch value {
             case .unknownType: "unknown provider type"
             case .missingSetting: "missing setting"
@@ -21,19 +21,19 @@ public struct ProviderConfigurationError: Error, Sendable, Hashable, CustomStrin
         }
     }
 
-    public var code: Code
+    package var code: Code
     /// The provider's name in the config.
-    public var provider: String
+    package var provider: String
     /// The config key at fault, as a path (`providers.claude.api_key_env`).
-    public var setting: String
-    public var message: String
+    package var setting: String
+    package var message: String
 
-    public init(code: Code, provider: String, setting: String, message: String) {
+    package init(code: Code, provider: String, setting: String, message: String) {
         self.code = code
         self.provider = provider
         self.setting = setting
         self.message = message
     }
 
-    public var description: String { "\(setting): \(code): \(message)" }
+    package var description: String { "\(setting): \(code): \(message)" }
 }

@@ -8,9 +8,9 @@ import Logging
 /// Guarantees: every missing or invalid setting, and every named environment variable that is
 /// not set, fails here with a ``ProviderConfigurationError`` naming the config key, before any
 /// job runs; secret values never appear in an error.
-public enum ProviderFactory {
+package enum ProviderFactory {
     /// An adapter sending through the shared `httpClient`.
-    public static func make(
+    package static func make(
         name: String,
         settings: ProviderSettings,
         environment: [String: String],
@@ -21,7 +21,7 @@ public enum ProviderFactory {
     }
 
     /// An adapter sending through `transport` (tests pass a scripted one).
-    public static func make(
+    package static func make(
         name: String,
         settings: ProviderSettings,
         environment: [String: String],

@@ -13,15 +13,15 @@ import NIOPosix
 /// per job).
 ///
 /// Create one per process and call ``shutdown()`` once, after every call has ended.
-public final class ProviderHTTPClient: Sendable {
-    public let client: HTTPClient
+package final class ProviderHTTPClient: Sendable {
+    package let client: HTTPClient
     private let eventLoopGroup: MultiThreadedEventLoopGroup
 
     /// - Parameters:
     ///   - maxConnectionsPerHost: the HTTP/1 pool's soft limit per host; see
     ///     ``connectionsPerHost(for:unlimited:)``.
     ///   - eventLoopThreads: threads of the client's own event loop group.
-    public init(maxConnectionsPerHost: Int = 1024, connectTimeout: Duration = .seconds(10), eventLoopThreads: Int = 1) {
+    package init(maxConnectionsPerHost: Int = 1024, connectTimeout: Duration = .seconds(10), eventLoopThreads: Int = 1) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.eventLoopGroup = group
         self.client = HTTPClient(
@@ -31,7 +31,7 @@ public final class ProviderHTTPClient: Sendable {
     }
 
     /// The client configuration used by ``init(maxConnectionsPerHost:connectTimeout:eventLoopThreads:)``.
-    public static func configuration(maxConnectionsPerHost: Int, connectTimeout: Duration = .seconds(10)) -> HTTPClient.Configuration {
+    package static func configuration(maxConnectionsPerHost: Int, connectTimeout: Duration = .seconds(10)) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(connectTimeout)),
@@ -51,7 +51,7 @@ public final class ProviderHTTPClient: Sendable {
     /// The pool size that follows the providers' `max_concurrency`: their largest limit when
     /// every HTTP provider has one, else `unlimited` (a provider without a limit is bounded only
     /// by the worker's in-flight limit).
-    public static func connectionsPerHost(for settings: [ProviderSettings], unlimited: Int = 1024) -> Int {
+    package static func connectionsPerHost(for settings: [ProviderSettings], unlimited: Int = 1024) -> Int {
         let http = settings.filter { $0.type != "extractive" }
         let limits = http.compactMap(\.maxConcurrency)
         guard !http.isEmpty, limits.count == http.count, let largest = limits.max() else { return unlimited }
@@ -59,16 +59,16 @@ public final class ProviderHTTPClient: Sendable {
     }
 
     /// The transport adapters send through.
-    public var transport: AsyncHTTPTransport { AsyncHTTPTransport(client: client) }
+    package var transport: AsyncHTTPTransport { AsyncHTTPTransport(client: client) }
 
     /// Closes every connection (calls still running fail), then stops the event loops.
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         try await client.shutdown()
         try await eventLoopGroup.shutdownGracefully()
     }
 
     /// ``shutdown()`` for a client that never served a call (start-up failed), from synchronous code.
-    public func syncShutdown() throws {
+    package func syncShutdown() throws {
         try client.syncShutdown()
         try eventLoopGroup.syncShutdownGracefully()
     }

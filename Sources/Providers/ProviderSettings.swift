@@ -4,9 +4,9 @@
 ///
 /// Secrets are never held here, only the names of the environment variables or files they come
 /// from; ``ProviderFactory`` reads them.
-public struct ProviderSettings: Sendable, Hashable {
+package struct ProviderSettings: Sendable, Hashable {
     /// How requests are authorized.
-    public enum Auth: String, Sendable, Hashable, CaseIterable {
+    package enum Auth: String, Sendable, Hashable, CaseIterable {
         /// A key from `apiKeyEnv`: `x-api-key` (anthropic; `api-key` on Foundry if `apiKeyHeader`
         /// says so), `Authorization: Bearer` (openai), `api-key` (azure-openai),
         /// `x-goog-api-key` (gemini).
@@ -22,41 +22,41 @@ public struct ProviderSettings: Sendable, Hashable {
     }
 
     /// The adapter: `anthropic`, `openai`, `azure-openai`, `bedrock`, `gemini` or `extractive`.
-    public var type: String
+    package var type: String
     /// The endpoint root (without `/v1/...`); each adapter has a default but `azure-openai`.
-    public var baseURL: String?
+    package var baseURL: String?
     /// `nil` for the adapter's default (`sigv4` for bedrock, else `api_key`; extractive needs none).
     /// ``Auth/unauthenticated`` (`auth: none`) sends no credential and needs no variable: a
     /// keyless OpenAI-compatible server (vLLM, Ollama) or the simulator.
-    public var auth: Auth?
-    public var apiKeyEnv: String?
+    package var auth: Auth?
+    package var apiKeyEnv: String?
     /// anthropic with `auth: api_key` only (config `api_key_header`): the header the key goes
     /// in, `x-api-key` by default, `api-key` for Microsoft Foundry. Any other type with it set
     /// is a configuration error.
-    public var apiKeyHeader: String?
-    public var tokenEnv: String?
-    public var tokenFile: String?
+    package var apiKeyHeader: String?
+    package var tokenEnv: String?
+    package var tokenFile: String?
     /// azure-openai: the `api-version` (set: deployments path; unset: the v1 path).
     /// anthropic: the `anthropic-version` header (default `2023-06-01`).
-    public var apiVersion: String?
+    package var apiVersion: String?
     /// bedrock: the AWS region (also the signing region).
-    public var region: String?
-    public var awsAccessKeyIDEnv: String
-    public var awsSecretAccessKeyEnv: String
-    public var awsSessionTokenEnv: String
+    package var region: String?
+    package var awsAccessKeyIDEnv: String
+    package var awsSecretAccessKeyEnv: String
+    package var awsSessionTokenEnv: String
     /// anthropic: send `output_config.format` for JSON schemas instead of a prompt instruction
     /// (ignored on Foundry, which rejects it).
-    public var nativeStructuredOutput: Bool
+    package var nativeStructuredOutput: Bool
     /// The provider's `max_concurrency`; `nil` is unlimited. Adapters do not enforce it: the
     /// failover engine owns per-provider limits (callers wait for a slot, and the limit adapts to
     /// 429s). Here it sizes the shared connection pool (``ProviderHTTPClient/connectionsPerHost(for:unlimited:)``).
-    public var maxConcurrency: Int?
+    package var maxConcurrency: Int?
     /// Extra request headers, from the operator's config only.
-    public var headers: [String: String]
-    public var maxRequestBytes: Int
-    public var maxResponseBytes: Int
+    package var headers: [String: String]
+    package var maxRequestBytes: Int
+    package var maxResponseBytes: Int
 
-    public init(
+    package init(
         type: String,
         baseURL: String? = nil,
         auth: Auth? = nil,
@@ -95,5 +95,5 @@ public struct ProviderSettings: Sendable, Hashable {
     }
 
     /// The adapter kinds the factory knows.
-    public static let knownTypes = ["anthropic", "openai", "azure-openai", "bedrock", "gemini", "extractive"]
+    package static let knownTypes = ["anthropic", "openai", "azure-openai", "bedrock", "gemini", "extractive"]
 }

@@ -25,25 +25,25 @@ import Synchronization
 /// Guarantees: binds only the configured host (127.0.0.1 by default) and, with port 0, a free
 /// port that ``waitUntilRunning()`` reports; on graceful shutdown or cancellation, blackholed
 /// and dripping requests end at once so the server stops promptly.
-public final class ProviderSimulator: Service, Sendable {
+package final class ProviderSimulator: Service, Sendable {
     /// Where to listen and how to start.
-    public struct Configuration: Sendable {
-        public var host: String
+    package struct Configuration: Sendable {
+        package var host: String
         /// 0 picks a free port.
-        public var port: Int
+        package var port: Int
         /// The mode before any script or control request.
-        public var mode: SimulatorMode
+        package var mode: SimulatorMode
         /// A schedule to run from start-up (overrides `mode`).
-        public var script: SimulatorScript?
-        public var maxRequestBytes: Int
+        package var script: SimulatorScript?
+        package var maxRequestBytes: Int
         /// Answer every successful request with one prebuilt body per wire format (a summary of a
         /// sample ticket), without parsing the request or summarizing it: for benchmarks that
         /// measure the client, so the simulator's own work per request is as small as it gets.
         /// Faults, latency and status codes still apply.
-        public var cannedAnswers: Bool
-        public var logger: Logger
+        package var cannedAnswers: Bool
+        package var logger: Logger
 
-        public init(
+        package init(
             host: String = "127.0.0.1",
             port: Int = 0,
             mode: SimulatorMode = .healthy,
@@ -63,8 +63,8 @@ public final class ProviderSimulator: Service, Sendable {
     }
 
     /// The simulator stopped or failed before it was listening.
-    public struct NotRunningError: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    package struct NotRunningError: Error, Sendable, CustomStringConvertible {
+        package var description: String
     }
 
     private enum Binding {
@@ -80,12 +80,12 @@ public final class ProviderSimulator: Service, Sendable {
         var stopping = false
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let state: Mutex<State>
     private let serial = Atomic<Int>(0)
     private let summaries = SummaryCache()
 
-    public init(configuration: Configuration = Configuration()) {
+    package init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         let now = ContinuousClock.now
         let schedule = configuration.script.map { SimulatorSchedule(script: $0, now: now) }
@@ -96,7 +96,7 @@ public final class ProviderSimulator: Service, Sendable {
     // MARK: Lifecycle
 
     /// Serves until cancelled or gracefully shut down.
-    public func run() async throws {
+    package func run() async throws {
         let router = Router(context: SimulatorRequestContext.self)
         registerRoutes(on: router)
         let app = Application(
@@ -121,7 +121,7 @@ public final class ProviderSimulator: Service, Sendable {
     }
 
     /// Waits until the server listens, and returns its port.
-    public func waitUntilRunning() async throws -> Int {
+    package func waitUntilRunning() async throws -> Int {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
             let result: Result<Int, NotRunningError>? = state.withLock { state in
                 switch state.binding {
@@ -138,7 +138,7 @@ public final class ProviderSimulator: Service, Sendable {
     }
 
     /// `http://host:port` once running.
-    public func baseURL() async throws -> String {
+    package func baseURL() async throws -> String {
         "http://\(configuration.host):\(try await waitUntilRunning())"
     }
 
@@ -173,22 +173,22 @@ public final class ProviderSimulator: Service, Sendable {
     // MARK: Control
 
     /// Replaces any schedule with `mode`, for ever.
-    public func setMode(_ mode: SimulatorMode) {
+    package func setMode(_ mode: SimulatorMode) {
         state.withLock { $0.schedule = SimulatorSchedule(mode: mode, now: .now) }
     }
 
     /// Starts `script` now.
-    public func load(script: SimulatorScript) {
+    package func load(script: SimulatorScript) {
         state.withLock { $0.schedule = SimulatorSchedule(script: script, now: .now) }
     }
 
     /// The mode in force now.
-    public func currentMode() -> SimulatorMode {
+    package func currentMode() -> SimulatorMode {
         state.withLock { $0.schedule.currentMode(now: .now) }
     }
 
     /// Request counts so far.
-    public func stats() -> SimulatorStats {
+    package func stats() -> SimulatorStats {
         state.withLock { state in
             var stats = state.stats
             stats.mode = state.schedule.currentMode(now: .now)
@@ -198,7 +198,7 @@ public final class ProviderSimulator: Service, Sendable {
     }
 
     /// Zeroes the request counts.
-    public func resetStats() {
+    package func resetStats() {
         state.withLock { $0.stats = SimulatorStats() }
     }
 

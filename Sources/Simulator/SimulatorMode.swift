@@ -6,9 +6,9 @@ import Foundation
 /// ```json
 /// {"fault": "error", "status": 429, "retry_after_s": 2, "latency": {"min_ms": 5, "max_ms": 50}}
 /// ```
-public struct SimulatorMode: Codable, Sendable, Hashable {
+package struct SimulatorMode: Codable, Sendable, Hashable {
     /// The fault names.
-    public enum Fault: String, Codable, Sendable, Hashable, CaseIterable {
+    package enum Fault: String, Codable, Sendable, Hashable, CaseIterable {
         /// A deterministic extractive summary with realistic token counts.
         case healthy
         /// An error status (`status`: 429, 529, 500, 503, 401, ...) with the wire's real body and
@@ -28,12 +28,12 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
 
     /// Added delay before the answer: fixed (`ms`), uniform (`min_ms`..`max_ms`) or log-normal
     /// (`median_ms` and `p99_ms`). In YAML and JSON a bare number is a fixed delay in ms.
-    public struct Latency: Codable, Sendable, Hashable {
-        public var ms: Double?
-        public var minMs: Double?
-        public var maxMs: Double?
-        public var medianMs: Double?
-        public var p99Ms: Double?
+    package struct Latency: Codable, Sendable, Hashable {
+        package var ms: Double?
+        package var minMs: Double?
+        package var maxMs: Double?
+        package var medianMs: Double?
+        package var p99Ms: Double?
 
         enum CodingKeys: String, CodingKey {
             case ms
@@ -43,7 +43,7 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
             case p99Ms = "p99_ms"
         }
 
-        public init(ms: Double? = nil, minMs: Double? = nil, maxMs: Double? = nil, medianMs: Double? = nil, p99Ms: Double? = nil) {
+        package init(ms: Double? = nil, minMs: Double? = nil, maxMs: Double? = nil, medianMs: Double? = nil, p99Ms: Double? = nil) {
             self.ms = ms
             self.minMs = minMs
             self.maxMs = maxMs
@@ -51,7 +51,7 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
             self.p99Ms = p99Ms
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             if let fixed = try? decoder.singleValueContainer().decode(Double.self) {
                 self.init(ms: fixed)
                 return
@@ -67,7 +67,7 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
         }
 
         /// One delay drawn from the distribution (zero when nothing is set).
-        public func sample(using generator: inout some RandomNumberGenerator) -> Duration {
+        package func sample(using generator: inout some RandomNumberGenerator) -> Duration {
             var milliseconds = 0.0
             if let ms {
                 milliseconds = ms
@@ -88,15 +88,15 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
         }
     }
 
-    public var fault: Fault
-    public var status: Int?
-    public var retryAfterSeconds: Int?
-    public var latency: Latency?
-    public var dripIntervalMs: Int?
-    public var dripBytes: Int?
+    package var fault: Fault
+    package var status: Int?
+    package var retryAfterSeconds: Int?
+    package var latency: Latency?
+    package var dripIntervalMs: Int?
+    package var dripBytes: Int?
     /// With `error`: the error message padded to this many bytes (at most 8 MiB), as a provider
     /// that answers with a whole HTML error page does.
-    public var errorMessageBytes: Int?
+    package var errorMessageBytes: Int?
 
     enum CodingKeys: String, CodingKey {
         case fault, status, latency
@@ -106,7 +106,7 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
         case errorMessageBytes = "error_message_bytes"
     }
 
-    public init(
+    package init(
         fault: Fault = .healthy,
         status: Int? = nil,
         retryAfterSeconds: Int? = nil,
@@ -124,7 +124,7 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
         self.errorMessageBytes = errorMessageBytes
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             fault: try container.decodeIfPresent(Fault.self, forKey: .fault) ?? .healthy,
@@ -138,10 +138,10 @@ public struct SimulatorMode: Codable, Sendable, Hashable {
     }
 
     /// Healthy, no added latency.
-    public static let healthy = SimulatorMode()
+    package static let healthy = SimulatorMode()
 
     /// An error status, with `retry-after` when `retryAfterSeconds` is set.
-    public static func error(_ status: Int, retryAfterSeconds: Int? = nil) -> SimulatorMode {
+    package static func error(_ status: Int, retryAfterSeconds: Int? = nil) -> SimulatorMode {
         SimulatorMode(fault: .error, status: status, retryAfterSeconds: retryAfterSeconds)
     }
 }

@@ -1,33 +1,33 @@
 /// The state machine that says which mode the next request gets: a script's steps, the current
 /// one, when it began and how many requests it has served. A value type that takes `now` as an
 /// argument, so every path is tested with a manual clock.
-public struct SimulatorSchedule: Sendable, Hashable {
-    public private(set) var script: SimulatorScript
-    public private(set) var index = 0
-    public private(set) var stepStartedAt: ContinuousClock.Instant
-    public private(set) var stepRequests = 0
+package struct SimulatorSchedule: Sendable, Hashable {
+    package private(set) var script: SimulatorScript
+    package private(set) var index = 0
+    package private(set) var stepStartedAt: ContinuousClock.Instant
+    package private(set) var stepRequests = 0
     /// True once the last step of a non-looping script has ended.
-    public private(set) var finished = false
+    package private(set) var finished = false
 
-    public init(script: SimulatorScript, now: ContinuousClock.Instant) {
+    package init(script: SimulatorScript, now: ContinuousClock.Instant) {
         self.script = script
         self.stepStartedAt = now
         self.finished = script.steps.isEmpty
     }
 
     /// One mode, for ever.
-    public init(mode: SimulatorMode, now: ContinuousClock.Instant) {
+    package init(mode: SimulatorMode, now: ContinuousClock.Instant) {
         self.init(script: SimulatorScript(steps: [.init(mode: mode)]), now: now)
     }
 
     /// The mode in force at `now`, without counting a request.
-    public mutating func currentMode(now: ContinuousClock.Instant) -> SimulatorMode {
+    package mutating func currentMode(now: ContinuousClock.Instant) -> SimulatorMode {
         advance(now: now)
         return finished ? .healthy : script.steps[index].mode
     }
 
     /// The mode for a request arriving at `now`, counting it against the step.
-    public mutating func nextRequest(now: ContinuousClock.Instant) -> SimulatorMode {
+    package mutating func nextRequest(now: ContinuousClock.Instant) -> SimulatorMode {
         advance(now: now)
         guard !finished else { return .healthy }
         stepRequests += 1

@@ -17,29 +17,29 @@ import Yams
 ///
 /// A step is a ``SimulatorMode`` plus `requests` and/or `seconds` (whichever comes first ends
 /// it). When the last step of a non-looping script ends, the simulator is healthy.
-public struct SimulatorScript: Codable, Sendable, Hashable {
+package struct SimulatorScript: Codable, Sendable, Hashable {
     /// One step of the schedule.
-    public struct Step: Codable, Sendable, Hashable {
-        public var mode: SimulatorMode
-        public var requests: Int?
-        public var seconds: Double?
+    package struct Step: Codable, Sendable, Hashable {
+        package var mode: SimulatorMode
+        package var requests: Int?
+        package var seconds: Double?
 
         enum CodingKeys: String, CodingKey { case requests, seconds }
 
-        public init(mode: SimulatorMode, requests: Int? = nil, seconds: Double? = nil) {
+        package init(mode: SimulatorMode, requests: Int? = nil, seconds: Double? = nil) {
             self.mode = mode
             self.requests = requests
             self.seconds = seconds
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             mode = try SimulatorMode(from: decoder)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             requests = try container.decodeIfPresent(Int.self, forKey: .requests)
             seconds = try container.decodeIfPresent(Double.self, forKey: .seconds)
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             try mode.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encodeIfPresent(requests, forKey: .requests)
@@ -47,29 +47,29 @@ public struct SimulatorScript: Codable, Sendable, Hashable {
         }
     }
 
-    public var steps: [Step]
-    public var loop: Bool
+    package var steps: [Step]
+    package var loop: Bool
 
-    public init(steps: [Step], loop: Bool = false) {
+    package init(steps: [Step], loop: Bool = false) {
         self.steps = steps
         self.loop = loop
     }
 
     enum CodingKeys: String, CodingKey { case steps, loop }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         steps = try container.decode([Step].self, forKey: .steps)
         loop = try container.decodeIfPresent(Bool.self, forKey: .loop) ?? false
     }
 
     /// Parses a YAML (or JSON, which is YAML) script.
-    public static func parse(yaml: String) throws -> SimulatorScript {
+    package static func parse(yaml: String) throws -> SimulatorScript {
         try YAMLDecoder().decode(SimulatorScript.self, from: yaml)
     }
 
     /// Reads and parses the script at `path`.
-    public static func load(path: String) throws -> SimulatorScript {
+    package static func load(path: String) throws -> SimulatorScript {
         try parse(yaml: String(contentsOfFile: path, encoding: .utf8))
     }
 }

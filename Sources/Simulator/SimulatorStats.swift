@@ -1,12 +1,12 @@
 /// What `GET /_sim/stats` returns: provider requests counted by path, by wire format and by the
 /// fault that answered them (control requests are not counted), plus the mode in force.
-public struct SimulatorStats: Codable, Sendable, Hashable {
-    public var totalRequests: Int
-    public var byPath: [String: Int]
-    public var byWire: [String: Int]
-    public var byFault: [String: Int]
-    public var mode: SimulatorMode
-    public var scriptStep: Int
+package struct SimulatorStats: Codable, Sendable, Hashable {
+    package var totalRequests: Int
+    package var byPath: [String: Int]
+    package var byWire: [String: Int]
+    package var byFault: [String: Int]
+    package var mode: SimulatorMode
+    package var scriptStep: Int
 
     enum CodingKeys: String, CodingKey {
         case totalRequests = "total_requests"
@@ -17,7 +17,7 @@ public struct SimulatorStats: Codable, Sendable, Hashable {
         case scriptStep = "script_step"
     }
 
-    public init(
+    package init(
         totalRequests: Int = 0,
         byPath: [String: Int] = [:],
         byWire: [String: Int] = [:],

@@ -5,7 +5,7 @@ import Providers
 
 /// The wire formats the simulator speaks, with each one's request parsing, answer body and real
 /// error bodies and headers (bodies written from the providers' public API references).
-public enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
+package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
     case anthropic
     case openai
     case azureOpenAI = "azure-openai"

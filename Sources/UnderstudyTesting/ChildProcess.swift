@@ -7,15 +7,15 @@ import Glibc
 
 /// A process the rig started, ended only by its own PID. Output goes to a log file that tests can
 /// read (and that the rig prints when a test fails to start something).
-public final class ChildProcess: Sendable {
-    public let pid: Int32
-    public let logPath: String
+package final class ChildProcess: Sendable {
+    package let pid: Int32
+    package let logPath: String
     /// The exit status once the process was reaped; `nil` while it runs.
     private let exit = Mutex<Int32?>(nil)
 
     /// Starts `executable` with `arguments` (with `environment`, else this process's); stdout and
     /// stderr go to `logPath`.
-    public init(executable: String, arguments: [String], environment: [String: String]? = nil, logPath: String) throws {
+    package init(executable: String, arguments: [String], environment: [String: String]? = nil, logPath: String) throws {
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw RigError("cannot write \(logPath)") }
         self.pid = try Spawn.start(
             executable, arguments: arguments, environment: environment ?? ProcessInfo.processInfo.environment, output: logPath
@@ -31,21 +31,21 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    public var isRunning: Bool { status() == nil }
+    package var isRunning: Bool { status() == nil }
 
     /// The log so far.
-    public func output() -> String {
+    package func output() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
     /// Sends `signal` to the process.
-    public func send(_ signal: Int32) {
+    package func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
     }
 
     /// Waits for the process to exit (polling, up to `timeout`); its exit status, or `nil` if it
     /// is still running.
-    public func waitForExit(timeout: Duration) async -> Int32? {
+    package func waitForExit(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let status = status() { return status }
@@ -56,7 +56,7 @@ public final class ChildProcess: Sendable {
 
     /// Ends the process: SIGTERM, then SIGKILL after `grace`. Returns its exit status.
     @discardableResult
-    public func stop(grace: Duration = .seconds(5)) async -> Int32? {
+    package func stop(grace: Duration = .seconds(5)) async -> Int32? {
         if let status = status() { return status }
         send(SIGTERM)
         if let status = await waitForExit(timeout: grace) { return status }

@@ -5,9 +5,9 @@ import Glibc
 #endif
 
 /// Free loopback ports for test servers: the kernel picks one, we release it, the server binds it.
-public enum FreePort {
+package enum FreePort {
     /// A TCP port on 127.0.0.1 that was free a moment ago.
-    public static func next() throws -> Int {
+    package static func next() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RigError("socket() failed: errno \(errno)") }
         defer { close(fd) }
@@ -28,7 +28,7 @@ public enum FreePort {
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:`port`.
-    public static func isListening(_ port: Int) -> Bool {
+    package static func isListening(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -44,7 +44,7 @@ public enum FreePort {
 }
 
 /// A failure of the test rig itself (a broker that would not start, a missing binary).
-public struct RigError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct RigError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

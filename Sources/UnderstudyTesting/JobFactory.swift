@@ -2,8 +2,8 @@ import Foundation
 import Kafka
 
 /// Job messages for tests, in the wire format of `schemas/job.v1.json`.
-public enum JobFactory {
-    public static let sampleTicket = """
+package enum JobFactory {
+    package static let sampleTicket = """
         The customer reports that invoices exported on Monday show the wrong currency. \
         They use the EU billing profile. Support reproduced it with two accounts. \
         Engineering found that the exporter reads the locale from the browser instead of the profile. \
@@ -11,7 +11,7 @@ public enum JobFactory {
         """
 
     /// One job as JSON text.
-    public static func json(id: String, workload: String = "support-summaries", routes: [(String, String)]? = nil, extra: String = "") -> String {
+    package static func json(id: String, workload: String = "support-summaries", routes: [(String, String)]? = nil, extra: String = "") -> String {
         var routing = ""
         if let routes {
             let list = routes.map { "{\"provider\":\"\($0.0)\",\"model\":\"\($0.1)\"}" }.joined(separator: ",")
@@ -24,7 +24,7 @@ public enum JobFactory {
     }
 
     /// Records for jobs `prefix-0` ... `prefix-(count-1)` on `topic`, keyed by id.
-    public static func records(count: Int, prefix: String = "job", topic: String) -> [KafkaRecord] {
+    package static func records(count: Int, prefix: String = "job", topic: String) -> [KafkaRecord] {
         (0..<count).map { index in
             let id = "\(prefix)-\(index)"
             return KafkaRecord(topic: topic, key: Array(id.utf8), value: Array(json(id: id).utf8))
@@ -32,7 +32,7 @@ public enum JobFactory {
     }
 
     /// Produces `records` and fails the test run on any delivery error.
-    public static func produce(_ records: [KafkaRecord], bootstrapServers: String) async throws {
+    package static func produce(_ records: [KafkaRecord], bootstrapServers: String) async throws {
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: bootstrapServers)), logger: Rig.logger
         )

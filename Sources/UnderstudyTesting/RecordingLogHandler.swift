@@ -3,27 +3,27 @@ import Synchronization
 
 /// A swift-log handler that keeps every record, so tests can assert what was logged (and what
 /// was not: secrets).
-public final class LogRecorder: Sendable {
+package final class LogRecorder: Sendable {
     /// One logged line.
-    public struct Entry: Sendable {
-        public var level: Logger.Level
-        public var message: String
-        public var metadata: [String: String]
-        public var source: String
+    package struct Entry: Sendable {
+        package var level: Logger.Level
+        package var message: String
+        package var metadata: [String: String]
+        package var source: String
     }
 
     private let entries = Mutex<[Entry]>([])
 
-    public init() {}
+    package init() {}
 
     /// A logger that writes into this recorder at `level` and above.
-    public func logger(level: Logger.Level = .debug) -> Logger {
+    package func logger(level: Logger.Level = .debug) -> Logger {
         var logger = Logger(label: "understudy.test.recorded") { _ in Handler(recorder: self) }
         logger.logLevel = level
         return logger
     }
 
-    public var all: [Entry] { entries.withLock { $0 } }
+    package var all: [Entry] { entries.withLock { $0 } }
 
     fileprivate func append(_ entry: Entry) {
         entries.withLock { $0.append(entry) }

@@ -3,21 +3,21 @@ import Kafka
 import Logging
 
 /// Shared defaults of the test rig.
-public enum Rig {
+package enum Rig {
     /// A logger for rig and test clients: warnings and worse, so test output stays readable.
-    public static let logger: Logger = {
+    package static let logger: Logger = {
         var logger = Logger(label: "understudy.test")
         logger.logLevel = .warning
         return logger
     }()
 
     /// A name no other test uses (`prefix-1a2b3c4d`).
-    public static func unique(_ prefix: String) -> String {
+    package static func unique(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
     /// Consumer settings that join a group in about 3 s instead of librdkafka's ~23 s.
-    public static func consumerConfiguration(
+    package static func consumerConfiguration(
         bootstrapServers: String, groupID: String, properties: [String: String] = [:],
         assignmentStrategy: String? = nil, bufferCapacity: Int = 10_000
     ) -> KafkaConsumerConfiguration {
@@ -29,7 +29,7 @@ public enum Rig {
     }
 
     /// Collects messages from `consumer` until `count` arrived or `timeout` passed.
-    public static func collect(_ consumer: KafkaConsumer, count: Int, timeout: Duration) async -> [KafkaMessage] {
+    package static func collect(_ consumer: KafkaConsumer, count: Int, timeout: Duration) async -> [KafkaMessage] {
         await withTaskGroup(of: [KafkaMessage].self) { group in
             group.addTask {
                 var messages: [KafkaMessage] = []

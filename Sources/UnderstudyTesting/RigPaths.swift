@@ -1,9 +1,9 @@
 import Foundation
 
 /// Where the rig finds the project's files and tools.
-public enum RigPaths {
+package enum RigPaths {
     /// The package root (the folder holding Package.swift).
-    public static let packageRoot: URL = {
+    package static let packageRoot: URL = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url
@@ -11,7 +11,7 @@ public enum RigPaths {
 
     /// The Tansu broker binary: `$UNDERSTUDY_TANSU`, else the one `scripts/test.sh` installs into
     /// `.venv`, else `tansu` on the PATH.
-    public static func tansu() throws -> String {
+    package static func tansu() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["UNDERSTUDY_TANSU"], FileManager.default.isExecutableFile(atPath: path) { return path }
         let venv = packageRoot.appendingPathComponent(".venv/lib")
@@ -29,7 +29,7 @@ public enum RigPaths {
     }
 
     /// The Python that has `jsonschema` (the venv's, else `python3`).
-    public static func python() -> String {
+    package static func python() -> String {
         if let path = ProcessInfo.processInfo.environment["UNDERSTUDY_PYTHON"] { return path }
         let venv = packageRoot.appendingPathComponent(".venv/bin/python3").path
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env python3"
@@ -37,7 +37,7 @@ public enum RigPaths {
 
     /// A built product of this package (`understudy`), from the debug build folder unless
     /// `$UNDERSTUDY_BIN_DIR` names another.
-    public static func product(_ name: String) -> String {
+    package static func product(_ name: String) -> String {
         if let directory = ProcessInfo.processInfo.environment["UNDERSTUDY_BIN_DIR"] { return "\(directory)/\(name)" }
         return packageRoot.appendingPathComponent(".build/debug/\(name)").path
     }

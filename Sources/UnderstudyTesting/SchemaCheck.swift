@@ -2,17 +2,17 @@ import Foundation
 
 /// Validates JSON documents against the project's schemas (`schemas/NAME.v1.json`) with Python's
 /// `jsonschema`, through `scripts/validate-json.py`.
-public enum SchemaCheck {
+package enum SchemaCheck {
     /// What the validator said: its exit status (0: every document valid, 1: some invalid) and
     /// its report, a line per invalid document (`line N: ...`).
-    public struct Report: Sendable {
-        public var exitCode: Int32
-        public var output: String
-        public var isValid: Bool { exitCode == 0 }
+    package struct Report: Sendable {
+        package var exitCode: Int32
+        package var output: String
+        package var isValid: Bool { exitCode == 0 }
     }
 
     /// The validator's complaints about `documents` (empty when all are valid).
-    public static func failures(_ documents: [[UInt8]], schema: String) throws -> [String] {
+    package static func failures(_ documents: [[UInt8]], schema: String) throws -> [String] {
         guard !documents.isEmpty else { return [] }
         let report = try validate(documents, schema: schema)
         if report.isValid { return [] }
@@ -20,7 +20,7 @@ public enum SchemaCheck {
     }
 
     /// Runs the validator over `documents`, one per line (newlines inside a document become spaces).
-    public static func validate(_ documents: [[UInt8]], schema: String) throws -> Report {
+    package static func validate(_ documents: [[UInt8]], schema: String) throws -> Report {
         let directory = NSTemporaryDirectory() + Rig.unique("schema-check")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

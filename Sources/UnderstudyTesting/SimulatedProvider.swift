@@ -4,10 +4,10 @@ import Simulator
 
 /// A provider simulator serving real HTTP on a free loopback port, for one test.
 /// Always ``stop()`` it (or use ``withSimulatedProviders(_:_:)``).
-public final class SimulatedProvider: Sendable {
-    public let simulator: ProviderSimulator
+package final class SimulatedProvider: Sendable {
+    package let simulator: ProviderSimulator
     private let task: Task<Void, any Error>
-    public let port: Int
+    package let port: Int
 
     private init(simulator: ProviderSimulator, task: Task<Void, any Error>, port: Int) {
         self.simulator = simulator
@@ -17,7 +17,7 @@ public final class SimulatedProvider: Sendable {
 
     /// Starts a simulator in `mode` and waits until it listens.
     /// - Parameter cannedAnswers: see ``ProviderSimulator/Configuration/cannedAnswers``.
-    public static func start(mode: SimulatorMode = .healthy, cannedAnswers: Bool = false) async throws -> SimulatedProvider {
+    package static func start(mode: SimulatorMode = .healthy, cannedAnswers: Bool = false) async throws -> SimulatedProvider {
         var logger = Logger(label: "understudy.test.simulator")
         logger.logLevel = .error
         let simulator = ProviderSimulator(configuration: .init(host: "127.0.0.1", port: 0, mode: mode, cannedAnswers: cannedAnswers, logger: logger))
@@ -27,16 +27,16 @@ public final class SimulatedProvider: Sendable {
     }
 
     /// `http://127.0.0.1:PORT`, the `base_url` of a provider pointing here.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    public func setMode(_ mode: SimulatorMode) {
+    package func setMode(_ mode: SimulatorMode) {
         simulator.setMode(mode)
     }
 
     /// Requests served so far (all paths).
-    public var requests: Int { simulator.stats().totalRequests }
+    package var requests: Int { simulator.stats().totalRequests }
 
-    public func stop() async {
+    package func stop() async {
         task.cancel()
         _ = try? await task.value
     }

@@ -11,10 +11,10 @@ import Glibc
 ///
 /// What Tansu 0.6.0 can and cannot show is written in the README's delivery section: its high
 /// watermarks are wrong with memory storage, and `read_committed` readers see aborted records.
-public final class TansuBroker: Sendable {
-    public let port: Int
-    public let process: ChildProcess
-    public var bootstrapServers: String { "127.0.0.1:\(port)" }
+package final class TansuBroker: Sendable {
+    package let port: Int
+    package let process: ChildProcess
+    package var bootstrapServers: String { "127.0.0.1:\(port)" }
 
     private init(port: Int, process: ChildProcess) {
         self.port = port
@@ -22,7 +22,7 @@ public final class TansuBroker: Sendable {
     }
 
     /// Starts a broker and waits until it accepts connections.
-    public static func start() async throws -> TansuBroker {
+    package static func start() async throws -> TansuBroker {
         let binary = try RigPaths.tansu()
         var lastError = ""
         for _ in 0..<5 {
@@ -46,7 +46,7 @@ public final class TansuBroker: Sendable {
     }
 
     /// Creates a topic with `partitions` partitions through the Kafka admin API.
-    public func createTopic(_ name: String, partitions: Int, configs: [String: String] = [:]) async throws {
+    package func createTopic(_ name: String, partitions: Int, configs: [String: String] = [:]) async throws {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrapServers), logger: Rig.logger)
         defer { admin.close() }
         try await admin.createTopics([KafkaTopicSpec(name: name, partitions: partitions, configs: configs)], timeout: .seconds(10))
@@ -54,24 +54,24 @@ public final class TansuBroker: Sendable {
 
     /// Freezes the broker process (SIGSTOP, by its PID): its sockets stay open and accept
     /// connections, but nothing answers, like a broker stuck in a long GC pause or a frozen VM.
-    public func freeze() {
+    package func freeze() {
         process.send(SIGSTOP)
     }
 
     /// Lets a frozen broker run again (SIGCONT); it answers what queued up meanwhile.
-    public func thaw() {
+    package func thaw() {
         process.send(SIGCONT)
     }
 
     /// Stops the broker process (by its PID), thawing it first if it was frozen.
-    public func stop() async {
+    package func stop() async {
         process.send(SIGCONT)
         await process.stop()
     }
 }
 
 /// Runs `body` with a fresh broker and stops the broker afterwards, whatever happens.
-public func withTansu<T>(_ body: (TansuBroker) async throws -> T) async throws -> T {
+package func withTansu<T>(_ body: (TansuBroker) async throws -> T) async throws -> T {
     let broker = try await TansuBroker.start()
     do {
         let result = try await body(broker)

@@ -2,10 +2,10 @@ import Foundation
 import Kafka
 
 /// Reads a topic from the beginning through a fresh consumer group, for assertions.
-public enum TopicReader {
+package enum TopicReader {
     /// Every message of `topic` until `count` arrived, or until none arrived for `idle` after
     /// the first assignment (at most `timeout` in all).
-    public static func read(
+    package static func read(
         _ topic: String, bootstrapServers: String, count: Int? = nil,
         idle: Duration = .seconds(3), timeout: Duration = .seconds(120)
     ) async throws -> [KafkaMessage] {
@@ -32,7 +32,7 @@ public enum TopicReader {
     }
 
     /// The committed offsets of `group` for every partition of `topic`.
-    public static func committed(
+    package static func committed(
         group: String, topic: String, partitions: Int, bootstrapServers: String
     ) async throws -> [Int32: Int64] {
         let consumer = try KafkaConsumer(

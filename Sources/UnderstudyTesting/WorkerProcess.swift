@@ -1,9 +1,9 @@
 import Foundation
 
 /// The real `understudy run` binary, started with a config the test writes, ended by its PID.
-public final class WorkerProcess: Sendable {
-    public let process: ChildProcess
-    public let configPath: String
+package final class WorkerProcess: Sendable {
+    package let process: ChildProcess
+    package let configPath: String
 
     private init(process: ChildProcess, configPath: String) {
         self.process = process
@@ -11,7 +11,7 @@ public final class WorkerProcess: Sendable {
     }
 
     /// Writes `config` (YAML) to a temporary file and starts `understudy run` on it.
-    public static func start(
+    package static func start(
         config: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil
     ) throws -> WorkerProcess {
         let directory = NSTemporaryDirectory() + Rig.unique("understudy")
@@ -24,7 +24,7 @@ public final class WorkerProcess: Sendable {
     /// Starts `understudy run` on an existing config file (a restart). With `softOpenFileLimit`,
     /// the binary starts with that soft `RLIMIT_NOFILE` (set by a shell that then execs it, so the
     /// PID is the worker's), as a container runtime's default of 1024 would.
-    public static func start(
+    package static func start(
         configPath: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil
     ) throws -> WorkerProcess {
         var merged = ProcessInfo.processInfo.environment
@@ -41,36 +41,36 @@ public final class WorkerProcess: Sendable {
         return WorkerProcess(process: process, configPath: configPath)
     }
 
-    public func output() -> String { process.output() }
+    package func output() -> String { process.output() }
 }
 
 /// A config for tests: Tansu, the given providers and workloads, short group timings.
-public struct TestConfig {
-    public var bootstrapServers: String
-    public var group = Rig.unique("workers")
-    public var topics = (jobs: Rig.unique("jobs"), results: Rig.unique("results"), telemetry: Rig.unique("telemetry"), deadLetter: Rig.unique("dlq"))
-    public var partitions = 4
-    public var delivery = "at_least_once"
-    public var createTopics = true
-    public var maxInFlight = 256
-    public var commitIntervalMs = 100
-    public var shutdownGraceSeconds = 30
-    public var maxMessageBytes = 1_048_576
+package struct TestConfig {
+    package var bootstrapServers: String
+    package var group = Rig.unique("workers")
+    package var topics = (jobs: Rig.unique("jobs"), results: Rig.unique("results"), telemetry: Rig.unique("telemetry"), deadLetter: Rig.unique("dlq"))
+    package var partitions = 4
+    package var delivery = "at_least_once"
+    package var createTopics = true
+    package var maxInFlight = 256
+    package var commitIntervalMs = 100
+    package var shutdownGraceSeconds = 30
+    package var maxMessageBytes = 1_048_576
     /// `NAME: {type: ..., base_url: ...}` lines under `providers:`.
-    public var providers: [String: String] = [:]
+    package var providers: [String: String] = [:]
     /// The routes of workload `support-summaries`, as `provider/model`.
-    public var routes: [String] = []
-    public var policy = "{max_attempts: 4, attempt_timeout_ms: 5000, deadline_ms: 60000}"
-    public var extraWorkloads = ""
-    public var engine = ""
+    package var routes: [String] = []
+    package var policy = "{max_attempts: 4, attempt_timeout_ms: 5000, deadline_ms: 60000}"
+    package var extraWorkloads = ""
+    package var engine = ""
     /// More `kafka.properties` (values may use `${VAR}`).
-    public var properties: [String: String] = [:]
+    package var properties: [String: String] = [:]
 
-    public init(bootstrapServers: String) {
+    package init(bootstrapServers: String) {
         self.bootstrapServers = bootstrapServers
     }
 
-    public var yaml: String {
+    package var yaml: String {
         var text = """
             kafka:
               bootstrap_servers: "\(bootstrapServers)"

@@ -11,11 +11,11 @@ import Providers
 /// setting) fails start-up with the config key path (`providers.NAME.KEY`) in the message and no
 /// secret value in it. Concurrency limits are the failover engine's job (it waits for a slot
 /// and adapts the limit); the adapters only size the connection pool from them.
-public final class ProviderCatalog: Sendable {
-    public let providers: [String: any CompletionProvider]
+package final class ProviderCatalog: Sendable {
+    package let providers: [String: any CompletionProvider]
     private let http: ProviderHTTPClient
 
-    public init(config: UnderstudyConfig, environment: [String: String], logger: Logger) throws {
+    package init(config: UnderstudyConfig, environment: [String: String], logger: Logger) throws {
         let settings = config.providers.mapValues(Self.settings(for:))
         // The pool follows the providers' limits; without one, only the in-flight limit bounds it.
         let http = ProviderHTTPClient(
@@ -60,7 +60,7 @@ public final class ProviderCatalog: Sendable {
     }
 
     /// Closes the shared HTTP client; call once, after every call has ended.
-    public func shutdown() async {
+    package func shutdown() async {
         try? await http.shutdown()
     }
 }

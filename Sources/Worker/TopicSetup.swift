@@ -5,8 +5,8 @@ import Logging
 /// Start-up checks shared by `run`, `enqueue` and the demo: the brokers answer, and the four
 /// topics exist (created with `kafka.topic_partitions` partitions when `kafka.create_topics` is
 /// true, else reported by name).
-public enum TopicSetup {
-    public static func prepare(config: UnderstudyConfig, logger: Logger) async throws {
+package enum TopicSetup {
+    package static func prepare(config: UnderstudyConfig, logger: Logger) async throws {
         let settings = WorkerKafkaSettings(config: config)
         let admin = try KafkaAdmin(configuration: settings.common, logger: logger)
         defer { admin.close() }

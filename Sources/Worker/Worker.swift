@@ -26,7 +26,7 @@ import Glibc
 /// It is a `Service`: run it in a `ServiceGroup`, whose graceful shutdown (SIGTERM, SIGINT)
 /// stops fetching, lets in-flight jobs finish within `worker.shutdown_grace_seconds`, commits,
 /// flushes and returns.
-public final class Worker: Service, Sendable {
+package final class Worker: Service, Sendable {
     /// The state machine, with the continuations of those who wait on it, under one lock: an
     /// event's actions and the waiters they wake are decided together, so no wake-up is lost.
     private struct Shared: Sendable {
@@ -82,13 +82,13 @@ public final class Worker: Service, Sendable {
     /// Set to cancel every running job (grace expired, fatal error); read by the drain.
     private let cancelJobs = Atomic<Bool>(false)
     /// Counts for reports and tests: jobs finished, dead letters, results published.
-    public let counters = WorkerCounters()
+    package let counters = WorkerCounters()
 
     private var exactlyOnce: Bool { config.kafka.delivery == .exactlyOnce }
 
     /// Builds a worker over `providers` (keyed by the config's provider names). `clock` times
     /// commits, grace periods and revokes.
-    public init(
+    package init(
         config: UnderstudyConfig, providers: [String: any CompletionProvider], logger: Logger,
         clock: any Clock<Duration> = ContinuousClock()
     ) {
@@ -116,7 +116,7 @@ public final class Worker: Service, Sendable {
         )
     }
 
-    public func run() async throws {
+    package func run() async throws {
         OpenFileLimit.raise(logger: logger)
         try await TopicSetup.prepare(config: config, logger: logger)
         // A fatal error of either client (a fenced member or producer, a fatal idempotence
@@ -483,7 +483,7 @@ public final class Worker: Service, Sendable {
 }
 
 /// A start-up failure of the worker, with the config key path in its message.
-public struct WorkerError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct WorkerError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

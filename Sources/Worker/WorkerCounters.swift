@@ -2,16 +2,16 @@ import Jobs
 import Synchronization
 
 /// Running totals of a worker, for its log lines, the demo's report and tests.
-public final class WorkerCounters: Sendable {
+package final class WorkerCounters: Sendable {
     private let values = Mutex<(jobs: Int, succeeded: Int, failed: Int, deadLetters: Int, fallbacks: Int)>((0, 0, 0, 0, 0))
 
     /// Jobs that got a result (succeeded or failed).
-    public var jobs: Int { values.withLock { $0.jobs } }
-    public var succeeded: Int { values.withLock { $0.succeeded } }
-    public var failed: Int { values.withLock { $0.failed } }
-    public var deadLetters: Int { values.withLock { $0.deadLetters } }
+    package var jobs: Int { values.withLock { $0.jobs } }
+    package var succeeded: Int { values.withLock { $0.succeeded } }
+    package var failed: Int { values.withLock { $0.failed } }
+    package var deadLetters: Int { values.withLock { $0.deadLetters } }
     /// Results served by a route other than the job's first.
-    public var fallbacks: Int { values.withLock { $0.fallbacks } }
+    package var fallbacks: Int { values.withLock { $0.fallbacks } }
 
     func count(_ publication: Publication) {
         values.withLock { values in

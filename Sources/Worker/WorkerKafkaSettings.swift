@@ -8,14 +8,14 @@ import Glibc
 
 /// The Kafka client settings a worker derives from the `kafka` and `worker` sections of its
 /// config: one place that decides group, offsets, sizes and the transactional identity.
-public struct WorkerKafkaSettings: Sendable {
-    public let config: UnderstudyConfig
+package struct WorkerKafkaSettings: Sendable {
+    package let config: UnderstudyConfig
 
-    public init(config: UnderstudyConfig) {
+    package init(config: UnderstudyConfig) {
         self.config = config
     }
 
-    public var common: KafkaConfiguration {
+    package var common: KafkaConfiguration {
         KafkaConfiguration(
             bootstrapServers: config.kafka.bootstrapServers, clientID: "understudy",
             properties: config.kafka.properties
@@ -23,13 +23,13 @@ public struct WorkerKafkaSettings: Sendable {
     }
 
     /// The static group membership id (`group.instance.id`), when the config sets one.
-    public var staticMemberID: String? {
+    package var staticMemberID: String? {
         guard let id = config.kafka.properties["group.instance.id"], !id.isEmpty else { return nil }
         return id
     }
 
     /// The instance's identity: its static group membership id when it has one, else the host.
-    public var instanceID: String {
+    package var instanceID: String {
         staticMemberID ?? Self.hostName
     }
 
@@ -43,9 +43,9 @@ public struct WorkerKafkaSettings: Sendable {
     }
 
     /// Stable per instance, so a restarted worker fences its predecessor's open transaction.
-    public var transactionalID: String { "understudy-\(config.kafka.groupID)-\(instanceID)" }
+    package var transactionalID: String { "understudy-\(config.kafka.groupID)-\(instanceID)" }
 
-    public var consumer: KafkaConsumerConfiguration {
+    package var consumer: KafkaConsumerConfiguration {
         KafkaConsumerConfiguration(
             common: common, groupID: config.kafka.groupID, autoOffsetReset: config.kafka.autoOffsetReset.rawValue,
             sessionTimeout: .milliseconds(config.kafka.sessionTimeoutMs),
@@ -64,9 +64,9 @@ public struct WorkerKafkaSettings: Sendable {
     }
 
     /// Room for a whole dead letter (`max_message_bytes`) plus its headers.
-    public var producerMessageMaxBytes: Int { config.worker.maxMessageBytes + 65_536 }
+    package var producerMessageMaxBytes: Int { config.worker.maxMessageBytes + 65_536 }
 
-    public var producer: KafkaProducerConfiguration {
+    package var producer: KafkaProducerConfiguration {
         KafkaProducerConfiguration(
             common: common, idempotent: true,
             transactionalID: config.kafka.delivery == .exactlyOnce ? transactionalID : nil,
@@ -75,11 +75,11 @@ public struct WorkerKafkaSettings: Sendable {
     }
 
     /// A plain idempotent producer (never transactional), for `enqueue` and `redrive`.
-    public var producerForEnqueue: KafkaProducerConfiguration {
+    package var producerForEnqueue: KafkaProducerConfiguration {
         KafkaProducerConfiguration(common: common, idempotent: true, messageMaxBytes: producerMessageMaxBytes)
     }
 
-    public var topicSpecs: [KafkaTopicSpec] {
+    package var topicSpecs: [KafkaTopicSpec] {
         let topics = config.kafka.topics
         return [topics.jobs, topics.results, topics.telemetry, topics.deadLetter].map {
             KafkaTopicSpec(name: $0, partitions: config.kafka.topicPartitions)

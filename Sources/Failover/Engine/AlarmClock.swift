@@ -10,7 +10,7 @@
 ///
 /// Guarantees a conforming clock gives: `action` runs once, at or after `instant` (at once if
 /// the instant has passed), on any thread; `action` must not block.
-public protocol AlarmClock: Clock {
+package protocol AlarmClock: Clock {
     /// Calls `action` once time reaches `instant`.
     func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void)
 }
@@ -18,7 +18,7 @@ public protocol AlarmClock: Clock {
 extension AlarmClock {
     /// Sleeps in a detached task until `instant`, then calls `action` (also if the sleep is cut
     /// short: a detached task is never cancelled here).
-    public func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void) {
+    package func wake(at instant: Instant, _ action: @escaping @Sendable () -> Void) {
         Task.detached { [self] in
             try? await sleep(until: instant, tolerance: nil)
             action()

@@ -17,7 +17,7 @@ import Synchronization
 /// makes more than `max_attempts` calls, never calls a route whose breaker is open, and never
 /// spins: every wait is a sleep on the clock. Providers must honour cancellation promptly (the
 /// ``CompletionProvider`` contract): the engine waits for a cancelled call to return.
-public final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == Duration {
+package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == Duration {
     let clock: C
     let origin: C.Instant
     let wallClock: @Sendable () -> Date
@@ -29,7 +29,7 @@ public final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == D
     let timer: DeadlineTimer
 
     /// Makes an engine over `providers` (keyed by configured provider name).
-    public init(
+    package init(
         providers: [String: any CompletionProvider],
         configuration: EngineConfiguration = EngineConfiguration(),
         sink: any FailoverEventSink = DiscardingEventSink(),
@@ -51,12 +51,12 @@ public final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == D
     }
 
     /// The breaker state of a route, as of the last call or skip.
-    public func circuitState(of key: RouteKey) -> CircuitState {
+    package func circuitState(of key: RouteKey) -> CircuitState {
         state.withLock { $0.routes[key]?.breaker.state ?? .closed }
     }
 
     /// The current concurrency limit of a provider (`nil`: unlimited).
-    public func concurrencyLimit(of provider: String) -> Int? {
+    package func concurrencyLimit(of provider: String) -> Int? {
         state.withLock { $0.slots[provider]?.limit.currentLimit ?? configuration.maxConcurrency[provider] }
     }
 
@@ -64,7 +64,7 @@ public final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == D
     func elapsed(_ instant: C.Instant) -> Duration { origin.duration(to: instant) }
 
     /// Runs `job` to a result. Never throws.
-    public func run(_ job: FailoverJob) async -> FailoverResult {
+    package func run(_ job: FailoverJob) async -> FailoverResult {
         let start = clock.now
         let deadline = start.advanced(by: job.policy.deadline)
         var unknown = RouteSet()
@@ -202,7 +202,7 @@ public final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == D
 
 extension FailoverEngine where C == ContinuousClock {
     /// Makes an engine on the system's continuous clock.
-    public convenience init(
+    package convenience init(
         providers: [String: any CompletionProvider],
         configuration: EngineConfiguration = EngineConfiguration(),
         sink: any FailoverEventSink = DiscardingEventSink()

@@ -11,26 +11,26 @@ import Completions
 ///   growing the next cooldown.
 /// - Half-open: after the cooldown, up to `halfOpenProbes` probe calls go through; a success
 ///   closes the breaker, a failed probe reopens it with a longer cooldown.
-public struct CircuitBreaker: Sendable, Hashable {
+package struct CircuitBreaker: Sendable, Hashable {
     /// Thresholds. Every default is the config's (`engine.breaker_*`), taken from
     /// ``EngineDefaults``, the one place they are written.
-    public struct Configuration: Sendable, Hashable {
+    package struct Configuration: Sendable, Hashable {
         /// Failures in a row that open the breaker (``EngineDefaults/breakerFailures``).
-        public var consecutiveFailures: Int
+        package var consecutiveFailures: Int
         /// Failure share over `window` that opens the breaker (``EngineDefaults/breakerFailureRatio``).
-        public var failureRatio: Double
+        package var failureRatio: Double
         /// The sliding window for the ratio (``EngineDefaults/breakerWindowSeconds``).
-        public var window: Duration
+        package var window: Duration
         /// Calls needed in the window before the ratio counts (``EngineDefaults/breakerMinCalls``).
-        public var minimumCalls: Int
+        package var minimumCalls: Int
         /// First cooldown (``EngineDefaults/breakerCooldownMs``).
-        public var cooldown: Duration
+        package var cooldown: Duration
         /// Longest cooldown (``EngineDefaults/breakerMaxCooldownMs``).
-        public var maxCooldown: Duration
+        package var maxCooldown: Duration
         /// Probe calls let through while half-open (``EngineDefaults/halfOpenProbes``).
-        public var halfOpenProbes: Int
+        package var halfOpenProbes: Int
 
-        public init(
+        package init(
             consecutiveFailures: Int = EngineDefaults.breakerFailures,
             failureRatio: Double = EngineDefaults.breakerFailureRatio,
             window: Duration = .seconds(EngineDefaults.breakerWindowSeconds),
@@ -50,7 +50,7 @@ public struct CircuitBreaker: Sendable, Hashable {
     }
 
     /// What ``acquire(at:)`` allows.
-    public enum Permission: Sendable, Hashable {
+    package enum Permission: Sendable, Hashable {
         /// A normal call (breaker closed).
         case allowed
         /// A probe call (breaker half-open); report its end with `probe: true`.
@@ -59,32 +59,32 @@ public struct CircuitBreaker: Sendable, Hashable {
         case rejected(until: Duration?)
     }
 
-    public let configuration: Configuration
-    public private(set) var state: CircuitState = .closed
+    package let configuration: Configuration
+    package private(set) var state: CircuitState = .closed
     /// When an open breaker turns half-open.
-    public private(set) var openUntil: Duration = .zero
+    package private(set) var openUntil: Duration = .zero
     /// Trips in a row without a close (drives the growing cooldown).
-    public private(set) var trips = 0
-    public private(set) var consecutiveFailureCount = 0
+    package private(set) var trips = 0
+    package private(set) var consecutiveFailureCount = 0
     private var probesInFlight = 0
     private var calls: SlidingWindowCounter
     private var failures: SlidingWindowCounter
 
-    public init(_ configuration: Configuration = Configuration()) {
+    package init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         calls = SlidingWindowCounter(window: configuration.window)
         failures = SlidingWindowCounter(window: configuration.window)
     }
 
     /// Whether a call could go through at `now`, without changing anything.
-    public enum Availability: Sendable, Hashable {
+    package enum Availability: Sendable, Hashable {
         case available
         /// No call until `until`; `nil` means "when the probes in flight end".
         case unavailable(until: Duration?)
     }
 
     /// Whether a call could go through at `now`, without changing anything.
-    public func availability(at now: Duration) -> Availability {
+    package func availability(at now: Duration) -> Availability {
         switch state {
         case .closed: .available
         case .open: now >= openUntil ? .available : .unavailable(until: openUntil)
@@ -96,7 +96,7 @@ public struct CircuitBreaker: Sendable, Hashable {
 
     /// Asks to make a call at `now`. Returns the permission and the new state if it changed
     /// (an open breaker whose cooldown is over turns half-open).
-    public mutating func acquire(at now: Duration) -> (permission: Permission, change: CircuitState?) {
+    package mutating func acquire(at now: Duration) -> (permission: Permission, change: CircuitState?) {
         var change: CircuitState?
         if state == .open {
             guard now >= openUntil else { return (.rejected(until: openUntil), nil) }
@@ -117,7 +117,7 @@ public struct CircuitBreaker: Sendable, Hashable {
     }
 
     /// A call succeeded. A success while half-open closes the breaker.
-    public mutating func recordSuccess(probe: Bool, at now: Duration) -> CircuitState? {
+    package mutating func recordSuccess(probe: Bool, at now: Duration) -> CircuitState? {
         if probe { probesInFlight = max(0, probesInFlight - 1) }
         switch state {
         case .closed:
@@ -133,7 +133,7 @@ public struct CircuitBreaker: Sendable, Hashable {
     }
 
     /// A call failed in a way that counts against the route.
-    public mutating func recordFailure(probe: Bool, at now: Duration) -> CircuitState? {
+    package mutating func recordFailure(probe: Bool, at now: Duration) -> CircuitState? {
         if probe { probesInFlight = max(0, probesInFlight - 1) }
         switch state {
         case .closed:
@@ -158,13 +158,13 @@ public struct CircuitBreaker: Sendable, Hashable {
 
     /// A call ended without saying anything about the route (cancelled, a bad request, a 429
     /// handled by cooldown): frees its probe slot, changes nothing else.
-    public mutating func recordNeutral(probe: Bool) {
+    package mutating func recordNeutral(probe: Bool) {
         if probe { probesInFlight = max(0, probesInFlight - 1) }
     }
 
     /// Opens the breaker now with the next (growing) cooldown.
     @discardableResult
-    public mutating func trip(at now: Duration) -> CircuitState? {
+    package mutating func trip(at now: Duration) -> CircuitState? {
         trips += 1
         let ceiling = Backoff(base: configuration.cooldown, cap: configuration.maxCooldown).ceiling(retry: trips - 1)
         return open(until: now + ceiling)
@@ -173,7 +173,7 @@ public struct CircuitBreaker: Sendable, Hashable {
     /// Opens the breaker until `now + duration` (a provider's reset time), without counting a
     /// trip; an already longer cooldown is kept.
     @discardableResult
-    public mutating func coolDown(for duration: Duration, at now: Duration) -> CircuitState? {
+    package mutating func coolDown(for duration: Duration, at now: Duration) -> CircuitState? {
         open(until: now + duration)
     }
 

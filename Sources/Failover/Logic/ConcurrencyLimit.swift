@@ -4,21 +4,21 @@
 /// overload multiplies it by `decreaseFactor` (at most once per `decreaseInterval`).
 ///
 /// A value type with no I/O; the engine keeps the queue of waiting calls next to it.
-public struct ConcurrencyLimit: Sendable, Hashable {
+package struct ConcurrencyLimit: Sendable, Hashable {
     /// The limiter's shape.
-    public struct Configuration: Sendable, Hashable {
+    package struct Configuration: Sendable, Hashable {
         /// Hard ceiling on in-flight calls; `nil` for unlimited (the default).
-        public var maxConcurrency: Int?
+        package var maxConcurrency: Int?
         /// Whether 429s and overloads lower the limit and successes raise it (default on).
-        public var adaptive: Bool
+        package var adaptive: Bool
         /// Multiplier on a 429 or an overload (default 0.7).
-        public var decreaseFactor: Double
+        package var decreaseFactor: Double
         /// The adaptive limit never goes below this (default 1).
-        public var minimum: Int
+        package var minimum: Int
         /// At most one decrease per interval, so one burst of 429s is one signal (default 1 s).
-        public var decreaseInterval: Duration
+        package var decreaseInterval: Duration
 
-        public init(
+        package init(
             maxConcurrency: Int? = nil,
             adaptive: Bool = true,
             decreaseFactor: Double = 0.7,
@@ -33,34 +33,34 @@ public struct ConcurrencyLimit: Sendable, Hashable {
         }
     }
 
-    public let configuration: Configuration
-    public private(set) var inFlight = 0
+    package let configuration: Configuration
+    package private(set) var inFlight = 0
     /// The current limit; `.infinity` while unlimited.
-    public private(set) var limit: Double
+    package private(set) var limit: Double
     private var lastDecrease: Duration?
 
-    public init(_ configuration: Configuration = Configuration()) {
+    package init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         limit = configuration.maxConcurrency.map { Double(max(1, $0)) } ?? .infinity
     }
 
     /// The limit as a whole number of slots, `nil` while unlimited.
-    public var currentLimit: Int? { limit.isFinite ? max(1, Int(limit)) : nil }
+    package var currentLimit: Int? { limit.isFinite ? max(1, Int(limit)) : nil }
 
     /// Takes a slot if one is free.
-    public mutating func tryAcquire() -> Bool {
+    package mutating func tryAcquire() -> Bool {
         if let currentLimit, inFlight >= currentLimit { return false }
         inFlight += 1
         return true
     }
 
     /// Gives a slot back.
-    public mutating func release() {
+    package mutating func release() {
         inFlight = max(0, inFlight - 1)
     }
 
     /// A call succeeded: additive increase (adaptive only), up to `maxConcurrency`.
-    public mutating func recordSuccess() {
+    package mutating func recordSuccess() {
         guard configuration.adaptive, limit.isFinite else { return }
         limit += 1 / max(limit, 1)
         if let ceiling = configuration.maxConcurrency { limit = min(limit, Double(max(1, ceiling))) }
@@ -68,7 +68,7 @@ public struct ConcurrencyLimit: Sendable, Hashable {
 
     /// A call was rate limited or overloaded: multiplicative decrease (adaptive only). An
     /// unlimited provider starts from the number of calls in flight.
-    public mutating func recordOverload(at now: Duration) {
+    package mutating func recordOverload(at now: Duration) {
         guard configuration.adaptive else { return }
         if let lastDecrease, now - lastDecrease < configuration.decreaseInterval { return }
         lastDecrease = now

@@ -4,18 +4,18 @@ import Completions
 /// `ratio` of requests (default 10%) plus a small floor, so hedging cannot double the load.
 ///
 /// A value type with no I/O: `now` is a duration since any fixed origin.
-public struct HedgeBudget: Sendable, Hashable {
+package struct HedgeBudget: Sendable, Hashable {
     /// The budget's shape.
-    public struct Configuration: Sendable, Hashable {
+    package struct Configuration: Sendable, Hashable {
         /// Share of recent requests that may be hedged (``EngineDefaults/hedgeBudgetRatio``).
-        public var ratio: Double
+        package var ratio: Double
         /// Hedges always allowed per second of window (``EngineDefaults/hedgeBudgetFloorPerSecond``,
         /// 5 per 10 s window).
-        public var minimumPerSecond: Double
+        package var minimumPerSecond: Double
         /// The sliding window (``EngineDefaults/hedgeBudgetWindowSeconds``).
-        public var window: Duration
+        package var window: Duration
 
-        public init(
+        package init(
             ratio: Double = EngineDefaults.hedgeBudgetRatio,
             minimumPerSecond: Double = EngineDefaults.hedgeBudgetFloorPerSecond,
             window: Duration = .seconds(EngineDefaults.hedgeBudgetWindowSeconds)
@@ -26,28 +26,28 @@ public struct HedgeBudget: Sendable, Hashable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private var requests: SlidingWindowCounter
     private var hedges: SlidingWindowCounter
 
-    public init(_ configuration: Configuration = Configuration()) {
+    package init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         requests = SlidingWindowCounter(window: configuration.window)
         hedges = SlidingWindowCounter(window: configuration.window)
     }
 
     /// Counts one job started.
-    public mutating func recordRequest(at now: Duration) {
+    package mutating func recordRequest(at now: Duration) {
         requests.add(at: now)
     }
 
     /// How many hedges the window allows in total right now.
-    public func allowance(at now: Duration) -> Double {
+    package func allowance(at now: Duration) -> Double {
         configuration.ratio * Double(requests.total(at: now)) + configuration.minimumPerSecond * configuration.window.seconds
     }
 
     /// Spends one hedge if it fits; returns whether it did.
-    public mutating func tryHedge(at now: Duration) -> Bool {
+    package mutating func tryHedge(at now: Duration) -> Bool {
         guard Double(hedges.total(at: now) + 1) <= allowance(at: now) else { return false }
         hedges.add(at: now)
         return true

@@ -4,39 +4,39 @@
 /// again later instead of being demoted for ever.
 ///
 /// A value type with no I/O: `now` is a duration since any fixed origin.
-public struct LatencyTracker: Sendable, Hashable {
+package struct LatencyTracker: Sendable, Hashable {
     /// The tracker's shape.
-    public struct Configuration: Sendable, Hashable {
+    package struct Configuration: Sendable, Hashable {
         /// EWMA weight of a new sample (default 0.3).
-        public var smoothing: Double
+        package var smoothing: Double
         /// Samples kept for the p95 (default 32).
-        public var sampleCount: Int
+        package var sampleCount: Int
         /// Samples older than this no longer make a route slow (default 60 s).
-        public var staleAfter: Duration
+        package var staleAfter: Duration
 
-        public init(smoothing: Double = 0.3, sampleCount: Int = 32, staleAfter: Duration = .seconds(60)) {
+        package init(smoothing: Double = 0.3, sampleCount: Int = 32, staleAfter: Duration = .seconds(60)) {
             self.smoothing = smoothing
             self.sampleCount = sampleCount
             self.staleAfter = staleAfter
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The smoothed latency in seconds, `nil` before the first sample.
-    public private(set) var ewmaSeconds: Double?
-    public private(set) var lastSampleAt: Duration?
+    package private(set) var ewmaSeconds: Double?
+    package private(set) var lastSampleAt: Duration?
     private var samples: [Double] = []
     private var next = 0
 
-    public init(_ configuration: Configuration = Configuration()) {
+    package init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
 
     /// The smoothed latency, `nil` before the first sample.
-    public var ewma: Duration? { ewmaSeconds.map { .nanoseconds(Int64($0 * 1e9)) } }
+    package var ewma: Duration? { ewmaSeconds.map { .nanoseconds(Int64($0 * 1e9)) } }
 
     /// Adds the latency of one call that ended at `now`.
-    public mutating func record(_ latency: Duration, at now: Duration) {
+    package mutating func record(_ latency: Duration, at now: Duration) {
         let value = latency.seconds
         if let current = ewmaSeconds {
             ewmaSeconds = current + configuration.smoothing * (value - current)
@@ -54,7 +54,7 @@ public struct LatencyTracker: Sendable, Hashable {
     }
 
     /// The 95th percentile of the kept samples (nearest rank), `nil` without samples.
-    public var p95: Duration? {
+    package var p95: Duration? {
         guard !samples.isEmpty else { return nil }
         let sorted = samples.sorted()
         let rank = Int((0.95 * Double(sorted.count)).rounded(.up)) - 1
@@ -62,7 +62,7 @@ public struct LatencyTracker: Sendable, Hashable {
     }
 
     /// Whether the route counts as slow at `now` against `threshold`.
-    public func isSlow(threshold: Duration, at now: Duration) -> Bool {
+    package func isSlow(threshold: Duration, at now: Duration) -> Bool {
         guard let ewmaSeconds, let lastSampleAt, now - lastSampleAt < configuration.staleAfter else { return false }
         return ewmaSeconds > threshold.seconds
     }

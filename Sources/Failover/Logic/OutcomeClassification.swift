@@ -19,7 +19,7 @@ import Completions
 /// | 9 | `timeout`, `invalid_output`, `auth_error`, route-specific `client_error`, or a retry refused by the budget | fail over: at once to an untried route, else after a backoff |
 ///
 /// A wait that would end past the deadline gives up with `deadline_exceeded`.
-public enum OutcomeClassification {
+package enum OutcomeClassification {
     /// Maps one HTTP error answer to an outcome and whether it is specific to the route.
     ///
     /// - 401, 403, 402, a 400/429 that reports exhausted credit, quota or spend limit → `auth_error`
@@ -29,7 +29,7 @@ public enum OutcomeClassification {
     /// - 408 → `timeout`; other 5xx → `server_error`.
     /// - 404 → `client_error`, route-specific (model not found); 400/413/422 naming the context
     ///   length or the model → `client_error`, route-specific; other 4xx → `client_error`.
-    public static func classify(
+    package static func classify(
         httpStatus: Int,
         providerErrorType: String? = nil,
         message: String = "",
@@ -59,7 +59,7 @@ public enum OutcomeClassification {
 
     /// Whether a failure counts against the route's breaker. Bad requests, cancellations and
     /// 429s (handled by cooldown and adaptive concurrency) do not; `auth_error` opens it at once.
-    public static func countsAgainstBreaker(_ failure: ProviderFailure) -> Bool {
+    package static func countsAgainstBreaker(_ failure: ProviderFailure) -> Bool {
         switch failure.outcome {
         case .timeout, .connection, .overloaded, .serverError, .invalidOutput, .authError: true
         case .clientError: failure.isRouteSpecific
@@ -68,13 +68,13 @@ public enum OutcomeClassification {
     }
 
     /// Whether the outcome opens the route's breaker at once.
-    public static func opensBreakerAtOnce(_ outcome: Outcome) -> Bool { outcome == .authError }
+    package static func opensBreakerAtOnce(_ outcome: Outcome) -> Bool { outcome == .authError }
 
     /// Whether the outcome asks the provider's adaptive concurrency limit to shrink.
-    public static func shrinksConcurrency(_ outcome: Outcome) -> Bool { outcome == .rateLimited || outcome == .overloaded }
+    package static func shrinksConcurrency(_ outcome: Outcome) -> Bool { outcome == .rateLimited || outcome == .overloaded }
 
     /// Whether the outcome is one a same-route retry can cure.
-    public static func isSameRouteRetryable(_ outcome: Outcome) -> Bool {
+    package static func isSameRouteRetryable(_ outcome: Outcome) -> Bool {
         switch outcome {
         case .connection, .serverError, .overloaded, .rateLimited: true
         default: false
@@ -82,27 +82,27 @@ public enum OutcomeClassification {
     }
 
     /// The cooldown a failure asks for: its `retry-after` when longer than the policy waits out.
-    public static func cooldown(for failure: ProviderFailure, policy: FailoverPolicy) -> Duration? {
+    package static func cooldown(for failure: ProviderFailure, policy: FailoverPolicy) -> Duration? {
         guard let retryAfter = failure.retryAfter, retryAfter > policy.maxRetryWait else { return nil }
         return retryAfter
     }
 
     /// What the engine knows when it decides.
-    public struct Context: Sendable, Hashable {
+    package struct Context: Sendable, Hashable {
         /// A route this job has not called yet can be called now.
-        public var hasUntriedRoute: Bool
+        package var hasUntriedRoute: Bool
         /// Calls left under `max_attempts`.
-        public var attemptsLeft: Int
+        package var attemptsLeft: Int
         /// Time left before the job's deadline.
-        public var remaining: Duration
+        package var remaining: Duration
         /// The next backoff step (already jittered).
-        public var backoff: Duration
+        package var backoff: Duration
         /// The process-wide retry budget has room for one more same-route retry.
-        public var retryBudgetLeft: Bool
+        package var retryBudgetLeft: Bool
         /// The attempt ended because the job's deadline passed.
-        public var cutByDeadline: Bool
+        package var cutByDeadline: Bool
 
-        public init(
+        package init(
             hasUntriedRoute: Bool,
             attemptsLeft: Int,
             remaining: Duration,
@@ -120,7 +120,7 @@ public enum OutcomeClassification {
     }
 
     /// What to do after a failed attempt.
-    public enum Verdict: Sendable, Hashable {
+    package enum Verdict: Sendable, Hashable {
         /// End the job with this error class.
         case giveUp(FailoverError.Code)
         /// Call the same route again after `after`.
@@ -130,7 +130,7 @@ public enum OutcomeClassification {
         case failOver(after: Duration, cooldown: Duration?)
 
         /// The telemetry decision for the attempt.
-        public var decision: Decision {
+        package var decision: Decision {
             switch self {
             case .giveUp: .giveUp
             case .retrySameRoute: .retry
@@ -140,7 +140,7 @@ public enum OutcomeClassification {
     }
 
     /// The decision table (see the type's documentation for the rows).
-    public static func decide(_ failure: ProviderFailure, policy: FailoverPolicy, context: Context) -> Verdict {
+    package static func decide(_ failure: ProviderFailure, policy: FailoverPolicy, context: Context) -> Verdict {
         let outcome = failure.outcome
         // Rows 1 and 2: the request itself is wrong, or the policy does not allow moving on.
         if outcome == .clientError && !failure.isRouteSpecific { return .giveUp(.notRetryable) }

@@ -15,17 +15,17 @@ import Foundation
 /// `0.5`), and printed as numbers. Values nested deeper than ``maxDepth`` are a violation, not a
 /// deeper recursion; the parser refuses deeper text before that. Names in a message are cut to
 /// ``maxNameBytes``, and the path is built only when there is a violation.
-public enum OutputValidator {
+package enum OutputValidator {
     /// Values nested deeper than this (counting from the document's root) are a violation.
-    public static let maxDepth = JSONParser.maxDepth
+    package static let maxDepth = JSONParser.maxDepth
     /// The most UTF-8 bytes of one property name a message quotes.
-    public static let maxNameBytes = 64
+    package static let maxNameBytes = 64
 
     /// What counts as blank: the set `trimmingCharacters(in: .whitespacesAndNewlines)` trims.
     private static let blank = CharacterSet.whitespacesAndNewlines
 
     /// Why `text` does not satisfy `format`, or `nil` when it does.
-    public static func violation(in text: String, format: CompletionRequest.ResponseFormat) -> String? {
+    package static func violation(in text: String, format: CompletionRequest.ResponseFormat) -> String? {
         // Scan for one non-blank scalar rather than trim: free text, the common case, is then
         // checked without copying it (it usually stops at the first scalar).
         guard text.unicodeScalars.contains(where: { !blank.contains($0) }) else { return "empty output" }
@@ -36,7 +36,7 @@ public enum OutputValidator {
 
     /// Parses `text` as JSON (strict RFC 8259, nesting bounded by ``JSONParser/maxDepth``),
     /// tolerating a surrounding Markdown code fence.
-    public static func parseJSON(_ text: String) -> JSONValue? {
+    package static func parseJSON(_ text: String) -> JSONValue? {
         var body = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
         if body.hasPrefix("```") {
             guard let firstNewline = body.firstIndex(of: "\n") else { return nil }
@@ -50,7 +50,7 @@ public enum OutputValidator {
 
     /// Why `value` does not satisfy `schema`, or `nil` when it does. `path` names the value in
     /// the message (`$.items[2].name`).
-    public static func violation(of value: JSONValue, schema: JSONValue, path: String = "$") -> String? {
+    package static func violation(of value: JSONValue, schema: JSONValue, path: String = "$") -> String? {
         guard let found = check(value, schema: schema, depth: 0) else { return nil }
         var text = path
         for step in found.path.reversed() {

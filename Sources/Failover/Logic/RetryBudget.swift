@@ -6,18 +6,18 @@ import Completions
 /// called is a request, not a retry, and is not gated by this budget.
 ///
 /// A value type with no I/O: `now` is a duration since any fixed origin.
-public struct RetryBudget: Sendable, Hashable {
+package struct RetryBudget: Sendable, Hashable {
     /// The budget's shape.
-    public struct Configuration: Sendable, Hashable {
+    package struct Configuration: Sendable, Hashable {
         /// Share of recent requests that may be retried (``EngineDefaults/retryBudgetRatio``).
-        public var ratio: Double
+        package var ratio: Double
         /// Retries always allowed per second of window, whatever the traffic
         /// (``EngineDefaults/retryBudgetFloorPerSecond``; `engine.retry_budget_floor`).
-        public var minimumPerSecond: Double
+        package var minimumPerSecond: Double
         /// The sliding window (``EngineDefaults/retryBudgetWindowSeconds``).
-        public var window: Duration
+        package var window: Duration
 
-        public init(
+        package init(
             ratio: Double = EngineDefaults.retryBudgetRatio,
             minimumPerSecond: Double = Double(EngineDefaults.retryBudgetFloorPerSecond),
             window: Duration = .seconds(EngineDefaults.retryBudgetWindowSeconds)
@@ -28,36 +28,36 @@ public struct RetryBudget: Sendable, Hashable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private var requests: SlidingWindowCounter
     private var retries: SlidingWindowCounter
 
-    public init(_ configuration: Configuration = Configuration()) {
+    package init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         requests = SlidingWindowCounter(window: configuration.window)
         retries = SlidingWindowCounter(window: configuration.window)
     }
 
     /// Counts a first call (a job's first attempt, or a fail-over to a route it has not called).
-    public mutating func recordRequest(at now: Duration) {
+    package mutating func recordRequest(at now: Duration) {
         requests.add(at: now)
     }
 
     /// How many retries the window allows in total right now.
-    public func allowance(at now: Duration) -> Double {
+    package func allowance(at now: Duration) -> Double {
         configuration.ratio * Double(requests.total(at: now)) + configuration.minimumPerSecond * configuration.window.seconds
     }
 
     /// Retries spent in the current window.
-    public func spent(at now: Duration) -> Int { retries.total(at: now) }
+    package func spent(at now: Duration) -> Int { retries.total(at: now) }
 
     /// Whether one more retry fits, without spending it.
-    public func canRetry(at now: Duration) -> Bool {
+    package func canRetry(at now: Duration) -> Bool {
         Double(retries.total(at: now) + 1) <= allowance(at: now)
     }
 
     /// Spends one retry if it fits; returns whether it did.
-    public mutating func tryRetry(at now: Duration) -> Bool {
+    package mutating func tryRetry(at now: Duration) -> Bool {
         guard canRetry(at: now) else { return false }
         retries.add(at: now)
         return true

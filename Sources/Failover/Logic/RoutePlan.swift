@@ -3,9 +3,9 @@
 /// slow routes moved behind the healthy ones. Every route keeps its declared `index`.
 ///
 /// A value type with no I/O, built from each route's ``Standing``.
-public struct RoutePlan: Sendable, Hashable {
+package struct RoutePlan: Sendable, Hashable {
     /// How one route stands at the moment of planning.
-    public enum Standing: Sendable, Hashable {
+    package enum Standing: Sendable, Hashable {
         /// Callable and fast enough.
         case healthy
         /// Callable, but its recent latency exceeds its `slow_after`.
@@ -17,11 +17,11 @@ public struct RoutePlan: Sendable, Hashable {
     }
 
     /// Callable routes in the order to try them: healthy in declared order, then slow.
-    public private(set) var ordered: [RouteTarget] = []
+    package private(set) var ordered: [RouteTarget] = []
     /// Routes left out, in declared order, with their standing.
-    public private(set) var skipped: [(route: RouteTarget, standing: Standing)] = []
+    package private(set) var skipped: [(route: RouteTarget, standing: Standing)] = []
 
-    public init(routes: [RouteTarget], standing: (RouteTarget) -> Standing) {
+    package init(routes: [RouteTarget], standing: (RouteTarget) -> Standing) {
         var slow: [RouteTarget] = []
         ordered.reserveCapacity(routes.count)
         for route in routes {
@@ -35,17 +35,17 @@ public struct RoutePlan: Sendable, Hashable {
         ordered.append(contentsOf: slow)
     }
 
-    public static func == (lhs: RoutePlan, rhs: RoutePlan) -> Bool {
+    package static func == (lhs: RoutePlan, rhs: RoutePlan) -> Bool {
         lhs.ordered == rhs.ordered && lhs.skipped.elementsEqual(rhs.skipped) { $0.route == $1.route && $0.standing == $1.standing }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(ordered)
     }
 
     /// The earliest time a skipped route may become callable: `nil` if none ever will (all
     /// skipped routes have no provider). A route waiting on probes counts as `now + poll`.
-    public func earliestReturn(now: Duration, poll: Duration) -> Duration? {
+    package func earliestReturn(now: Duration, poll: Duration) -> Duration? {
         var earliest: Duration?
         for (_, standing) in skipped {
             guard case .unavailable(let until) = standing else { continue }

@@ -3,30 +3,30 @@ import Completions
 /// The process-wide settings of a ``FailoverEngine``: thresholds of the state it shares across
 /// jobs (breakers, budgets, concurrency limits, latency tracking) and the price table. Every
 /// field has the documented default.
-public struct EngineConfiguration: Sendable {
+package struct EngineConfiguration: Sendable {
     /// Breaker thresholds, for every route.
-    public var breaker: CircuitBreaker.Configuration
+    package var breaker: CircuitBreaker.Configuration
     /// Same-route retry budget (default 20% of requests plus 10 per second; ``EngineDefaults``).
-    public var retryBudget: RetryBudget.Configuration
+    package var retryBudget: RetryBudget.Configuration
     /// Hedge budget (default 10% of requests plus 0.5 per second; ``EngineDefaults``).
-    public var hedgeBudget: HedgeBudget.Configuration
+    package var hedgeBudget: HedgeBudget.Configuration
     /// Latency tracking, for every route.
-    public var latency: LatencyTracker.Configuration
+    package var latency: LatencyTracker.Configuration
     /// `max_concurrency` per configured provider name; absent means unlimited.
-    public var maxConcurrency: [String: Int]
+    package var maxConcurrency: [String: Int]
     /// Whether 429s and overloads shrink a provider's concurrency limit (AIMD;
     /// ``EngineDefaults/adaptiveConcurrency``).
-    public var adaptiveConcurrency: Bool
+    package var adaptiveConcurrency: Bool
     /// Prices for `cost_usd`.
-    public var prices: PriceTable
+    package var prices: PriceTable
     /// `slow_after` per route (`provider/model`), used when the job's policy sets none.
-    public var slowAfter: [RouteKey: Duration]
+    package var slowAfter: [RouteKey: Duration]
     /// How often a job waiting on a half-open route whose probes are out looks again (default 1 s).
-    public var probePollInterval: Duration
+    package var probePollInterval: Duration
     /// The jitter source for backoff, uniform in `[0, 1)`; injectable for deterministic tests.
-    public var jitter: @Sendable () -> Double
+    package var jitter: @Sendable () -> Double
 
-    public init(
+    package init(
         breaker: CircuitBreaker.Configuration = .init(),
         retryBudget: RetryBudget.Configuration = .init(),
         hedgeBudget: HedgeBudget.Configuration = .init(),

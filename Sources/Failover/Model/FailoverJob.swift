@@ -2,21 +2,21 @@ import Completions
 
 /// One unit of work for the engine: a normalized request, its approved routes in order of
 /// preference, and its policy.
-public struct FailoverJob: Sendable {
+package struct FailoverJob: Sendable {
     /// The job id (telemetry key).
-    public var id: String
+    package var id: String
     /// The workload the job belongs to (for telemetry and per-workload policy).
-    public var workload: String
-    public var request: CompletionRequest
+    package var workload: String
+    package var request: CompletionRequest
     /// Approved routes, primary first; each `index` is its position in this list.
-    public var routes: [RouteTarget]
-    public var policy: FailoverPolicy
+    package var routes: [RouteTarget]
+    package var policy: FailoverPolicy
 
     /// Where this job's attempt events go; `nil` sends them to the engine's sink. (Breaker
     /// changes always go to the engine's sink: they belong to no single job.)
-    public var events: (any FailoverEventSink)?
+    package var events: (any FailoverEventSink)?
 
-    public init(
+    package init(
         id: String, workload: String, request: CompletionRequest, routes: [RouteTarget], policy: FailoverPolicy = FailoverPolicy(),
         events: (any FailoverEventSink)? = nil
     ) {

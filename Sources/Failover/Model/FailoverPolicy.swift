@@ -6,33 +6,33 @@ import Completions
 /// Guarantees: the engine never makes more than `maxAttempts` calls for one job (hedges
 /// included; skipped routes are not calls), never lets a call run past `attemptTimeout` (time
 /// spent waiting for a concurrency slot is not counted), and ends the job by `deadline`.
-public struct FailoverPolicy: Sendable, Hashable {
+package struct FailoverPolicy: Sendable, Hashable {
     /// The outcomes that may move a job on by default (``PolicyDefaults/failOverOn``). `client_error`
     /// is absent on purpose: a request that is itself wrong fails the job; route-specific client
     /// errors still fail over.
-    public static let defaultFailOverOn: Set<Outcome> = PolicyDefaults.failOverOn
+    package static let defaultFailOverOn: Set<Outcome> = PolicyDefaults.failOverOn
 
     /// Calls across all routes, hedges included (default 4).
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// Limit for one call, not counting the wait for a concurrency slot (default 30 s).
-    public var attemptTimeout: Duration
+    package var attemptTimeout: Duration
     /// Limit for the whole job, from `run` to the result (default 600 s).
-    public var deadline: Duration
+    package var deadline: Duration
     /// Start the next route in parallel when a call has not answered by then (default off).
-    public var hedgeAfter: Duration?
+    package var hedgeAfter: Duration?
     /// Outcomes that may retry or fail over; any other failure ends the job (`not_retryable`).
-    public var failOverOn: Set<Outcome>
+    package var failOverOn: Set<Outcome>
     /// The longest `retry-after` the engine waits out on the same route (default 2 s); a longer
     /// one fails over at once and cools the route down for as long as asked.
-    public var maxRetryWait: Duration
+    package var maxRetryWait: Duration
     /// First same-route backoff step (default 200 ms); steps double up to `backoffCap`.
-    public var backoffBase: Duration
+    package var backoffBase: Duration
     /// Largest backoff step (default 10 s).
-    public var backoffCap: Duration
+    package var backoffCap: Duration
     /// A route whose recent latency exceeds this is demoted behind healthy routes (default off).
-    public var slowAfter: Duration?
+    package var slowAfter: Duration?
 
-    public init(
+    package init(
         maxAttempts: Int = PolicyDefaults.maxAttempts,
         attemptTimeout: Duration = .milliseconds(PolicyDefaults.attemptTimeoutMs),
         deadline: Duration = .milliseconds(PolicyDefaults.deadlineMs),

@@ -7,24 +7,24 @@ import Completions
 /// and `costUSD` sum every call that reported usage (hedge losers included; a cancelled call
 /// reports none); `response` and `servedBy` are set exactly when `status` is `.succeeded`, and
 /// `error` exactly when it is `.failed`.
-public struct FailoverResult: Sendable {
+package struct FailoverResult: Sendable {
     /// `succeeded` or `failed`, as the result topic spells it.
-    public enum Status: String, Sendable, Hashable, Codable {
+    package enum Status: String, Sendable, Hashable, Codable {
         case succeeded
         case failed
     }
 
-    public var status: Status
-    public var response: CompletionResponse?
-    public var servedBy: RouteTarget?
-    public var attempts: Int
-    public var usage: CompletionResponse.Usage
-    public var costUSD: Double
+    package var status: Status
+    package var response: CompletionResponse?
+    package var servedBy: RouteTarget?
+    package var attempts: Int
+    package var usage: CompletionResponse.Usage
+    package var costUSD: Double
     /// From `run` to the result, on the engine's clock.
-    public var latency: Duration
-    public var error: FailoverError?
+    package var latency: Duration
+    package var error: FailoverError?
 
-    public init(
+    package init(
         status: Status,
         response: CompletionResponse?,
         servedBy: RouteTarget?,
@@ -45,5 +45,5 @@ public struct FailoverResult: Sendable {
     }
 
     /// True when a route other than the declared primary served the job.
-    public var fallbackUsed: Bool { (servedBy?.index ?? 0) != 0 }
+    package var fallbackUsed: Bool { (servedBy?.index ?? 0) != 0 }
 }

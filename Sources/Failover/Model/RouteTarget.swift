@@ -2,15 +2,15 @@
 ///
 /// `index` is the route's position in the job's declared route list; it is kept whatever
 /// demotion or skipping happens, so results and telemetry can say which declared route served.
-public struct RouteTarget: Sendable, Hashable {
+package struct RouteTarget: Sendable, Hashable {
     /// The configured provider name (the key of the engine's provider map).
-    public var provider: String
+    package var provider: String
     /// The model to call on that provider.
-    public var model: String
+    package var model: String
     /// Position in the job's declared route list (0 = primary).
-    public var index: Int
+    package var index: Int
 
-    public init(provider: String, model: String, index: Int) {
+    package init(provider: String, model: String, index: Int) {
         self.provider = provider
         self.model = model
         self.index = index
@@ -18,5 +18,5 @@ public struct RouteTarget: Sendable, Hashable {
 
     /// The process-wide identity of the route (`provider/model`): breakers, latency and cooldowns
     /// are shared by every job that names the same provider and model.
-    public var key: RouteKey { RouteKey(provider: provider, model: model) }
+    package var key: RouteKey { RouteKey(provider: provider, model: model) }
 }

@@ -7,29 +7,29 @@ import Foundation
 /// outcome `cancelled` and decision `hedge`) and one per route it skipped (outcome
 /// `circuit_open`, no call). `attempt` is the 1-based number of the call; a skip carries the
 /// number the next call will take, since skips do not count toward `max_attempts`.
-public struct AttemptEvent: Sendable, Hashable {
-    public var jobID: String
-    public var workload: String
-    public var attempt: Int
+package struct AttemptEvent: Sendable, Hashable {
+    package var jobID: String
+    package var workload: String
+    package var attempt: Int
     /// The route's position in the job's declared route list.
-    public var routeIndex: Int
-    public var provider: String
-    public var model: String
+    package var routeIndex: Int
+    package var provider: String
+    package var model: String
     /// The adapter kind (`anthropic`, `openai`, `extractive`, ...); empty for an unknown provider.
-    public var providerKind: String
-    public var outcome: Outcome
-    public var httpStatus: Int?
+    package var providerKind: String
+    package var outcome: Outcome
+    package var httpStatus: Int?
     /// From the start of the call (after any wait for a concurrency slot) to its end.
-    public var latency: Duration
-    public var retryAfter: Duration?
-    public var decision: Decision
-    public var costUSD: Double
-    public var usage: CompletionResponse.Usage?
+    package var latency: Duration
+    package var retryAfter: Duration?
+    package var decision: Decision
+    package var costUSD: Double
+    package var usage: CompletionResponse.Usage?
     /// The provider's message (or the engine's words for a skip); never a secret.
-    public var errorMessage: String?
-    public var at: Date
+    package var errorMessage: String?
+    package var at: Date
 
-    public init(
+    package init(
         jobID: String,
         workload: String,
         attempt: Int,

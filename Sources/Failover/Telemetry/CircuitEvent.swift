@@ -1,13 +1,13 @@
 import Foundation
 
 /// A route breaker changed state: the `circuit` telemetry event, keyed `provider/model`.
-public struct CircuitEvent: Sendable, Hashable {
-    public var provider: String
-    public var model: String
-    public var state: CircuitState
-    public var at: Date
+package struct CircuitEvent: Sendable, Hashable {
+    package var provider: String
+    package var model: String
+    package var state: CircuitState
+    package var at: Date
 
-    public init(provider: String, model: String, state: CircuitState, at: Date) {
+    package init(provider: String, model: String, state: CircuitState, at: Date) {
         self.provider = provider
         self.model = model
         self.state = state
@@ -15,5 +15,5 @@ public struct CircuitEvent: Sendable, Hashable {
     }
 
     /// `provider/model`, the telemetry message key.
-    public var key: String { "\(provider)/\(model)" }
+    package var key: String { "\(provider)/\(model)" }
 }

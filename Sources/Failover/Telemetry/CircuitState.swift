@@ -1,5 +1,5 @@
 /// A route breaker's state; raw values are the telemetry wire names.
-public enum CircuitState: String, Sendable, Hashable, Codable, CaseIterable {
+package enum CircuitState: String, Sendable, Hashable, Codable, CaseIterable {
     /// Calls flow.
     case closed
     /// Calls are refused without touching the network until the cooldown ends.

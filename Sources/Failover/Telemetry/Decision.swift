@@ -1,5 +1,5 @@
 /// What the engine did after an attempt or a skip; raw values are the telemetry wire names.
-public enum Decision: String, Sendable, Hashable, Codable, CaseIterable {
+package enum Decision: String, Sendable, Hashable, Codable, CaseIterable {
     /// The attempt answered validly and the job is done.
     case done
     /// The next call goes to the same route (after a backoff or the asked `retry-after`).

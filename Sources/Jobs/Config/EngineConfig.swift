@@ -3,32 +3,32 @@ import Completions
 /// The `engine` section: process-wide failover settings shared by every workload (circuit
 /// breakers, retry and hedge budgets, adaptive concurrency). Every default is taken from
 /// ``EngineDefaults``, where the failover engine takes its own defaults too.
-public struct EngineConfig: Sendable, Hashable {
+package struct EngineConfig: Sendable, Hashable {
     /// Consecutive failures that open a route's breaker.
-    public var breakerFailures: Int
+    package var breakerFailures: Int
     /// Failure ratio over the window that opens a breaker.
-    public var breakerFailureRatio: Double
+    package var breakerFailureRatio: Double
     /// Length of the sliding window for the ratio, in seconds.
-    public var breakerWindowSeconds: Int
+    package var breakerWindowSeconds: Int
     /// Calls in the window before the ratio counts.
-    public var breakerMinCalls: Int
+    package var breakerMinCalls: Int
     /// First open period, in milliseconds; it doubles on each trip in a row.
-    public var breakerCooldownMs: Int
+    package var breakerCooldownMs: Int
     /// Cap of the open period, in milliseconds.
-    public var breakerMaxCooldownMs: Int
+    package var breakerMaxCooldownMs: Int
     /// Probe calls let through while half-open.
-    public var halfOpenProbes: Int
+    package var halfOpenProbes: Int
     /// Same-route retries allowed as a share of the requests of the last 10 s.
-    public var retryBudgetRatio: Double
+    package var retryBudgetRatio: Double
     /// Retries always allowed on top of the ratio, **per second** (the budget's window is 10 s,
     /// so the default 10 allows 100 retries per window whatever the traffic).
-    public var retryBudgetFloor: Int
+    package var retryBudgetFloor: Int
     /// Hedged calls allowed as a share of the requests of the last 10 s.
-    public var hedgeBudgetRatio: Double
+    package var hedgeBudgetRatio: Double
     /// Additive increase, multiplicative decrease of each provider's concurrency on 429/overload.
-    public var adaptiveConcurrency: Bool
+    package var adaptiveConcurrency: Bool
 
-    public init(
+    package init(
         breakerFailures: Int = EngineDefaults.breakerFailures,
         breakerFailureRatio: Double = EngineDefaults.breakerFailureRatio,
         breakerWindowSeconds: Int = EngineDefaults.breakerWindowSeconds,

@@ -7,15 +7,15 @@ import Foundation
 /// Guarantees: `properties` cannot void the delivery guarantees or shadow a typed key: the
 /// properties the worker sets itself (``reservedProperties``, under any librdkafka alias or with a
 /// `topic.` prefix) are refused at load with their key path (`kafka.properties.acks: ...`).
-public struct KafkaConfig: Sendable, Hashable {
+package struct KafkaConfig: Sendable, Hashable {
     /// The four topics of the contract.
-    public struct Topics: Sendable, Hashable {
-        public var jobs: String
-        public var results: String
-        public var telemetry: String
-        public var deadLetter: String
+    package struct Topics: Sendable, Hashable {
+        package var jobs: String
+        package var results: String
+        package var telemetry: String
+        package var deadLetter: String
 
-        public init(jobs: String, results: String, telemetry: String, deadLetter: String) {
+        package init(jobs: String, results: String, telemetry: String, deadLetter: String) {
             self.jobs = jobs
             self.results = results
             self.telemetry = telemetry
@@ -24,7 +24,7 @@ public struct KafkaConfig: Sendable, Hashable {
     }
 
     /// The delivery guarantee between a job message and its result.
-    public enum Delivery: String, Sendable, Hashable, CaseIterable {
+    package enum Delivery: String, Sendable, Hashable, CaseIterable {
         /// Commit after results and telemetry are acknowledged; a crash may repeat jobs.
         case atLeastOnce = "at_least_once"
         /// Results, telemetry and offsets in one Kafka transaction.
@@ -32,37 +32,37 @@ public struct KafkaConfig: Sendable, Hashable {
     }
 
     /// Where a consumer group with no committed offset starts.
-    public enum AutoOffsetReset: String, Sendable, Hashable, CaseIterable {
+    package enum AutoOffsetReset: String, Sendable, Hashable, CaseIterable {
         case earliest
         case latest
     }
 
     /// librdkafka's `bootstrap.servers`: `host:port[,host:port...]`.
-    public var bootstrapServers: String
+    package var bootstrapServers: String
     /// The consumer group of the workers. Default ``defaultGroupID``.
-    public var groupID: String
-    public var topics: Topics
+    package var groupID: String
+    package var topics: Topics
     /// Default ``defaultDelivery``.
-    public var delivery: Delivery
+    package var delivery: Delivery
     /// librdkafka properties, passed through as strings (numbers in decimal, booleans as `true`/`false`).
-    public var properties: [String: String]
+    package var properties: [String: String]
     /// Create missing topics at start-up (else report them and stop). Default ``defaultCreateTopics``.
-    public var createTopics: Bool
+    package var createTopics: Bool
     /// Partitions of the topics the worker creates. Default ``defaultTopicPartitions``.
-    public var topicPartitions: Int
+    package var topicPartitions: Int
     /// Default ``defaultAutoOffsetReset``: jobs enqueued before the first worker started are never skipped.
-    public var autoOffsetReset: AutoOffsetReset
+    package var autoOffsetReset: AutoOffsetReset
 
-    public static let defaultGroupID = "understudy"
-    public static let defaultDelivery = Delivery.atLeastOnce
-    public static let defaultCreateTopics = true
-    public static let defaultTopicPartitions = 6
-    public static let defaultAutoOffsetReset = AutoOffsetReset.earliest
+    package static let defaultGroupID = "understudy"
+    package static let defaultDelivery = Delivery.atLeastOnce
+    package static let defaultCreateTopics = true
+    package static let defaultTopicPartitions = 6
+    package static let defaultAutoOffsetReset = AutoOffsetReset.earliest
     /// The consumer's `session.timeout.ms` unless `properties` sets it: shorter than librdkafka's
     /// 45 s, so a dead worker's partitions move on within seconds.
-    public static let defaultSessionTimeoutMs = 10_000
+    package static let defaultSessionTimeoutMs = 10_000
     /// The consumer's `heartbeat.interval.ms` unless `properties` sets it.
-    public static let defaultHeartbeatIntervalMs = 1_000
+    package static let defaultHeartbeatIntervalMs = 1_000
 
     /// The pass-through properties the worker reads itself, so they must be whole numbers in
     /// librdkafka's range: the name and that range.
@@ -72,18 +72,18 @@ public struct KafkaConfig: Sendable, Hashable {
     ]
 
     /// The group session timeout the consumer runs with, in milliseconds.
-    public var sessionTimeoutMs: Int {
+    package var sessionTimeoutMs: Int {
         properties["session.timeout.ms"].flatMap { Int($0) } ?? Self.defaultSessionTimeoutMs
     }
 
     /// The heartbeat interval the consumer runs with, in milliseconds.
-    public var heartbeatIntervalMs: Int {
+    package var heartbeatIntervalMs: Int {
         properties["heartbeat.interval.ms"].flatMap { Int($0) } ?? Self.defaultHeartbeatIntervalMs
     }
 
     /// The librdkafka properties `properties` may not set, by canonical name, with why: the
     /// worker sets each itself, and another value would break a guarantee or shadow a typed key.
-    public static let reservedProperties: [String: String] = [
+    package static let reservedProperties: [String: String] = [
         "acks": "the worker's producers use acks=all (with idempotence) so that an acknowledged result is replicated",
         "enable.idempotence": "the worker's producers are idempotent so that retries never duplicate or reorder records",
         "transactional.id": "the worker derives it from kafka.group_id and its instance (exactly_once)",
@@ -112,7 +112,7 @@ public struct KafkaConfig: Sendable, Hashable {
         return reservedProperties[canonical] == nil ? nil : canonical
     }
 
-    public init(
+    package init(
         bootstrapServers: String,
         groupID: String = KafkaConfig.defaultGroupID,
         topics: Topics,

@@ -4,9 +4,9 @@ import Foundation
 /// One entry of the `providers` section, as written: the worker maps it to the Providers module's
 /// settings. Credentials are named (environment variables, a token file), never held: the config
 /// only checks that a named variable is set.
-public struct ProviderConfig: Sendable, Hashable {
+package struct ProviderConfig: Sendable, Hashable {
     /// The adapter (wire format) a provider speaks.
-    public enum ProviderType: String, Sendable, Hashable, CaseIterable {
+    package enum ProviderType: String, Sendable, Hashable, CaseIterable {
         case anthropic
         case openai
         case azureOpenAI = "azure-openai"
@@ -17,7 +17,7 @@ public struct ProviderConfig: Sendable, Hashable {
     }
 
     /// How the credential is sent.
-    public enum Auth: String, Sendable, Hashable, CaseIterable {
+    package enum Auth: String, Sendable, Hashable, CaseIterable {
         /// The provider's own key header (`x-api-key`, `api-key`, ...; see ``ProviderConfig/apiKeyHeader``).
         case apiKey = "api_key"
         /// `Authorization: Bearer ...`.
@@ -29,36 +29,36 @@ public struct ProviderConfig: Sendable, Hashable {
     }
 
     /// The headers an `anthropic` key may go in: Anthropic's own, or Microsoft Foundry's.
-    public static let apiKeyHeaders = ["x-api-key", "api-key"]
+    package static let apiKeyHeaders = ["x-api-key", "api-key"]
 
     /// The provider's name: its key under `providers`, what routes name.
-    public var name: String
-    public var type: ProviderType
+    package var name: String
+    package var type: ProviderType
     /// `http://` or `https://`; `nil` means the adapter's default endpoint.
-    public var baseURL: URL?
+    package var baseURL: URL?
     /// The environment variable that holds the API key (checked to be set, never read here).
-    public var apiKeyEnv: String?
+    package var apiKeyEnv: String?
     /// Default `api_key`.
-    public var auth: Auth
+    package var auth: Auth
     /// `anthropic` with `auth: api_key` only: the header the key goes in, `x-api-key` (the
     /// default) or `api-key` (Microsoft Foundry); `nil` is the adapter's default.
-    public var apiKeyHeader: String?
+    package var apiKeyHeader: String?
     /// The environment variable that holds a bearer token.
-    public var tokenEnv: String?
+    package var tokenEnv: String?
     /// A file that holds a bearer token, read at call time (it may be rotated).
-    public var tokenFile: String?
+    package var tokenFile: String?
     /// The API version some providers require (Azure OpenAI's `api-version`).
-    public var apiVersion: String?
+    package var apiVersion: String?
     /// The cloud region (Bedrock).
-    public var region: String?
+    package var region: String?
     /// Use the provider's own structured-output feature for `json_schema` jobs. Default false.
-    public var nativeStructuredOutput: Bool
+    package var nativeStructuredOutput: Bool
     /// Calls in flight to this provider at most; `nil`: bounded only by `worker.max_in_flight`.
-    public var maxConcurrency: Int?
+    package var maxConcurrency: Int?
     /// A route of this provider whose recent latency exceeds this is demoted; `nil`: never.
-    public var slowAfterMs: Int?
+    package var slowAfterMs: Int?
 
-    public init(
+    package init(
         name: String,
         type: ProviderType,
         baseURL: URL? = nil,
@@ -154,7 +154,7 @@ public struct ProviderConfig: Sendable, Hashable {
     /// is not empty. The file's content is a secret: it is never read into an error (only its
     /// size is looked at). The worker itself reads the file at call time (a sidecar may write it
     /// after start-up), so loading a config does not check it.
-    public func checkTokenFile() throws(ConfigError) {
+    package func checkTokenFile() throws(ConfigError) {
         guard let tokenFile else { return }
         let keyPath = "providers.\(name).token_file"
         var isDirectory: ObjCBool = false

@@ -3,7 +3,7 @@ import Failover
 extension UnderstudyConfig {
     /// The failover engine's process-wide configuration, from the config's `engine`, `providers`
     /// and `pricing` sections: mapped once, here, for every command that runs the engine.
-    public var engineConfiguration: EngineConfiguration {
+    package var engineConfiguration: EngineConfiguration {
         let config = self
         let engine = config.engine
         var slowAfter: [RouteKey: Duration] = [:]

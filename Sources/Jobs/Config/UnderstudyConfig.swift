@@ -8,18 +8,18 @@ import Foundation
 /// rejects unknown keys everywhere, and checks cross references: every route names a defined
 /// provider, every `api_key_env`/`token_env` names a set variable. Errors are ``ConfigError``s
 /// naming the key path.
-public struct UnderstudyConfig: Sendable, Hashable {
-    public var kafka: KafkaConfig
-    public var worker: WorkerConfig
+package struct UnderstudyConfig: Sendable, Hashable {
+    package var kafka: KafkaConfig
+    package var worker: WorkerConfig
     /// By name.
-    public var providers: [String: ProviderConfig]
+    package var providers: [String: ProviderConfig]
     /// Per-model prices laid over ``PriceTable/defaults`` (see ``priceTable``).
-    public var pricing: [String: PriceTable.Price]
-    public var engine: EngineConfig
+    package var pricing: [String: PriceTable.Price]
+    package var engine: EngineConfig
     /// By name.
-    public var workloads: [String: WorkloadConfig]
+    package var workloads: [String: WorkloadConfig]
 
-    public init(
+    package init(
         kafka: KafkaConfig,
         worker: WorkerConfig = WorkerConfig(),
         providers: [String: ProviderConfig],
@@ -36,12 +36,12 @@ public struct UnderstudyConfig: Sendable, Hashable {
     }
 
     /// The shipped prices with this config's `pricing` laid over them.
-    public var priceTable: PriceTable {
+    package var priceTable: PriceTable {
         PriceTable.defaults.merging(pricing)
     }
 
     /// Reads and validates the config file at `path`.
-    public static func load(
+    package static func load(
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> UnderstudyConfig {
@@ -55,11 +55,11 @@ public struct UnderstudyConfig: Sendable, Hashable {
     }
 
     /// The largest config file read: a config is a few KiB; this bounds the YAML parser's work.
-    public static let maxConfigBytes = 4 << 20
+    package static let maxConfigBytes = 4 << 20
 
     /// Validates a config given as the bytes of a YAML file: they must be UTF-8 (`invalid_yaml`
     /// naming the byte offset otherwise) and at most ``maxConfigBytes``.
-    public static func parse(
+    package static func parse(
         yaml bytes: some Collection<UInt8>,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> UnderstudyConfig {
@@ -85,7 +85,7 @@ public struct UnderstudyConfig: Sendable, Hashable {
     }
 
     /// Validates a config given as YAML text.
-    public static func parse(
+    package static func parse(
         yaml: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> UnderstudyConfig {
@@ -94,7 +94,7 @@ public struct UnderstudyConfig: Sendable, Hashable {
     }
 
     /// Validates a config given as a JSON value (the YAML's data model, after substitution).
-    public static func parse(
+    package static func parse(
         document: JSONValue,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> UnderstudyConfig {

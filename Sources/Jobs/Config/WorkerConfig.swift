@@ -1,21 +1,21 @@
 import Completions
 
 /// The `worker` section: concurrency, sizes and timing of the consume-run-publish loop.
-public struct WorkerConfig: Sendable, Hashable {
+package struct WorkerConfig: Sendable, Hashable {
     /// Jobs running at once; at the limit the worker pauses its partitions (and keeps polling).
-    public var maxInFlight: Int
+    package var maxInFlight: Int
     /// Larger job messages are dead-lettered as `too_large`.
-    public var maxMessageBytes: Int
+    package var maxMessageBytes: Int
     /// How long in-flight jobs may run on after SIGTERM before the process exits.
-    public var shutdownGraceSeconds: Int
+    package var shutdownGraceSeconds: Int
     /// Stored offsets are committed at least this often.
-    public var commitIntervalMs: Int
+    package var commitIntervalMs: Int
     /// How long a revoked partition's in-flight jobs may run on before it is given up.
-    public var revokeGraceMs: Int
+    package var revokeGraceMs: Int
 
-    public static let defaultMaxMessageBytes = 1_048_576
+    package static let defaultMaxMessageBytes = 1_048_576
 
-    public init(
+    package init(
         maxInFlight: Int = 256,
         maxMessageBytes: Int = WorkerConfig.defaultMaxMessageBytes,
         shutdownGraceSeconds: Int = 30,

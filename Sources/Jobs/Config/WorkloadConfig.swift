@@ -4,17 +4,17 @@ import Failover
 /// One entry of the `workloads` section: the ordered approved routes (primary first), the
 /// policy jobs of this workload run under unless they override it, and the limits of what a
 /// job may ask for (the policy itself sits within them).
-public struct WorkloadConfig: Sendable, Hashable {
+package struct WorkloadConfig: Sendable, Hashable {
     /// The workload's name: its key under `workloads`, what jobs name in `workload`.
-    public var name: String
+    package var name: String
     /// Approved routes in order; a job may list only these, and runs them all when it lists none.
-    public var routes: [RouteKey]
+    package var routes: [RouteKey]
     /// Defaults overridden by the workload's `policy`.
-    public var policy: FailoverPolicy
+    package var policy: FailoverPolicy
     /// The most a job of this workload may ask for (`limits`).
-    public var limits: JobLimits
+    package var limits: JobLimits
 
-    public init(name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults) {
+    package init(name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults) {
         self.name = name
         self.routes = routes
         self.policy = policy

@@ -7,15 +7,15 @@ import Failover
 /// is no second copy of it to convert.
 extension FailoverPolicy {
     /// Every default.
-    public static let defaults = FailoverPolicy()
+    package static let defaults = FailoverPolicy()
 
     /// The outcomes `fail_over_on` may name: every failure class (not `ok`, `circuit_open`, `cancelled`).
-    public static let failOverOutcomes: [Outcome] = [
+    package static let failOverOutcomes: [Outcome] = [
         .timeout, .connection, .rateLimited, .overloaded, .serverError, .clientError, .authError, .invalidOutput,
     ]
 
     /// This policy with every field the job's `routing` sets taken from it.
-    public func overridden(by routing: Job.Routing) -> FailoverPolicy {
+    package func overridden(by routing: Job.Routing) -> FailoverPolicy {
         var policy = self
         if let value = routing.maxAttempts { policy.maxAttempts = value }
         if let value = routing.attemptTimeoutMs { policy.attemptTimeout = .milliseconds(value) }

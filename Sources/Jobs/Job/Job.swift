@@ -6,18 +6,18 @@ import Foundation
 /// config (its workload exists, its routes are approved), with its effective routes and policy
 /// resolved. ``JobDecoder`` makes them; ``encode(to:)`` writes the wire form (for `enqueue`, the
 /// demo and tests).
-public struct Job: Sendable, Hashable {
+package struct Job: Sendable, Hashable {
     /// The routing fields a job may set; each one it leaves out falls back to its workload's policy.
-    public struct Routing: Sendable, Hashable {
+    package struct Routing: Sendable, Hashable {
         /// Routes to try, in order; each must be one of the workload's approved routes.
-        public var routes: [RouteKey]?
-        public var maxAttempts: Int?
-        public var attemptTimeoutMs: Int?
-        public var deadlineMs: Int?
-        public var hedgeAfterMs: Int?
-        public var failOverOn: [Outcome]?
+        package var routes: [RouteKey]?
+        package var maxAttempts: Int?
+        package var attemptTimeoutMs: Int?
+        package var deadlineMs: Int?
+        package var hedgeAfterMs: Int?
+        package var failOverOn: [Outcome]?
 
-        public init(
+        package init(
             routes: [RouteKey]? = nil,
             maxAttempts: Int? = nil,
             attemptTimeoutMs: Int? = nil,
@@ -34,30 +34,30 @@ public struct Job: Sendable, Hashable {
         }
 
         /// True when the job sets no routing field.
-        public var isEmpty: Bool {
+        package var isEmpty: Bool {
             routes == nil && maxAttempts == nil && attemptTimeoutMs == nil && deadlineMs == nil && hedgeAfterMs == nil
                 && failOverOn == nil
         }
     }
 
     /// The job's id (the recommended message key); results and telemetry carry it as `job_id`.
-    public var id: String
+    package var id: String
     /// The workload it belongs to: a key of the config's `workloads`.
-    public var workload: String
+    package var workload: String
     /// The `input` section as the provider-neutral request the engine sends to each route.
-    public var request: CompletionRequest
+    package var request: CompletionRequest
     /// The `routing` section as the job sent it.
-    public var routing: Routing
+    package var routing: Routing
     /// After this instant the job is not run: it gets a failed result with class `expired`.
-    public var expiresAt: Date?
+    package var expiresAt: Date?
     /// The job's `metadata`, echoed on its result (`{}` when absent).
-    public var metadata: [String: JSONValue]
+    package var metadata: [String: JSONValue]
     /// The effective routes: the job's own list if it has one, else all its workload's routes.
-    public var routes: [RouteKey]
+    package var routes: [RouteKey]
     /// The effective policy: defaults, then the workload's `policy`, then the job's `routing`.
-    public var policy: FailoverPolicy
+    package var policy: FailoverPolicy
 
-    public init(
+    package init(
         id: String,
         workload: String,
         request: CompletionRequest,
@@ -78,7 +78,7 @@ public struct Job: Sendable, Hashable {
     }
 
     /// True when the job has an `expires_at` at or before `now`.
-    public func isExpired(at now: Date) -> Bool {
+    package func isExpired(at now: Date) -> Bool {
         guard let expiresAt else { return false }
         return expiresAt <= now
     }
@@ -87,7 +87,7 @@ public struct Job: Sendable, Hashable {
 extension Job: JSONWritable {
     /// Writes the wire form of `schemas/job.v1.json`: what a producer sends. The effective
     /// ``routes`` and ``policy`` are not written: only what the job itself set.
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("id", id)
         writer.member("workload", workload)

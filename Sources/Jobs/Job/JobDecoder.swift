@@ -12,29 +12,29 @@ import Foundation
 /// Guarantees: it never traps on its input; every failure is a ``JobRejection``.
 ///
 /// A value type holding only the config's workloads: safe to share across tasks.
-public struct JobDecoder: Sendable {
+package struct JobDecoder: Sendable {
     /// The workloads jobs may name, with their approved routes and policies.
-    public var workloads: [String: WorkloadConfig]
+    package var workloads: [String: WorkloadConfig]
     /// Larger messages are rejected as `too_large` before they are parsed.
-    public var maxMessageBytes: Int
+    package var maxMessageBytes: Int
 
-    public init(workloads: [String: WorkloadConfig], maxMessageBytes: Int = WorkerConfig.defaultMaxMessageBytes) {
+    package init(workloads: [String: WorkloadConfig], maxMessageBytes: Int = WorkerConfig.defaultMaxMessageBytes) {
         self.workloads = workloads
         self.maxMessageBytes = maxMessageBytes
     }
 
     /// A decoder for the jobs of `config`.
-    public init(config: UnderstudyConfig) {
+    package init(config: UnderstudyConfig) {
         self.init(workloads: config.workloads, maxMessageBytes: config.worker.maxMessageBytes)
     }
 
     /// Decodes one message value.
-    public func decode(_ data: Data) throws(JobRejection) -> Job {
+    package func decode(_ data: Data) throws(JobRejection) -> Job {
         try decode(bytes: data)
     }
 
     /// Decodes one message value.
-    public func decode(_ bytes: [UInt8]) throws(JobRejection) -> Job {
+    package func decode(_ bytes: [UInt8]) throws(JobRejection) -> Job {
         try decode(bytes: bytes)
     }
 
@@ -55,7 +55,7 @@ public struct JobDecoder: Sendable {
     }
 
     /// Validates an already parsed document (no size check).
-    public func decode(_ value: JSONValue) throws(JobRejection) -> Job {
+    package func decode(_ value: JSONValue) throws(JobRejection) -> Job {
         let job: Job
         do {
             job = try Self.readJob(value)

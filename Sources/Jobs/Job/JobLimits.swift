@@ -11,48 +11,48 @@ import Completions
 /// config error naming the key. Besides these, every count and size a job can carry has a fixed
 /// bound (``maxMessages``, ``maxStopSequences``, ``maxMetadataEntries``, ``maxMetadataBytes``,
 /// ``maxSchemaDepth``), checked as part of the schema (`schema_violation`).
-public struct JobLimits: Sendable, Hashable {
+package struct JobLimits: Sendable, Hashable {
     /// The longest `id`, in UTF-8 bytes: the id is the key of every record the job produces.
-    public var maxJobIDBytes: Int
+    package var maxJobIDBytes: Int
     /// The most `routing.max_attempts` a job may ask for.
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// The longest `routing.deadline_ms` a job may ask for.
-    public var maxDeadlineMs: Int
+    package var maxDeadlineMs: Int
     /// The longest `routing.attempt_timeout_ms` (and `routing.hedge_after_ms`, which can never
     /// fire after the attempt timed out) a job may ask for.
-    public var maxAttemptTimeoutMs: Int
+    package var maxAttemptTimeoutMs: Int
 
     /// `max_job_id_bytes` when the config sets none.
-    public static let defaultMaxJobIDBytes = 512
+    package static let defaultMaxJobIDBytes = 512
     /// `max_attempts` when the config sets none.
-    public static let defaultMaxAttempts = 10
+    package static let defaultMaxAttempts = 10
     /// `max_deadline_ms` when the config sets none: one hour.
-    public static let defaultMaxDeadlineMs = 3_600_000
+    package static let defaultMaxDeadlineMs = 3_600_000
     /// `max_attempt_timeout_ms` when the config sets none: ten minutes.
-    public static let defaultMaxAttemptTimeoutMs = 600_000
+    package static let defaultMaxAttemptTimeoutMs = 600_000
 
     /// The highest `max_job_id_bytes` a config may set.
-    public static let hardMaxJobIDBytes = 4_096
+    package static let hardMaxJobIDBytes = 4_096
     /// The highest `max_attempts` a config may set.
-    public static let hardMaxAttempts = 100
+    package static let hardMaxAttempts = 100
     /// The highest `max_deadline_ms` a config may set: one day.
-    public static let hardMaxDeadlineMs = 86_400_000
+    package static let hardMaxDeadlineMs = 86_400_000
     /// The highest `max_attempt_timeout_ms` a config may set: one hour.
-    public static let hardMaxAttemptTimeoutMs = 3_600_000
+    package static let hardMaxAttemptTimeoutMs = 3_600_000
 
     /// The most `input.messages` a job may carry.
-    public static let maxMessages = 10_000
+    package static let maxMessages = 10_000
     /// The most `input.stop_sequences` a job may carry.
-    public static let maxStopSequences = 64
+    package static let maxStopSequences = 64
     /// The most top-level entries of a job's `metadata`.
-    public static let maxMetadataEntries = 256
+    package static let maxMetadataEntries = 256
     /// The largest `metadata`, as compact JSON (it is echoed on the job's result).
-    public static let maxMetadataBytes = 65_536
+    package static let maxMetadataBytes = 65_536
     /// The deepest nesting of `metadata` and of a `json_schema` response format's `schema`,
     /// in JSON levels (the schema is walked recursively when the output is checked).
-    public static let maxSchemaDepth = 64
+    package static let maxSchemaDepth = 64
 
-    public init(
+    package init(
         maxJobIDBytes: Int = JobLimits.defaultMaxJobIDBytes,
         maxAttempts: Int = JobLimits.defaultMaxAttempts,
         maxDeadlineMs: Int = JobLimits.defaultMaxDeadlineMs,
@@ -65,7 +65,7 @@ public struct JobLimits: Sendable, Hashable {
     }
 
     /// Every default.
-    public static let defaults = JobLimits()
+    package static let defaults = JobLimits()
 
     /// The config keys under `limits`.
     static let keys = ["max_job_id_bytes", "max_attempts", "max_deadline_ms", "max_attempt_timeout_ms"]

@@ -1,31 +1,31 @@
 /// The dead-letter contract: a message that cannot become a job is copied to the dead-letter topic
 /// with its key, value and headers unchanged, plus the headers named here (values UTF-8 text,
 /// numbers in decimal).
-public enum DeadLetter {
+package enum DeadLetter {
     /// Header names.
-    public enum Header {
+    package enum Header {
         /// The ``JobRejection/Code`` raw value (`invalid_json`, `schema_violation`, ...).
-        public static let errorClass = "understudy.error.class"
+        package static let errorClass = "understudy.error.class"
         /// The rejection's message: which field, what was expected.
-        public static let errorMessage = "understudy.error.message"
+        package static let errorMessage = "understudy.error.message"
         /// The topic the message was consumed from.
-        public static let sourceTopic = "understudy.source.topic"
+        package static let sourceTopic = "understudy.source.topic"
         /// Its partition, in decimal.
-        public static let sourcePartition = "understudy.source.partition"
+        package static let sourcePartition = "understudy.source.partition"
         /// Its offset, in decimal.
-        public static let sourceOffset = "understudy.source.offset"
+        package static let sourceOffset = "understudy.source.offset"
         /// `true` when the broker refused the whole message and its value was cut.
-        public static let truncated = "understudy.error.truncated"
+        package static let truncated = "understudy.error.truncated"
 
         /// Every header this contract adds (a redrive strips them before re-producing).
-        public static let all = [errorClass, errorMessage, sourceTopic, sourcePartition, sourceOffset, truncated]
+        package static let all = [errorClass, errorMessage, sourceTopic, sourcePartition, sourceOffset, truncated]
     }
 
     /// Longest `understudy.error.message` written; longer messages are cut.
-    public static let maxMessageBytes = 1_024
+    package static let maxMessageBytes = 1_024
 
     /// The headers to add for `rejection` of the message at `topic`/`partition`/`offset`, in order.
-    public static func headers(
+    package static func headers(
         for rejection: JobRejection,
         topic: String,
         partition: Int32,

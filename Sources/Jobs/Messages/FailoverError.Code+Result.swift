@@ -4,7 +4,7 @@ import Failover
 /// before or after the engine runs the job.
 extension FailoverError.Code {
     /// The job was taken after its `expires_at`; no provider was called.
-    public static let expired = FailoverError.Code(rawValue: "expired")
+    package static let expired = FailoverError.Code(rawValue: "expired")
     /// The result did not fit in a message the broker accepts.
-    public static let resultTooLarge = FailoverError.Code(rawValue: "result_too_large")
+    package static let resultTooLarge = FailoverError.Code(rawValue: "result_too_large")
 }

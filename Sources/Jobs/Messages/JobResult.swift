@@ -7,60 +7,60 @@ import Foundation
 ///
 /// ``encode(to:)`` writes every field of the schema, `output: null`, `served_by: null` and
 /// `error: {...}` on failure, `error: null` on success; `queue_ms` only when known.
-public struct JobResult: Sendable, Hashable {
+package struct JobResult: Sendable, Hashable {
     /// The answer of a succeeded job.
-    public struct Output: Sendable, Hashable {
-        public var text: String
-        public var finishReason: CompletionResponse.FinishReason
+    package struct Output: Sendable, Hashable {
+        package var text: String
+        package var finishReason: CompletionResponse.FinishReason
 
-        public init(text: String, finishReason: CompletionResponse.FinishReason) {
+        package init(text: String, finishReason: CompletionResponse.FinishReason) {
             self.text = text
             self.finishReason = finishReason
         }
     }
 
     /// The route that gave the answer.
-    public struct ServedBy: Sendable, Hashable {
-        public var provider: String
-        public var model: String
+    package struct ServedBy: Sendable, Hashable {
+        package var provider: String
+        package var model: String
         /// The route's position in the job's declared route list (whatever demotion or skipping happened).
-        public var routeIndex: Int
+        package var routeIndex: Int
 
-        public init(provider: String, model: String, routeIndex: Int) {
+        package init(provider: String, model: String, routeIndex: Int) {
             self.provider = provider
             self.model = model
             self.routeIndex = routeIndex
         }
 
-        public init(route: RouteKey, routeIndex: Int) {
+        package init(route: RouteKey, routeIndex: Int) {
             self.init(provider: route.provider, model: route.model, routeIndex: routeIndex)
         }
     }
 
     /// Why a job failed.
-    public struct Failure: Sendable, Hashable {
+    package struct Failure: Sendable, Hashable {
         /// The error class: a snake_case word downstream services can switch on. The engine's own
         /// classes (``FailoverError/Code``) plus the worker's: ``FailoverError/Code/expired`` and
         /// ``FailoverError/Code/resultTooLarge``.
-        public typealias ErrorClass = FailoverError.Code
+        package typealias ErrorClass = FailoverError.Code
 
-        public var errorClass: ErrorClass
+        package var errorClass: ErrorClass
         /// A human-readable explanation; never a key, a token or a header.
-        public var message: String
+        package var message: String
 
-        public init(_ errorClass: ErrorClass, message: String) {
+        package init(_ errorClass: ErrorClass, message: String) {
             self.errorClass = errorClass
             self.message = message
         }
     }
 
     /// How the job ended.
-    public enum Status: Sendable, Hashable {
+    package enum Status: Sendable, Hashable {
         case succeeded(Output, servedBy: ServedBy)
         case failed(Failure)
 
         /// `succeeded` or `failed`, as the wire writes it.
-        public var name: String {
+        package var name: String {
             switch self {
             case .succeeded: "succeeded"
             case .failed: "failed"
@@ -68,24 +68,24 @@ public struct JobResult: Sendable, Hashable {
         }
     }
 
-    public var jobID: String
-    public var workload: String
-    public var status: Status
+    package var jobID: String
+    package var workload: String
+    package var status: Status
     /// Provider calls made (skips for an open breaker not counted).
-    public var attempts: Int
+    package var attempts: Int
     /// Tokens of all calls of the job.
-    public var usage: CompletionResponse.Usage
+    package var usage: CompletionResponse.Usage
     /// Cost of all calls of the job (hedged ones included), in US dollars.
-    public var costUSD: Double
+    package var costUSD: Double
     /// From when the worker started the job to its answer.
-    public var latencyMs: Int
+    package var latencyMs: Int
     /// From the job message's timestamp to when the worker started it, when known.
-    public var queueMs: Int?
+    package var queueMs: Int?
     /// The job's `metadata`, echoed.
-    public var metadata: [String: JSONValue]
-    public var completedAt: Date
+    package var metadata: [String: JSONValue]
+    package var completedAt: Date
 
-    public init(
+    package init(
         jobID: String,
         workload: String,
         status: Status,
@@ -110,25 +110,25 @@ public struct JobResult: Sendable, Hashable {
     }
 
     /// The route that answered, or `nil` for a failed job.
-    public var servedBy: ServedBy? {
+    package var servedBy: ServedBy? {
         if case .succeeded(_, let servedBy) = status { return servedBy }
         return nil
     }
 
     /// The failure, or `nil` for a succeeded job.
-    public var failure: Failure? {
+    package var failure: Failure? {
         if case .failed(let failure) = status { return failure }
         return nil
     }
 
     /// True when a route other than the job's first answered.
-    public var fallbackUsed: Bool {
+    package var fallbackUsed: Bool {
         (servedBy?.routeIndex ?? 0) != 0
     }
 
     /// This result turned into a failed one (keeping counts, cost and metadata): for a result that
     /// cannot be published (`result_too_large`).
-    public func failing(with failure: Failure) -> JobResult {
+    package func failing(with failure: Failure) -> JobResult {
         var result = self
         result.status = .failed(failure)
         return result
@@ -136,7 +136,7 @@ public struct JobResult: Sendable, Hashable {
 }
 
 extension JobResult: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("job_id", jobID)
         writer.member("workload", workload)

@@ -3,10 +3,10 @@ import Foundation
 /// RFC 3339 timestamps as the contract writes them: UTC, milliseconds, `Z`
 /// (`2026-11-24T22:10:03.120Z`), formatted without a formatter object (the worker writes two per
 /// job) and parsed in any RFC 3339 form (offsets, any number of fractional digits).
-public enum RFC3339 {
+package enum RFC3339 {
     /// `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`, rounded to the nearest millisecond. Instants outside
     /// the years 0000 to 9999 (all RFC 3339 can write) are clamped to them, never trapped on.
-    public static func string(from date: Date) -> String {
+    package static func string(from date: Date) -> String {
         let rawMilliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         let clamped = rawMilliseconds.isFinite ? min(max(rawMilliseconds, -62_167_219_200_000), 253_402_300_799_999) : 0
         let totalMilliseconds = Int64(clamped)
@@ -34,7 +34,7 @@ public enum RFC3339 {
 
     /// The instant an RFC 3339 `date-time` names (`T`/`t` or a space between date and time,
     /// `Z`/`z` or a numeric offset), or `nil` when `text` is not one.
-    public static func date(from text: String) -> Date? {
+    package static func date(from text: String) -> Date? {
         let bytes = Array(text.utf8)
         var index = 0
         func digits(_ count: Int) -> Int64? {

@@ -4,34 +4,34 @@ import Foundation
 
 extension TelemetryEvent {
     /// One provider call, or one route skipped (`circuit_open`), and the decision that followed.
-    public struct Attempt: Sendable, Hashable, JSONWritable {
-        public var jobID: String
-        public var workload: String
+    package struct Attempt: Sendable, Hashable, JSONWritable {
+        package var jobID: String
+        package var workload: String
         /// 1-based count of this job's calls and skips.
-        public var attempt: Int
+        package var attempt: Int
         /// The route's position in the job's declared route list.
-        public var routeIndex: Int
-        public var route: RouteKey
-        public var outcome: Outcome
+        package var routeIndex: Int
+        package var route: RouteKey
+        package var outcome: Outcome
         /// The HTTP status when the provider answered.
-        public var httpStatus: Int?
-        public var latencyMs: Int
+        package var httpStatus: Int?
+        package var latencyMs: Int
         /// How long the provider asked to wait, when it did.
-        public var retryAfterMs: Int?
-        public var decision: Decision
-        public var at: Date
+        package var retryAfterMs: Int?
+        package var decision: Decision
+        package var at: Date
         /// Cost of this call, when it was billed.
-        public var costUSD: Double?
+        package var costUSD: Double?
         /// Tokens of this call, when it was billed.
-        public var usage: CompletionResponse.Usage?
+        package var usage: CompletionResponse.Usage?
         /// The provider's adapter type (`anthropic`, `openai`, ...).
-        public var providerType: String?
+        package var providerType: String?
         /// The provider's own error type (`overloaded_error`, ...).
-        public var providerErrorType: String?
+        package var providerErrorType: String?
         /// The failure's message; never a key, a token or a header.
-        public var errorMessage: String?
+        package var errorMessage: String?
 
-        public init(
+        package init(
             jobID: String,
             workload: String,
             attempt: Int,
@@ -67,7 +67,7 @@ extension TelemetryEvent {
             self.errorMessage = errorMessage
         }
 
-        public func write(to writer: inout JSONWriter) {
+        package func write(to writer: inout JSONWriter) {
             writer.beginObject()
             writer.member("event", "attempt")
             writer.member("job_id", jobID)

@@ -4,24 +4,24 @@ import Foundation
 
 extension TelemetryEvent {
     /// A route's circuit breaker changed state. Keyed `provider/model`.
-    public struct Circuit: Sendable, Hashable, JSONWritable {
+    package struct Circuit: Sendable, Hashable, JSONWritable {
         /// The route whose breaker changed.
-        public var route: RouteKey
+        package var route: RouteKey
         /// The breaker's new state.
-        public var state: CircuitState
+        package var state: CircuitState
         /// When it changed.
-        public var at: Date
+        package var at: Date
         /// How long the breaker stays open, for `open`.
-        public var cooldownMs: Int?
+        package var cooldownMs: Int?
 
-        public init(route: RouteKey, state: CircuitState, at: Date, cooldownMs: Int? = nil) {
+        package init(route: RouteKey, state: CircuitState, at: Date, cooldownMs: Int? = nil) {
             self.route = route
             self.state = state
             self.at = at
             self.cooldownMs = cooldownMs
         }
 
-        public func write(to writer: inout JSONWriter) {
+        package func write(to writer: inout JSONWriter) {
             writer.beginObject()
             writer.member("event", "circuit")
             writer.member("provider", route.provider)

@@ -4,21 +4,21 @@ import Foundation
 
 extension TelemetryEvent {
     /// One finished job: the dashboard's view of its result.
-    public struct JobFinished: Sendable, Hashable, JSONWritable {
-        public var jobID: String
-        public var workload: String
+    package struct JobFinished: Sendable, Hashable, JSONWritable {
+        package var jobID: String
+        package var workload: String
         /// `succeeded` or `failed`.
-        public var succeeded: Bool
-        public var servedBy: JobResult.ServedBy?
-        public var attempts: Int
-        public var latencyMs: Int
-        public var costUSD: Double
-        public var at: Date
+        package var succeeded: Bool
+        package var servedBy: JobResult.ServedBy?
+        package var attempts: Int
+        package var latencyMs: Int
+        package var costUSD: Double
+        package var at: Date
         /// The failure class of a failed job.
-        public var errorClass: JobResult.Failure.ErrorClass?
-        public var queueMs: Int?
+        package var errorClass: JobResult.Failure.ErrorClass?
+        package var queueMs: Int?
 
-        public init(
+        package init(
             jobID: String,
             workload: String,
             succeeded: Bool,
@@ -43,7 +43,7 @@ extension TelemetryEvent {
         }
 
         /// The event of `result`, stamped with its `completed_at`.
-        public init(_ result: JobResult) {
+        package init(_ result: JobResult) {
             self.init(
                 jobID: result.jobID,
                 workload: result.workload,
@@ -59,11 +59,11 @@ extension TelemetryEvent {
         }
 
         /// True when a route other than the job's first answered.
-        public var fallbackUsed: Bool {
+        package var fallbackUsed: Bool {
             (servedBy?.routeIndex ?? 0) != 0
         }
 
-        public func write(to writer: inout JSONWriter) {
+        package func write(to writer: inout JSONWriter) {
             writer.beginObject()
             writer.member("event", "job")
             writer.member("job_id", jobID)

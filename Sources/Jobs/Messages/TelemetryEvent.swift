@@ -5,13 +5,13 @@ import Foundation
 /// A message on the telemetry topic (`schemas/telemetry.v1.json`): one ``Attempt`` per provider
 /// call or skip, one ``JobFinished`` per finished job, one ``Circuit`` per breaker change. The
 /// wire field `event` tells them apart.
-public enum TelemetryEvent: Sendable, Hashable {
+package enum TelemetryEvent: Sendable, Hashable {
     case attempt(Attempt)
     case job(JobFinished)
     case circuit(Circuit)
 
     /// The message key: the job id, or `provider/model` for a circuit event.
-    public var key: String {
+    package var key: String {
         switch self {
         case .attempt(let event): event.jobID
         case .job(let event): event.jobID
@@ -20,7 +20,7 @@ public enum TelemetryEvent: Sendable, Hashable {
     }
 
     /// The `event` field: `attempt`, `job` or `circuit`.
-    public var name: String {
+    package var name: String {
         switch self {
         case .attempt: "attempt"
         case .job: "job"
@@ -30,7 +30,7 @@ public enum TelemetryEvent: Sendable, Hashable {
 }
 
 extension TelemetryEvent: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         switch self {
         case .attempt(let event): event.write(to: &writer)
         case .job(let event): event.write(to: &writer)

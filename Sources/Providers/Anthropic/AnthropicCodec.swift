@@ -8,14 +8,14 @@ import NIOHTTP1
 /// `nativeStructuredOutput` is on (then `output_config.format`); on Foundry the native option is
 /// never used, whatever the setting. Errors map as the issue lists them: a 400 that reports a
 /// spend or usage limit, and any `billing_error`, are `auth_error` (the route cannot bill).
-public struct AnthropicCodec: WireCodec {
-    public var baseURL: String
-    public var anthropicVersion: String
-    public var nativeStructuredOutput: Bool
+package struct AnthropicCodec: WireCodec {
+    package var baseURL: String
+    package var anthropicVersion: String
+    package var nativeStructuredOutput: Bool
     /// Claude on Microsoft Foundry: no native structured output, no `anthropic-ratelimit-*` headers.
-    public var isFoundry: Bool
+    package var isFoundry: Bool
 
-    public init(baseURL: String, anthropicVersion: String = "2023-06-01", nativeStructuredOutput: Bool = false, isFoundry: Bool = false) {
+    package init(baseURL: String, anthropicVersion: String = "2023-06-01", nativeStructuredOutput: Bool = false, isFoundry: Bool = false) {
         self.baseURL = baseURL
         self.anthropicVersion = anthropicVersion
         self.nativeStructuredOutput = nativeStructuredOutput
@@ -23,14 +23,14 @@ public struct AnthropicCodec: WireCodec {
     }
 
     /// True when `baseURL` is a Microsoft Foundry endpoint (`*.services.ai.azure.com`, `*.azure.com`).
-    public static func isFoundryURL(_ baseURL: String) -> Bool {
+    package static func isFoundryURL(_ baseURL: String) -> Bool {
         guard let host = URLComponents(string: baseURL)?.host?.lowercased() else { return false }
         return host.hasSuffix(".azure.com")
     }
 
     var usesNativeStructuredOutput: Bool { nativeStructuredOutput && !isFoundry }
 
-    public func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+    package func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
         var system = request.system
         var outputConfig: AnthropicWire.OutputConfig?
         if case .jsonSchema(let schema) = request.responseFormat {
@@ -61,7 +61,7 @@ public struct AnthropicCodec: WireCodec {
         )
     }
 
-    public func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
+    package func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
         let requestID = response.headers.first(name: "request-id")
         guard (200..<300).contains(response.status) else {
             throw failure(for: response, now: now)
@@ -84,7 +84,7 @@ public struct AnthropicCodec: WireCodec {
     }
 
     /// `stop_reason` in the normalized vocabulary.
-    public static func finishReason(_ stopReason: String?) -> CompletionResponse.FinishReason {
+    package static func finishReason(_ stopReason: String?) -> CompletionResponse.FinishReason {
         switch stopReason {
         case "end_turn", "stop_sequence": .stop
         case "max_tokens", "model_context_window_exceeded": .length
@@ -119,7 +119,7 @@ public struct AnthropicCodec: WireCodec {
     }
 
     /// Status and error type to outcome class (and whether a client error is this route's alone).
-    public static func classify(status: Int, errorType: String?, message: String) -> (Outcome, routeSpecific: Bool) {
+    package static func classify(status: Int, errorType: String?, message: String) -> (Outcome, routeSpecific: Bool) {
         switch errorType {
         case "billing_error": return (.authError, false)
         case "authentication_error", "permission_error": return (.authError, false)

@@ -7,7 +7,7 @@ import NIOHTTP1
 ///
 /// Guarantees: the only place a secret enters a request; ``redact(_:)`` removes every secret it
 /// knows from a text, and providers pass every failure message through it.
-public struct RequestAuthorizer: Sendable, CustomStringConvertible {
+package struct RequestAuthorizer: Sendable, CustomStringConvertible {
     enum Method: Sendable {
         case none
         case header(name: String, prefix: String, secret: SecretSource)
@@ -17,24 +17,24 @@ public struct RequestAuthorizer: Sendable, CustomStringConvertible {
     let method: Method
 
     /// No authorization (OpenAI-compatible local servers, the simulator without keys).
-    public static let none = RequestAuthorizer(method: .none)
+    package static let none = RequestAuthorizer(method: .none)
 
     /// `name: secret` (e.g. `x-api-key`, `api-key`, `x-goog-api-key`).
-    public static func apiKey(header name: String, secret: SecretSource) -> RequestAuthorizer {
+    package static func apiKey(header name: String, secret: SecretSource) -> RequestAuthorizer {
         RequestAuthorizer(method: .header(name: name, prefix: "", secret: secret))
     }
 
     /// `Authorization: Bearer secret`.
-    public static func bearer(_ secret: SecretSource) -> RequestAuthorizer {
+    package static func bearer(_ secret: SecretSource) -> RequestAuthorizer {
         RequestAuthorizer(method: .header(name: "Authorization", prefix: "Bearer ", secret: secret))
     }
 
     /// AWS SigV4 with an access key id, its secret and an optional session token.
-    public static func sigV4(_ signer: SigV4Signer, accessKeyID: String, secret: SecretSource, sessionToken: SecretSource?) -> RequestAuthorizer {
+    package static func sigV4(_ signer: SigV4Signer, accessKeyID: String, secret: SecretSource, sessionToken: SecretSource?) -> RequestAuthorizer {
         RequestAuthorizer(method: .sigV4(signer, accessKeyID: accessKeyID, secret: secret, sessionToken: sessionToken))
     }
 
-    public var description: String {
+    package var description: String {
         switch method {
         case .none: "none"
         case .header(let name, let prefix, let secret): prefix.isEmpty ? "header \(name) from \(secret)" : "bearer from \(secret)"
@@ -43,7 +43,7 @@ public struct RequestAuthorizer: Sendable, CustomStringConvertible {
     }
 
     /// Adds the authorization to `request`, signing it when the method is SigV4.
-    public func authorize(_ request: inout ProviderHTTPRequest, now: Date) throws(ProviderFailure) {
+    package func authorize(_ request: inout ProviderHTTPRequest, now: Date) throws(ProviderFailure) {
         switch method {
         case .none:
             return
@@ -62,7 +62,7 @@ public struct RequestAuthorizer: Sendable, CustomStringConvertible {
     /// `text` with every known secret replaced by `[redacted]`, and, when `text` was cut by
     /// ``ProviderFailure/bounded(_:toBytes:)``, a secret's beginning left just before the cut too
     /// (the cut may fall inside a secret, so its whole is no longer there to find).
-    public func redact(_ text: String) -> String {
+    package func redact(_ text: String) -> String {
         let secrets = self.secrets.filter { $0.count >= 4 }
         guard !secrets.isEmpty else { return text }
         var output = text

@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Guarantees: the secret never appears in a description, an error message or a log line;
 /// failures name the variable or the file, never the content.
-public final class SecretSource: Sendable, CustomStringConvertible {
+package final class SecretSource: Sendable, CustomStringConvertible {
     enum Origin: Sendable {
         case value(String, variable: String)
         case file(path: String, refreshInterval: Duration)
@@ -18,18 +18,18 @@ public final class SecretSource: Sendable, CustomStringConvertible {
     private let cache: Mutex<(value: String, readAt: ContinuousClock.Instant)?>
 
     /// A secret held in memory (read by the factory from the named environment variable).
-    public init(value: String, variable: String) {
+    package init(value: String, variable: String) {
         self.origin = .value(value, variable: variable)
         self.cache = Mutex(nil)
     }
 
     /// A secret read from `path`, trimmed of surrounding whitespace, re-read after `refreshInterval`.
-    public init(file path: String, refreshInterval: Duration = .seconds(30)) {
+    package init(file path: String, refreshInterval: Duration = .seconds(30)) {
         self.origin = .file(path: path, refreshInterval: refreshInterval)
         self.cache = Mutex(nil)
     }
 
-    public var description: String {
+    package var description: String {
         switch origin {
         case .value(_, let variable): "SecretSource(env: \(variable))"
         case .file(let path, _): "SecretSource(file: \(path))"
@@ -37,7 +37,7 @@ public final class SecretSource: Sendable, CustomStringConvertible {
     }
 
     /// The current secret, or an `.authError` failure naming where it should have come from.
-    public func current() throws(ProviderFailure) -> String {
+    package func current() throws(ProviderFailure) -> String {
         switch origin {
         case .value(let value, _):
             return value

@@ -10,14 +10,14 @@ import NIOHTTP1
 /// already-encoded path, as every non-S3 service expects, is encoded twice), the query is
 /// decoded then re-encoded and sorted, header values are trimmed and their inner whitespace
 /// collapsed. Nothing here logs or keeps the secret.
-public struct SigV4Signer: Sendable, Hashable {
+package struct SigV4Signer: Sendable, Hashable {
     /// An access key pair and an optional session token.
-    public struct Credentials: Sendable, Hashable {
-        public var accessKeyID: String
-        public var secretAccessKey: String
-        public var sessionToken: String?
+    package struct Credentials: Sendable, Hashable {
+        package var accessKeyID: String
+        package var secretAccessKey: String
+        package var sessionToken: String?
 
-        public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
+        package init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
             self.accessKeyID = accessKeyID
             self.secretAccessKey = secretAccessKey
             self.sessionToken = sessionToken
@@ -25,17 +25,17 @@ public struct SigV4Signer: Sendable, Hashable {
     }
 
     /// The parts of a request that the signature covers.
-    public struct Input: Sendable, Hashable {
-        public var method: String
+    package struct Input: Sendable, Hashable {
+        package var method: String
         /// The path as sent (or, for the test suite, as written), without the query.
-        public var path: String
+        package var path: String
         /// The raw query string without `?`, or empty.
-        public var query: String
+        package var query: String
         /// Header fields in order; names in any case, duplicates allowed.
-        public var headers: [(name: String, value: String)]
-        public var body: Data
+        package var headers: [(name: String, value: String)]
+        package var body: Data
 
-        public init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: Data) {
+        package init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: Data) {
             self.method = method
             self.path = path
             self.query = query
@@ -43,12 +43,12 @@ public struct SigV4Signer: Sendable, Hashable {
             self.body = body
         }
 
-        public static func == (lhs: Input, rhs: Input) -> Bool {
+        package static func == (lhs: Input, rhs: Input) -> Bool {
             lhs.method == rhs.method && lhs.path == rhs.path && lhs.query == rhs.query && lhs.body == rhs.body
                 && lhs.headers.map { [$0.name, $0.value] } == rhs.headers.map { [$0.name, $0.value] }
         }
 
-        public func hash(into hasher: inout Hasher) {
+        package func hash(into hasher: inout Hasher) {
             hasher.combine(method)
             hasher.combine(path)
             hasher.combine(query)
@@ -57,25 +57,25 @@ public struct SigV4Signer: Sendable, Hashable {
     }
 
     /// The intermediate and final products of signing, for tests and debugging (never logged).
-    public struct Result: Sendable, Hashable {
-        public var canonicalRequest: String
-        public var stringToSign: String
-        public var signature: String
-        public var signedHeaders: String
+    package struct Result: Sendable, Hashable {
+        package var canonicalRequest: String
+        package var stringToSign: String
+        package var signature: String
+        package var signedHeaders: String
         /// The headers to add to the request, `authorization` last.
-        public var addedHeaders: [String: String]
+        package var addedHeaders: [String: String]
     }
 
-    public var service: String
-    public var region: String
+    package var service: String
+    package var region: String
     /// Remove `.`/`..` segments and repeated slashes before encoding (every service but S3).
-    public var normalizePath: Bool
+    package var normalizePath: Bool
     /// Add and sign `x-amz-content-sha256`.
-    public var signBodyHeader: Bool
+    package var signBodyHeader: Bool
     /// Send the session token without signing it (a few services want that).
-    public var omitSessionTokenFromSignature: Bool
+    package var omitSessionTokenFromSignature: Bool
 
-    public init(service: String, region: String, normalizePath: Bool = true, signBodyHeader: Bool = false, omitSessionTokenFromSignature: Bool = false) {
+    package init(service: String, region: String, normalizePath: Bool = true, signBodyHeader: Bool = false, omitSessionTokenFromSignature: Bool = false) {
         self.service = service
         self.region = region
         self.normalizePath = normalizePath
@@ -84,7 +84,7 @@ public struct SigV4Signer: Sendable, Hashable {
     }
 
     /// Signs `input` at `date`: the headers to add and the intermediate strings.
-    public func sign(_ input: Input, credentials: Credentials, date: Date) -> Result {
+    package func sign(_ input: Input, credentials: Credentials, date: Date) -> Result {
         let (amzDate, shortDate) = Self.timestamps(date)
         let payloadHash = Self.hex(SHA256.hash(data: input.body))
 
@@ -145,7 +145,7 @@ public struct SigV4Signer: Sendable, Hashable {
 
     /// Signs an encoded provider request in place (adds `host` if missing, `x-amz-date`,
     /// the session token and `authorization`).
-    public func sign(_ request: inout ProviderHTTPRequest, credentials: Credentials, date: Date) {
+    package func sign(_ request: inout ProviderHTTPRequest, credentials: Credentials, date: Date) {
         guard let components = URLComponents(string: request.url), let host = components.host else { return }
         let hostValue = components.port.map { "\(host):\($0)" } ?? host
         if request.headers.first(name: "host") == nil {

@@ -6,23 +6,23 @@ import NIOHTTP1
 /// `POST https://bedrock-runtime.{region}.amazonaws.com/model/{modelId}/converse`, the model id
 /// percent-encoded in the path. A `json_schema` response format goes into the system prompt.
 /// Errors map by exception name (`x-amzn-ErrorType` or `__type`), then by status.
-public struct BedrockCodec: WireCodec {
-    public var baseURL: String
+package struct BedrockCodec: WireCodec {
+    package var baseURL: String
 
-    public init(baseURL: String) {
+    package init(baseURL: String) {
         self.baseURL = baseURL
     }
 
     /// The regional runtime endpoint.
-    public static func defaultBaseURL(region: String) -> String {
+    package static func defaultBaseURL(region: String) -> String {
         "https://bedrock-runtime.\(region).amazonaws.com"
     }
 
-    public func url(model: String) -> String {
+    package func url(model: String) -> String {
         WireJSON.join(baseURL, "/model/\(SigV4Signer.uriEncode(model, keepSlash: false))/converse")
     }
 
-    public func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+    package func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
         var system = request.system
         if case .jsonSchema(let schema) = request.responseFormat {
             system = StructuredOutput.systemPrompt(system, schema: schema)
@@ -44,7 +44,7 @@ public struct BedrockCodec: WireCodec {
         )
     }
 
-    public func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
+    package func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
         guard (200..<300).contains(response.status) else {
             throw failure(for: response, now: now)
         }
@@ -64,7 +64,7 @@ public struct BedrockCodec: WireCodec {
     }
 
     /// `stopReason` in the normalized vocabulary.
-    public static func finishReason(_ reason: String?) -> CompletionResponse.FinishReason {
+    package static func finishReason(_ reason: String?) -> CompletionResponse.FinishReason {
         switch reason {
         case "end_turn", "stop_sequence": .stop
         case "max_tokens", "model_context_window_exceeded": .length
@@ -98,7 +98,7 @@ public struct BedrockCodec: WireCodec {
     }
 
     /// Exception name and status to outcome class, as the issue lists them.
-    public static func classify(status: Int, errorType: String?) -> (Outcome, routeSpecific: Bool) {
+    package static func classify(status: Int, errorType: String?) -> (Outcome, routeSpecific: Bool) {
         switch errorType {
         case "ThrottlingException", "ModelNotReadyException", "TooManyRequestsException": return (.rateLimited, false)
         case "ServiceUnavailableException": return (.overloaded, false)

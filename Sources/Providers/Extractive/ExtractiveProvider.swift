@@ -6,21 +6,21 @@ import Completions
 ///
 /// Guarantees: no network, no randomness; honours cancellation before it starts; a `json_schema`
 /// response format gets a JSON document shaped by the schema.
-public struct ExtractiveProvider: CompletionProvider {
-    public let kind = "extractive"
-    public let summarizer: ExtractiveSummarizer
+package struct ExtractiveProvider: CompletionProvider {
+    package let kind = "extractive"
+    package let summarizer: ExtractiveSummarizer
 
-    public init(summarizer: ExtractiveSummarizer = ExtractiveSummarizer()) {
+    package init(summarizer: ExtractiveSummarizer = ExtractiveSummarizer()) {
         self.summarizer = summarizer
     }
 
-    public func complete(_ request: CompletionRequest, model: String, timeout: Duration) async throws -> CompletionResponse {
+    package func complete(_ request: CompletionRequest, model: String, timeout: Duration) async throws -> CompletionResponse {
         try Task.checkCancellation()
         return answer(request)
     }
 
     /// The answer, synchronously (the simulator and the benchmarks call it directly).
-    public func answer(_ request: CompletionRequest) -> CompletionResponse {
+    package func answer(_ request: CompletionRequest) -> CompletionResponse {
         let source = Self.sourceText(of: request)
         let inputTokens = summarizer.estimateTokens((request.system ?? "") + source)
         let text: String
@@ -43,7 +43,7 @@ public struct ExtractiveProvider: CompletionProvider {
     }
 
     /// The text to summarize: the user messages joined, or the system prompt when there are none.
-    public static func sourceText(of request: CompletionRequest) -> String {
+    package static func sourceText(of request: CompletionRequest) -> String {
         let user = request.messages.filter { $0.role == .user }.map(\.content)
         if !user.isEmpty { return user.joined(separator: "\n\n") }
         return request.system ?? ""

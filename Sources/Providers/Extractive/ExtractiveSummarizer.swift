@@ -9,29 +9,29 @@ import Foundation
 /// Guarantees: the same input and budget always give the same output, in every process (no
 /// hashing order or randomness reaches the result); non-empty input always gives a non-empty
 /// summary; the summary never exceeds the budget by more than one ellipsis.
-public struct ExtractiveSummarizer: Sendable, Hashable {
+package struct ExtractiveSummarizer: Sendable, Hashable {
     /// The result of one summary.
-    public struct Summary: Sendable, Hashable {
-        public var text: String
+    package struct Summary: Sendable, Hashable {
+        package var text: String
         /// True when even the best sentence had to be cut to fit the budget.
-        public var truncated: Bool
+        package var truncated: Bool
     }
 
     /// Characters per token used for budgets and token estimates.
-    public var charactersPerToken: Int
+    package var charactersPerToken: Int
 
-    public init(charactersPerToken: Int = 4) {
+    package init(charactersPerToken: Int = 4) {
         self.charactersPerToken = max(1, charactersPerToken)
     }
 
     /// Roughly how many tokens `text` is (≈ characters / 4, at least 1 for non-empty text).
-    public func estimateTokens(_ text: String) -> Int {
+    package func estimateTokens(_ text: String) -> Int {
         let count = text.utf8.count
         return count == 0 ? 0 : max(1, (count + charactersPerToken - 1) / charactersPerToken)
     }
 
     /// Summarizes `text` within about `maxTokens` tokens.
-    public func summarize(_ text: String, maxTokens: Int) -> Summary {
+    package func summarize(_ text: String, maxTokens: Int) -> Summary {
         let sentences = Self.sentences(in: text)
         guard !sentences.isEmpty else {
             return Summary(text: "", truncated: false)
@@ -79,7 +79,7 @@ public struct ExtractiveSummarizer: Sendable, Hashable {
     /// A JSON document for `schema` filled from `text`: string fields get the summary (titles
     /// get the lead sentence), string arrays get key sentences, numbers 0, booleans false, enums
     /// their first value. Good enough for a last-resort route; the engine still validates it.
-    public func jsonDocument(for schema: JSONValue, text: String, maxTokens: Int) -> String {
+    package func jsonDocument(for schema: JSONValue, text: String, maxTokens: Int) -> String {
         let summary = summarize(text, maxTokens: maxTokens).text
         let sentences = Self.sentences(in: summary)
         let value = fill(schema, key: nil, summary: summary, sentences: sentences, depth: 0)

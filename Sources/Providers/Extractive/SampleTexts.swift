@@ -1,9 +1,9 @@
 /// Ten sample support tickets and articles, written for understudy, that the demo, the tests and
 /// the benchmarks summarize. Fixed text: summaries of them are stable across releases unless the
 /// summarizer changes.
-public enum SampleTexts {
+package enum SampleTexts {
     /// All samples, in a fixed order.
-    public static let all: [SampleText] = [
+    package static let all: [SampleText] = [
         SampleText(
             id: "ticket-login-loop",
             title: "Login loop after password reset",
@@ -156,7 +156,7 @@ public enum SampleTexts {
     ]
 
     /// The sample with `id`, if any.
-    public static func sample(id: String) -> SampleText? {
+    package static func sample(id: String) -> SampleText? {
         all.first { $0.id == id }
     }
 }

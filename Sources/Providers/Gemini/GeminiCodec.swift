@@ -7,20 +7,20 @@ import NIOHTTP1
 /// A `json_schema` response format maps to `responseMimeType: application/json` with
 /// `responseJsonSchema`. Errors map by status (`RESOURCE_EXHAUSTED`, `UNAVAILABLE`, ...); the wait
 /// comes from the body's `google.rpc.RetryInfo.retryDelay` when it is there (there is no header).
-public struct GeminiCodec: WireCodec {
-    public var baseURL: String
+package struct GeminiCodec: WireCodec {
+    package var baseURL: String
 
-    public init(baseURL: String = "https://generativelanguage.googleapis.com") {
+    package init(baseURL: String = "https://generativelanguage.googleapis.com") {
         self.baseURL = baseURL
     }
 
-    public func url(model: String) -> String {
+    package func url(model: String) -> String {
         let name = model.hasPrefix("models/") ? String(model.dropFirst("models/".count)) : model
         let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/", ":"])) ?? name
         return WireJSON.join(baseURL, "/v1beta/models/\(encoded):generateContent")
     }
 
-    public func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+    package func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
         var mimeType: String?
         var schema: JSONValue?
         if case .jsonSchema(let value) = request.responseFormat {
@@ -48,7 +48,7 @@ public struct GeminiCodec: WireCodec {
         )
     }
 
-    public func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
+    package func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
         guard (200..<300).contains(response.status) else {
             throw failure(for: response, now: now)
         }
@@ -72,7 +72,7 @@ public struct GeminiCodec: WireCodec {
     }
 
     /// `finishReason` in the normalized vocabulary.
-    public static func finishReason(_ reason: String?) -> CompletionResponse.FinishReason {
+    package static func finishReason(_ reason: String?) -> CompletionResponse.FinishReason {
         switch reason {
         case "STOP": .stop
         case "MAX_TOKENS": .length
@@ -104,7 +104,7 @@ public struct GeminiCodec: WireCodec {
     }
 
     /// HTTP status, RPC status and `ErrorInfo` reasons to outcome class.
-    public static func classify(httpStatus: Int, status: String?, reasons: [String]) -> (Outcome, routeSpecific: Bool) {
+    package static func classify(httpStatus: Int, status: String?, reasons: [String]) -> (Outcome, routeSpecific: Bool) {
         if reasons.contains(where: { $0 == "API_KEY_INVALID" || $0 == "API_KEY_SERVICE_BLOCKED" }) {
             return (.authError, false)
         }

@@ -17,11 +17,11 @@ import NIOHTTP1
 /// timer task per call cost about 5% of the worker's CPU), and the alarm is re-armed only for a
 /// new earliest deadline. Cancelling the child, not the calling task, keeps the engine's
 /// cancellation meaning "the job or a hedge ended this call".
-public struct AsyncHTTPTransport: HTTPTransport {
-    public let client: HTTPClient
+package struct AsyncHTTPTransport: HTTPTransport {
+    package let client: HTTPClient
     private let bodyTimer: DeadlineTimer
 
-    public init(client: HTTPClient) {
+    package init(client: HTTPClient) {
         self.init(client: client, bodyTimer: Self.timer(on: client.eventLoopGroup.any()))
     }
 
@@ -42,7 +42,7 @@ public struct AsyncHTTPTransport: HTTPTransport {
         )
     }
 
-    public func send(
+    package func send(
         _ request: ProviderHTTPRequest,
         timeout: Duration,
         maxResponseBytes: Int,

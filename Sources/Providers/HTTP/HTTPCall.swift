@@ -6,7 +6,7 @@ import NIOHTTP1
 /// What every HTTP adapter does around its codec: wait for a concurrency slot, encode, check the
 /// request size, authorize, send within the attempt timeout, decode, and scrub secrets from any
 /// failure before it leaves. The adapters differ only in their codec and authorizer.
-public struct HTTPCall: Sendable {
+package struct HTTPCall: Sendable {
     /// Bounds on one exchange: the request and response body sizes, and how long the response
     /// body may take once its head has arrived.
     ///
@@ -14,30 +14,30 @@ public struct HTTPCall: Sendable {
     /// `client_error`); a response body over `maxResponseBytes` is abandoned as soon as the cap is
     /// passed (`invalid_output`, so the engine fails over); a body not complete `bodyTimeout`
     /// after its head is abandoned (`timeout`, retried or failed over like any timeout).
-    public struct Limits: Sendable, Hashable {
+    package struct Limits: Sendable, Hashable {
         /// How long a response body may take after its head unless configured otherwise: far more
         /// than a whole non-streamed answer needs, far less than a long job deadline.
-        public static let defaultBodyTimeout: Duration = .seconds(30)
+        package static let defaultBodyTimeout: Duration = .seconds(30)
 
-        public var maxRequestBytes: Int
-        public var maxResponseBytes: Int
-        public var bodyTimeout: Duration
+        package var maxRequestBytes: Int
+        package var maxResponseBytes: Int
+        package var bodyTimeout: Duration
 
-        public init(maxRequestBytes: Int = 8 << 20, maxResponseBytes: Int = 8 << 20, bodyTimeout: Duration = defaultBodyTimeout) {
+        package init(maxRequestBytes: Int = 8 << 20, maxResponseBytes: Int = 8 << 20, bodyTimeout: Duration = defaultBodyTimeout) {
             self.maxRequestBytes = maxRequestBytes
             self.maxResponseBytes = maxResponseBytes
             self.bodyTimeout = bodyTimeout
         }
     }
 
-    public var providerName: String
-    public var transport: any HTTPTransport
-    public var authorizer: RequestAuthorizer
-    public var limits: Limits
-    public var extraHeaders: [String: String]
-    public var logger: Logger
+    package var providerName: String
+    package var transport: any HTTPTransport
+    package var authorizer: RequestAuthorizer
+    package var limits: Limits
+    package var extraHeaders: [String: String]
+    package var logger: Logger
 
-    public init(
+    package init(
         providerName: String,
         transport: any HTTPTransport,
         authorizer: RequestAuthorizer,
@@ -54,7 +54,7 @@ public struct HTTPCall: Sendable {
     }
 
     /// Performs one attempt with `codec`.
-    public func perform(
+    package func perform(
         _ codec: some WireCodec,
         request: CompletionRequest,
         model: String,

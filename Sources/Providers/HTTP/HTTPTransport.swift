@@ -8,6 +8,6 @@ import Completions
 /// or `bodyTimeout` passes between the head and the body's end, `.connection` for a refused,
 /// reset or cut-short exchange, `.invalidOutput` for a body larger than `maxResponseBytes`;
 /// throws `CancellationError` when the calling task is cancelled.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     func send(_ request: ProviderHTTPRequest, timeout: Duration, maxResponseBytes: Int, bodyTimeout: Duration) async throws -> ProviderHTTPResponse
 }

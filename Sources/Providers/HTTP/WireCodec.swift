@@ -5,7 +5,7 @@ import Foundation
 /// (without authorization), and an HTTP response to the normalized answer or a classified
 /// ``ProviderFailure``. No I/O, no clock but the `now` it is given, so tests and the benchmark
 /// run it directly.
-public protocol WireCodec: Sendable {
+package protocol WireCodec: Sendable {
     /// Encodes `request` for `model` (a model id or a deployment name).
     func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest
 

@@ -10,9 +10,9 @@ import NIOHTTP1
 /// `retry-after-ms`, `retry-after` or `x-ratelimit-reset-*` durations, read in that order;
 /// `insufficient_quota` is `auth_error` (the route cannot bill); a 400 with code `content_filter`
 /// is a route-specific `client_error`.
-public struct OpenAICodec: WireCodec {
+package struct OpenAICodec: WireCodec {
     /// Where the chat completions endpoint is.
-    public enum Endpoint: Sendable, Hashable {
+    package enum Endpoint: Sendable, Hashable {
         /// `{base}/v1/chat/completions` (base `https://api.openai.com` or a compatible server).
         case openAI(baseURL: String)
         /// `{base}/openai/deployments/{model}/chat/completions?api-version=...`.
@@ -22,15 +22,15 @@ public struct OpenAICodec: WireCodec {
     }
 
     /// Which body field carries the output token limit.
-    public enum TokenLimitField: String, Sendable, Hashable {
+    package enum TokenLimitField: String, Sendable, Hashable {
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
     }
 
-    public var endpoint: Endpoint
-    public var tokenLimitField: TokenLimitField
+    package var endpoint: Endpoint
+    package var tokenLimitField: TokenLimitField
 
-    public init(endpoint: Endpoint, tokenLimitField: TokenLimitField? = nil) {
+    package init(endpoint: Endpoint, tokenLimitField: TokenLimitField? = nil) {
         self.endpoint = endpoint
         self.tokenLimitField = tokenLimitField ?? Self.defaultTokenLimitField(endpoint)
     }
@@ -50,7 +50,7 @@ public struct OpenAICodec: WireCodec {
         return "azure-openai"
     }
 
-    public func url(model: String) -> String {
+    package func url(model: String) -> String {
         switch endpoint {
         case .openAI(let baseURL):
             return WireJSON.join(baseURL, "/v1/chat/completions")
@@ -63,7 +63,7 @@ public struct OpenAICodec: WireCodec {
         }
     }
 
-    public func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+    package func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
         var messages: [OpenAIWire.Message] = []
         if let system = request.system, !system.isEmpty {
             messages.append(OpenAIWire.Message(role: "system", content: system))
@@ -96,7 +96,7 @@ public struct OpenAICodec: WireCodec {
         )
     }
 
-    public func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
+    package func decode(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> CompletionResponse {
         guard (200..<300).contains(response.status) else {
             throw failure(for: response, now: now)
         }
@@ -122,7 +122,7 @@ public struct OpenAICodec: WireCodec {
     }
 
     /// `finish_reason` in the normalized vocabulary.
-    public static func finishReason(_ reason: String?) -> CompletionResponse.FinishReason {
+    package static func finishReason(_ reason: String?) -> CompletionResponse.FinishReason {
         switch reason {
         case "stop": .stop
         case "length": .length
@@ -159,7 +159,7 @@ public struct OpenAICodec: WireCodec {
     }
 
     /// Status, error type and code to outcome class (and whether a client error is this route's alone).
-    public static func classify(status: Int, type: String?, code: String?) -> (Outcome, routeSpecific: Bool) {
+    package static func classify(status: Int, type: String?, code: String?) -> (Outcome, routeSpecific: Bool) {
         if code == "insufficient_quota" || type == "insufficient_quota" || code == "billing_hard_limit_reached" {
             return (.authError, false)
         }

@@ -1,17 +1,17 @@
 import Completions
 
 /// The `openai` adapter: OpenAI Chat Completions, and any OpenAI-compatible server by `base_url`.
-public struct OpenAIProvider: CompletionProvider {
-    public let kind = "openai"
-    public let codec: OpenAICodec
-    public let call: HTTPCall
+package struct OpenAIProvider: CompletionProvider {
+    package let kind = "openai"
+    package let codec: OpenAICodec
+    package let call: HTTPCall
 
-    public init(codec: OpenAICodec, call: HTTPCall) {
+    package init(codec: OpenAICodec, call: HTTPCall) {
         self.codec = codec
         self.call = call
     }
 
-    public func complete(_ request: CompletionRequest, model: String, timeout: Duration) async throws -> CompletionResponse {
+    package func complete(_ request: CompletionRequest, model: String, timeout: Duration) async throws -> CompletionResponse {
         try await call.perform(codec, request: request, model: model, timeout: timeout)
     }
 }

@@ -7,12 +7,12 @@ import NIOHTTP1
 ///
 /// Guarantees: pure functions of their input and `now`; a value that is malformed, negative or in
 /// the past gives `nil` or zero, never a crash; results are capped at one day.
-public enum RetryAfter {
+package enum RetryAfter {
     /// The longest wait any parser returns.
-    public static let maximum: Duration = .seconds(86_400)
+    package static let maximum: Duration = .seconds(86_400)
 
     /// `retry-after`: delta seconds (`"30"`, `"1.5"`) or an HTTP date (IMF-fixdate, RFC 850 or asctime).
-    public static func parseRetryAfter(_ value: String, now: Date) -> Duration? {
+    package static func parseRetryAfter(_ value: String, now: Date) -> Duration? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if let seconds = Double(trimmed) {
             return clamp(seconds: seconds)
@@ -22,21 +22,21 @@ public enum RetryAfter {
     }
 
     /// `retry-after-ms`: milliseconds.
-    public static func parseMilliseconds(_ value: String) -> Duration? {
+    package static func parseMilliseconds(_ value: String) -> Duration? {
         guard let ms = Double(value.trimmingCharacters(in: .whitespaces)) else { return nil }
         return clamp(seconds: ms / 1000)
     }
 
     /// An RFC 3339 instant (`2025-06-01T12:00:30Z`, with or without fractions, any offset): the
     /// wait from `now` until then.
-    public static func parseRFC3339(_ value: String, now: Date) -> Duration? {
+    package static func parseRFC3339(_ value: String, now: Date) -> Duration? {
         guard let date = parseRFC3339Date(value.trimmingCharacters(in: .whitespaces)) else { return nil }
         return clamp(seconds: date.timeIntervalSince(now))
     }
 
     /// A Go `time.Duration` string (`1s`, `6m0s`, `12ms`, `1h2m3.5s`, `250us`) or a protobuf
     /// duration (`22s`, `8.941621227s`).
-    public static func parseGoDuration(_ value: String) -> Duration? {
+    package static func parseGoDuration(_ value: String) -> Duration? {
         var text = Substring(value.trimmingCharacters(in: .whitespaces))
         guard !text.isEmpty else { return nil }
         var total = 0.0
@@ -63,7 +63,7 @@ public enum RetryAfter {
     }
 
     /// The first of `headers` names that parses, by `retry-after-ms` then `retry-after`.
-    public static func fromStandardHeaders(_ headers: HTTPHeaders, now: Date) -> Duration? {
+    package static func fromStandardHeaders(_ headers: HTTPHeaders, now: Date) -> Duration? {
         if let ms = headers.first(name: "retry-after-ms"), let value = parseMilliseconds(ms) { return value }
         if let value = headers.first(name: "retry-after"), let parsed = parseRetryAfter(value, now: now) { return parsed }
         return nil

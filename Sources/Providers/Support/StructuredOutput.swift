@@ -5,12 +5,12 @@ import Foundation
 /// native feature (or where it is off): the instruction appended to the system prompt, reading
 /// the JSON back out of the text, and finding the schema again (the simulator answers with JSON
 /// when it sees the instruction).
-public enum StructuredOutput {
+package enum StructuredOutput {
     /// The line that introduces the schema; stable, because the simulator looks for it.
-    public static let marker = "Respond with only one JSON document (no prose, no code fences) that satisfies this JSON Schema:"
+    package static let marker = "Respond with only one JSON document (no prose, no code fences) that satisfies this JSON Schema:"
 
     /// `system` with the JSON-only instruction and `schema` appended.
-    public static func systemPrompt(_ system: String?, schema: JSONValue) -> String {
+    package static func systemPrompt(_ system: String?, schema: JSONValue) -> String {
         let schemaText = WireJSON.compactString(schema)
         let instruction = "\(marker)\n\(schemaText)"
         guard let system, !system.isEmpty else { return instruction }
@@ -18,14 +18,14 @@ public enum StructuredOutput {
     }
 
     /// The schema that ``systemPrompt(_:schema:)`` put into `system`, if any.
-    public static func schema(inSystemPrompt system: String?) -> JSONValue? {
+    package static func schema(inSystemPrompt system: String?) -> JSONValue? {
         guard let system, let range = system.range(of: marker) else { return nil }
         let rest = system[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
         return try? JSONDecoder().decode(JSONValue.self, from: Data(rest.utf8))
     }
 
     /// The JSON text inside a model answer: trimmed, with a surrounding Markdown code fence removed.
-    public static func jsonText(from text: String) -> String {
+    package static func jsonText(from text: String) -> String {
         var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("```") else { return trimmed }
         if let firstNewline = trimmed.firstIndex(of: "\n") {
