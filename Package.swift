@@ -201,3 +201,13 @@ let package = Package(
         ),
     ]
 )
+
+// `UNDERSTUDY_SANITIZE=address` or `=thread` builds the project's own targets with that sanitizer
+// (CI runs the Kafka and Worker suites so). Dependencies are left as built, so switching costs a
+// rebuild of this package only, not of swift-nio and the rest.
+if let sanitizer = Context.environment["UNDERSTUDY_SANITIZE"], ["address", "thread"].contains(sanitizer) {
+    for target in package.targets where target.type != .system {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=\(sanitizer)"])]
+        target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=\(sanitizer)"])]
+    }
+}

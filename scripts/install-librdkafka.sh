@@ -5,13 +5,19 @@
 # Why: Debian 12 ships librdkafka 2.0.2, which cannot parse the ApiVersions v3 response of the
 # Tansu broker the tests use. understudy itself only uses API that 2.0.2 already has.
 #
-# No arguments, no environment. Idempotent: quiet and instant when already installed.
+# Idempotent: quiet and instant when already installed. With `--pthreads`, installs nothing: it
+# builds, in its cache, a copy of the same librdkafka that starts its threads with pthread_create
+# instead of C11 thrd_create (ThreadSanitizer cannot see threads that thrd_create starts, and
+# crashes in them), and prints that copy's lib directory for LD_LIBRARY_PATH.
 # The machine's own apt sources are never changed: the source package is fetched through a
 # private apt state whose mirror is read from the machine's existing apt configuration.
 set -euo pipefail
 
 WANT=2.8.0
-if pkg-config --atleast-version="$WANT" rdkafka 2>/dev/null; then
+PTHREADS=""
+if [ "${1:-}" = "--pthreads" ]; then
+  PTHREADS=1
+elif pkg-config --atleast-version="$WANT" rdkafka 2>/dev/null; then
   exit 0
 fi
 
@@ -71,6 +77,21 @@ if [ ! -d "$SRC/librdkafka-$WANT" ]; then
   log "fetching the librdkafka $WANT source package"
   rm -rf "$SRC" && mkdir -p "$SRC"
   (cd "$SRC" && apt-get -q "${APT[@]}" source "librdkafka=$(apt-cache "${APT[@]}" showsrc librdkafka | awk '/^Version: '"$WANT"'-/ {print $2; exit}')" >/dev/null 2>&1)
+fi
+
+if [ -n "$PTHREADS" ]; then
+  PREFIX="$CACHE/pthreads"
+  if [ ! -f "$PREFIX/lib/librdkafka.so.1" ]; then
+    log "building librdkafka $WANT with POSIX threads, for ThreadSanitizer (about a minute)"
+    rm -rf "$SRC/pthreads-build"
+    cp -a "$SRC/librdkafka-$WANT" "$SRC/pthreads-build"
+    (cd "$SRC/pthreads-build" && make clean >/dev/null 2>&1 || true
+     ./configure --prefix="$PREFIX" --disable-gssapi --disable-curl --disable-c11threads >/dev/null
+     make -j"$(nproc)" libs >/dev/null 2>&1
+     make -C src install >/dev/null 2>&1)
+  fi
+  echo "$PREFIX/lib"
+  exit 0
 fi
 
 cd "$SRC/librdkafka-$WANT"

