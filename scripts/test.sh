@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+# The committed style (.swift-format), before spending minutes on a build.
+if ! swift format lint --strict --recursive Sources Tests Benchmarks Package.swift; then
+  echo "swift format lint found the findings above; 'swift format format -i -r Sources Tests Benchmarks Package.swift' fixes most" >&2
+  exit 1
+fi
+
 # Build once with every warning shown; our own code must have none.
 log=$(mktemp)
 if ! swift build --build-tests >"$log" 2>&1; then

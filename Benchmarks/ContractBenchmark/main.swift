@@ -1,9 +1,9 @@
+import Completions
 // The per-job cost of the contract: decoding a job message and encoding its result and
 // telemetry, which the worker pays for every job.
 //
 //   swift run -c release ContractBenchmark [iterations]
 import Failover
-import Completions
 import Foundation
 import Jobs
 
@@ -40,7 +40,9 @@ try measure("decode job (\(job.count) bytes)") { decoded = try decoder.decode(jo
 guard let decoded else { fatalError("no job") }
 let result = JobResult(
     jobID: decoded.id, workload: decoded.workload,
-    status: .succeeded(.init(text: String(repeating: "- a summary line\n", count: 5), finishReason: .stop), servedBy: .init(provider: "backup", model: "m", routeIndex: 1)),
+    status: .succeeded(
+        .init(text: String(repeating: "- a summary line\n", count: 5), finishReason: .stop),
+        servedBy: .init(provider: "backup", model: "m", routeIndex: 1)),
     attempts: 2, usage: .init(inputTokens: 812, outputTokens: 96), costUSD: 0.003876, latencyMs: 2143, queueMs: 12,
     metadata: decoded.metadata, completedAt: Date()
 )

@@ -67,7 +67,9 @@ let healthy = FailoverEngine(providers: ["primary": direct, "backup": direct])
 /// An engine whose primary's breaker an auth failure has opened: every job skips it and goes to the backup.
 func openBreakerEngine() async -> FailoverEngine<ContinuousClock> {
     let engine = FailoverEngine(
-        providers: ["primary": InMemoryProvider(failure: ProviderFailure(outcome: .authError, httpStatus: 401, message: "bad key")), "backup": direct],
+        providers: [
+            "primary": InMemoryProvider(failure: ProviderFailure(outcome: .authError, httpStatus: 401, message: "bad key")), "backup": direct,
+        ],
         configuration: EngineConfiguration(breaker: .init(cooldown: .seconds(3600), maxCooldown: .seconds(3600))))
     _ = await engine.run(job(0))
     return engine

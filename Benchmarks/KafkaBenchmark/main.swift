@@ -157,7 +157,9 @@ func median(_ values: [Double]) -> Double {
 
 let broker = try await TansuBroker.start()
 do {
-    print("KafkaBenchmark: \(messageCount) messages of \(messageSize) bytes, \(partitions) partition(s), \(rounds) rounds, Tansu at \(broker.bootstrapServers)")
+    print(
+        "KafkaBenchmark: \(messageCount) messages of \(messageSize) bytes, \(partitions) partition(s), \(rounds) rounds, Tansu at \(broker.bootstrapServers)"
+    )
     print("ours: send([KafkaRecord]) batches of \(batchSize), \(batchesInFlight) in flight; messages.nextBatch(max: 4096)")
     var measured: [String: (ours: [Double], theirs: [Double])] = ["produce": ([], []), "consume": ([], [])]
     var commands: [String] = []
@@ -204,7 +206,9 @@ do {
         )
     }
     print("")
-    print("reproduce: swift build -c release --product KafkaBenchmark && .build/release/KafkaBenchmark \(messageCount) \(batchSize) \(batchesInFlight) \(rounds)")
+    print(
+        "reproduce: swift build -c release --product KafkaBenchmark && .build/release/KafkaBenchmark \(messageCount) \(batchSize) \(batchesInFlight) \(rounds)"
+    )
     print("theirs (topic and broker differ per run):")
     for command in commands { print("  \(command)") }
     await broker.stop()

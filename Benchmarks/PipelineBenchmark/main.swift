@@ -13,7 +13,7 @@ import Simulator
 import UnderstudyTesting
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Scenario {
@@ -122,10 +122,12 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     if arrivals.count > 10 {
         let start = arrivals[arrivals.count / 10]
         let span = arrivals[arrivals.count - 1] - start
-        steady = Double(arrivals.count - arrivals.count / 10) / max(0.001, Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
+        steady =
+            Double(arrivals.count - arrivals.count / 10) / max(0.001, Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
     }
     return Measurement(
-        jobsPerSecond: Double(seen.count) / max(seconds, 0.001), steadyJobsPerSecond: steady, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
+        jobsPerSecond: Double(seen.count) / max(seconds, 0.001), steadyJobsPerSecond: steady, p50: percentile(latencies, 0.5),
+        p99: percentile(latencies, 0.99),
         cpuSecondsPer1000: usage.cpu / Double(max(1, seen.count)) * 1000, peakRSSMiB: usage.peakKiB / 1024, fallbacks: fallbacks
     )
 }
@@ -133,8 +135,12 @@ func run(_ scenario: Scenario) async throws -> Measurement {
 setenv("UNDERSTUDY_BIN_DIR", RigPaths.packageRoot.appendingPathComponent(".build/release").path, 1)
 let all: [String: Scenario] = [
     "instant": Scenario(name: "instant", jobs: 50_000, maxInFlight: 256, primary: .healthy, target: "≥ 5,000 jobs/s, ≤ 0.15 CPU-s per 1,000 jobs"),
-    "slow": Scenario(name: "slow", jobs: 40_000, maxInFlight: 4_000, primary: SimulatorMode(latency: .init(ms: 2_000)), target: "≥ 1,800 jobs/s, peak RSS < 512 MiB"),
-    "blackhole": Scenario(name: "blackhole", jobs: 20_000, maxInFlight: 256, primary: SimulatorMode(fault: .blackhole), attemptTimeoutMs: 2_000, target: "≥ 80% of instant"),
+    "slow": Scenario(
+        name: "slow", jobs: 40_000, maxInFlight: 4_000, primary: SimulatorMode(latency: .init(ms: 2_000)),
+        target: "≥ 1,800 jobs/s, peak RSS < 512 MiB"),
+    "blackhole": Scenario(
+        name: "blackhole", jobs: 20_000, maxInFlight: 256, primary: SimulatorMode(fault: .blackhole), attemptTimeoutMs: 2_000,
+        target: "≥ 80% of instant"),
     "overloaded": Scenario(name: "overloaded", jobs: 20_000, maxInFlight: 256, primary: .error(529), target: "≥ 90% of instant"),
 ]
 // Arguments: scenario names (default: all four), and `--rounds N` (default 3). Each scenario runs
@@ -149,7 +155,9 @@ if let flag = arguments.firstIndex(of: "--rounds"), flag + 1 < arguments.count, 
 }
 let requested = arguments.isEmpty ? ["instant", "slow", "blackhole", "overloaded"] : arguments
 print("understudy pipeline benchmark (release build; broker, providers and worker share this machine; \(rounds) rounds per scenario, median shown)")
-print("reproduce: swift build -c release --product understudy && swift build -c release --product PipelineBenchmark && .build/release/PipelineBenchmark \(requested.joined(separator: " ")) --rounds \(rounds)")
+print(
+    "reproduce: swift build -c release --product understudy && swift build -c release --product PipelineBenchmark && .build/release/PipelineBenchmark \(requested.joined(separator: " ")) --rounds \(rounds)"
+)
 print("scenario    jobs    in-flight  jobs/s    steady/s  p50 ms  p99 ms  CPU-s/1000  peak RSS MiB  via backup  target")
 var instantRate: Double?
 for name in requested {
@@ -168,9 +176,12 @@ for name in requested {
     }
     print(
         name.padding(toLength: 12, withPad: " ", startingAt: 0)
-            + String(format: "%-8d%-11d%-10.0f%-10.0f%-8d%-8d%-12.3f%-14.1f%-12d", scenario.jobs, scenario.maxInFlight, m.jobsPerSecond, m.steadyJobsPerSecond, m.p50, m.p99, m.cpuSecondsPer1000, m.peakRSSMiB, m.fallbacks)
+            + String(
+                format: "%-8d%-11d%-10.0f%-10.0f%-8d%-8d%-12.3f%-14.1f%-12d", scenario.jobs, scenario.maxInFlight, m.jobsPerSecond,
+                m.steadyJobsPerSecond, m.p50, m.p99, m.cpuSecondsPer1000, m.peakRSSMiB, m.fallbacks)
             + target
     )
-    print("            rounds, steady jobs/s: " + measurements.map { String(format: "%.0f", $0.steadyJobsPerSecond) }.joined(separator: ", ")
-        + "; CPU-s/1000: " + measurements.map { String(format: "%.3f", $0.cpuSecondsPer1000) }.joined(separator: ", "))
+    print(
+        "            rounds, steady jobs/s: " + measurements.map { String(format: "%.0f", $0.steadyJobsPerSecond) }.joined(separator: ", ")
+            + "; CPU-s/1000: " + measurements.map { String(format: "%.3f", $0.cpuSecondsPer1000) }.joined(separator: ", "))
 }

@@ -14,7 +14,8 @@ let request = CompletionRequest(
     maxTokens: 256,
     temperature: 0.2
 )
-let answerText = "The CSV export of the main project times out after about sixty seconds. The customer needs a background export or a paginated API before Monday."
+let answerText =
+    "The CSV export of the main project times out after about sixty seconds. The customer needs a background export or a paginated API before Monday."
 let escaped = answerText.replacingOccurrences(of: "\"", with: "\\\"")
 
 struct Case {
@@ -107,10 +108,11 @@ let signCost = try measure(iterations) {
 }
 print(String(format: "bedrock encode + SigV4 sign: %.2f µs", signCost))
 let extractive = ExtractiveProvider()
-let summaryCost = measure(max(1, iterations / 10)) {
-    for text in SampleTexts.all {
-        _ = extractive.answer(CompletionRequest(messages: [.init(role: .user, content: text.text)], maxTokens: 120))
-    }
-} / Double(SampleTexts.all.count)
+let summaryCost =
+    measure(max(1, iterations / 10)) {
+        for text in SampleTexts.all {
+            _ = extractive.answer(CompletionRequest(messages: [.init(role: .user, content: text.text)], maxTokens: 120))
+        }
+    } / Double(SampleTexts.all.count)
 print(String(format: "extractive summary (mean over the 10 samples): %.2f µs", summaryCost))
 print("reproduce: swift run -c release ProvidersBenchmark \(iterations)")

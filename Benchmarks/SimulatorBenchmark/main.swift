@@ -47,7 +47,8 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     let settings: ProviderSettings =
         switch wire {
         case "openai": ProviderSettings(type: "openai", baseURL: baseURL, auth: ProviderSettings.Auth.unauthenticated)
-        case "azure-openai": ProviderSettings(type: "azure-openai", baseURL: baseURL, auth: ProviderSettings.Auth.unauthenticated, apiVersion: "2024-10-21")
+        case "azure-openai":
+            ProviderSettings(type: "azure-openai", baseURL: baseURL, auth: ProviderSettings.Auth.unauthenticated, apiVersion: "2024-10-21")
         default: ProviderSettings(type: "anthropic", baseURL: baseURL, auth: ProviderSettings.Auth.unauthenticated)
         }
     let provider = try ProviderFactory.make(name: "bench", settings: settings, environment: [:], httpClient: client.client)
@@ -102,9 +103,16 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     let completed = counters.completed.load(ordering: .relaxed)
     let failed = counters.failed.load(ordering: .relaxed)
     let stats = simulator.stats()
-    print("SimulatorBenchmark: wire \(wire), \(throughAdapter ? "through the adapter" : "raw pre-encoded requests"), concurrency \(concurrency), \(String(format: "%.1f", elapsedSeconds)) s")
-    print(String(format: "  %.0f requests/s (%d ok, %d failed; simulator counted %d)", Double(completed) / elapsedSeconds, completed, failed, stats.totalRequests))
-    print("  reproduce: swift run -c release SimulatorBenchmark --seconds \(Int(seconds)) --concurrency \(concurrency) --wire \(wire)\(throughAdapter ? " --adapter" : "")")
+    print(
+        "SimulatorBenchmark: wire \(wire), \(throughAdapter ? "through the adapter" : "raw pre-encoded requests"), concurrency \(concurrency), \(String(format: "%.1f", elapsedSeconds)) s"
+    )
+    print(
+        String(
+            format: "  %.0f requests/s (%d ok, %d failed; simulator counted %d)", Double(completed) / elapsedSeconds, completed, failed,
+            stats.totalRequests))
+    print(
+        "  reproduce: swift run -c release SimulatorBenchmark --seconds \(Int(seconds)) --concurrency \(concurrency) --wire \(wire)\(throughAdapter ? " --adapter" : "")"
+    )
     await services.triggerGracefulShutdown()
 }
 try await client.shutdown()

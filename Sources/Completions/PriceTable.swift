@@ -53,7 +53,8 @@ package struct PriceTable: Sendable, Hashable {
     /// The cost of `usage` on `model` in US dollars (0 for an unpriced model).
     package func cost(of usage: CompletionResponse.Usage, model: String) -> Double {
         guard let price = prices[model] else { return 0 }
-        return (Double(usage.inputTokens) * price.inputPerMillionTokens
+        return
+            (Double(usage.inputTokens) * price.inputPerMillionTokens
             + Double(usage.outputTokens) * price.outputPerMillionTokens) / 1_000_000
     }
 }

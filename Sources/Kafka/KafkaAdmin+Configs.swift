@@ -7,7 +7,8 @@ extension KafkaAdmin {
     package func describeTopicConfigs(_ name: String, timeout: Duration) async throws(KafkaError) -> [String: String?] {
         let client = self.client
         let result = await offCooperativePool { () -> Result<[String: String?], KafkaError>? in
-            client.withHandle { handle in Result { () throws(KafkaError) in try Self.describeConfigs(topic: name, handle: handle, timeout: timeout) } }
+            client.withHandle { handle in Result { () throws(KafkaError) in try Self.describeConfigs(topic: name, handle: handle, timeout: timeout) }
+            }
         }
         guard let result else { throw KafkaError(code: .state, message: "admin client is closed") }
         return try result.get()

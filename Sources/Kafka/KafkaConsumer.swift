@@ -351,13 +351,14 @@ package final class KafkaConsumer: Sendable {
         let wait = waitBudget(configuration.revokeTimeout)
         switch event.err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            let failure = client.withHandle { handle -> KafkaError? in
-                if cooperative {
-                    return rd_kafka_incremental_assign(handle, list.pointer).map { KafkaError(consuming: $0, context: "incremental assign") }
-                }
-                let err = rd_kafka_assign(handle, list.pointer)
-                return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "assign")
-            } ?? nil
+            let failure =
+                client.withHandle { handle -> KafkaError? in
+                    if cooperative {
+                        return rd_kafka_incremental_assign(handle, list.pointer).map { KafkaError(consuming: $0, context: "incremental assign") }
+                    }
+                    let err = rd_kafka_assign(handle, list.pointer)
+                    return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "assign")
+                } ?? nil
             if let failure { logger.error("\(client.checked(failure))") }
             state.withLock { state in
                 if !cooperative { state.assigned = [:] }
@@ -387,18 +388,20 @@ package final class KafkaConsumer: Sendable {
                 if !finished { logger.warning("in-flight work did not finish within the revoke timeout; the new owner redoes it") }
             }
             if !lost {
-                let commitErr = client.withHandle { Self.commitStored($0, timeout: waitBudget(configuration.revokeTimeout)) } ?? RD_KAFKA_RESP_ERR__STATE
+                let commitErr =
+                    client.withHandle { Self.commitStored($0, timeout: waitBudget(configuration.revokeTimeout)) } ?? RD_KAFKA_RESP_ERR__STATE
                 if commitErr != RD_KAFKA_RESP_ERR_NO_ERROR && commitErr != RD_KAFKA_RESP_ERR__NO_OFFSET {
                     logger.warning("commit on revoke failed", metadata: [KafkaLoggingKeys.errorCode: "\(KafkaError.Code(commitErr).name)"])
                 }
             }
-            let failure = client.withHandle { handle -> KafkaError? in
-                if cooperative {
-                    return rd_kafka_incremental_unassign(handle, list.pointer).map { KafkaError(consuming: $0, context: "incremental unassign") }
-                }
-                let err = rd_kafka_assign(handle, nil)
-                return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "unassign")
-            } ?? nil
+            let failure =
+                client.withHandle { handle -> KafkaError? in
+                    if cooperative {
+                        return rd_kafka_incremental_unassign(handle, list.pointer).map { KafkaError(consuming: $0, context: "incremental unassign") }
+                    }
+                    let err = rd_kafka_assign(handle, nil)
+                    return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "unassign")
+                } ?? nil
             if let failure { logger.error("\(client.checked(failure))") }
             state.withLock { state in
                 for partition in partitions { state.assigned[partition] = nil }
@@ -507,9 +510,11 @@ package final class KafkaConsumer: Sendable {
                 _ = client.withHandle { handle in
                     let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
                     switch (event.err, cooperative) {
-                    case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, true): rd_kafka_incremental_assign(handle, list.pointer).map { rd_kafka_error_destroy($0) }
+                    case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, true):
+                        rd_kafka_incremental_assign(handle, list.pointer).map { rd_kafka_error_destroy($0) }
                     case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, false): _ = rd_kafka_assign(handle, list.pointer)
-                    case (RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, true): rd_kafka_incremental_unassign(handle, list.pointer).map { rd_kafka_error_destroy($0) }
+                    case (RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, true):
+                        rd_kafka_incremental_unassign(handle, list.pointer).map { rd_kafka_error_destroy($0) }
                     default: _ = rd_kafka_assign(handle, nil)
                     }
                 }
@@ -525,13 +530,14 @@ package final class KafkaConsumer: Sendable {
         client: RDKafkaClient, queue: SendablePointer, deadline: ContinuousClock.Instant, fetcher: Fetcher, logger: Logger,
         applyRebalances: () -> Void
     ) -> Bool {
-        let started = client.withHandle { handle -> Bool in
-            guard let error = rd_kafka_consumer_close_queue(handle, queue.pointer) else { return true }
-            let failure = KafkaError(consuming: error, context: "consumer close")
-            // Already closed, or a fatal error (then there is no group to leave).
-            logger.warning("consumer close", metadata: ["error": "\(failure)"])
-            return false
-        } ?? false
+        let started =
+            client.withHandle { handle -> Bool in
+                guard let error = rd_kafka_consumer_close_queue(handle, queue.pointer) else { return true }
+                let failure = KafkaError(consuming: error, context: "consumer close")
+                // Already closed, or a fatal error (then there is no group to leave).
+                logger.warning("consumer close", metadata: ["error": "\(failure)"])
+                return false
+            } ?? false
         guard started else { return false }
         while ContinuousClock.now < deadline {
             if client.withHandle({ rd_kafka_consumer_closed($0) != 0 }) ?? true { return true }

@@ -92,7 +92,8 @@ package final class KafkaProducer: Sendable {
                     if let error = produce(record, handle: handle, topic: topic, opaque: group.opaque(for: index)) {
                         if error.code == .queueFull { return true }
                         let checked = error.isFatal ? client.checked(error) : error
-                        group.complete(index: index, err: checked.code.rawValue, partition: -1, offset: -1, message: checked.message, fatal: checked.isFatal)
+                        group.complete(
+                            index: index, err: checked.code.rawValue, partition: -1, offset: -1, message: checked.message, fatal: checked.isFatal)
                     }
                     index += 1
                 }
@@ -101,7 +102,8 @@ package final class KafkaProducer: Sendable {
             guard let queueFull else {
                 // Closed: every record not queued fails alone.
                 for rest in index..<records.count {
-                    group.complete(index: rest, err: KafkaError.Code.state.rawValue, partition: -1, offset: -1, message: "producer is closed", fatal: false)
+                    group.complete(
+                        index: rest, err: KafkaError.Code.state.rawValue, partition: -1, offset: -1, message: "producer is closed", fatal: false)
                 }
                 break
             }

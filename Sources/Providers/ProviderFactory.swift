@@ -165,7 +165,9 @@ package enum ProviderFactory {
             return url
         }
 
-        func auth(default fallback: ProviderSettings.Auth, allowed: [ProviderSettings.Auth]) throws(ProviderConfigurationError) -> ProviderSettings.Auth {
+        func auth(default fallback: ProviderSettings.Auth, allowed: [ProviderSettings.Auth]) throws(ProviderConfigurationError)
+            -> ProviderSettings.Auth
+        {
             let auth = settings.auth ?? fallback
             guard allowed.contains(auth) else {
                 throw error(

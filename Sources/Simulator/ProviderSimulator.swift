@@ -88,7 +88,8 @@ package final class ProviderSimulator: Service, Sendable {
     package init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         let now = ContinuousClock.now
-        let schedule = configuration.script.map { SimulatorSchedule(script: $0, now: now) }
+        let schedule =
+            configuration.script.map { SimulatorSchedule(script: $0, now: now) }
             ?? SimulatorSchedule(mode: configuration.mode, now: now)
         self.state = Mutex(State(schedule: schedule))
     }

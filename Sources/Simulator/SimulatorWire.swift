@@ -164,18 +164,19 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .anthropic:
             headers.append(("request-id", "req_sim_\(serial)"))
-            let (type, message): (String, String) = switch status {
-            case 400: ("invalid_request_error", "Invalid request")
-            case 401: ("authentication_error", "invalid x-api-key")
-            case 402: ("billing_error", "Your credit balance is too low to access the Anthropic API.")
-            case 403: ("permission_error", "Your API key does not have permission to use the specified resource.")
-            case 404: ("not_found_error", "The requested resource could not be found.")
-            case 413: ("request_too_large", "Request exceeds the maximum allowed number of bytes.")
-            case 429: ("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit")
-            case 504: ("timeout_error", "Request timed out")
-            case 503, 529: ("overloaded_error", "Overloaded")
-            default: ("api_error", "Internal server error")
-            }
+            let (type, message): (String, String) =
+                switch status {
+                case 400: ("invalid_request_error", "Invalid request")
+                case 401: ("authentication_error", "invalid x-api-key")
+                case 402: ("billing_error", "Your credit balance is too low to access the Anthropic API.")
+                case 403: ("permission_error", "Your API key does not have permission to use the specified resource.")
+                case 404: ("not_found_error", "The requested resource could not be found.")
+                case 413: ("request_too_large", "Request exceeds the maximum allowed number of bytes.")
+                case 429: ("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit")
+                case 504: ("timeout_error", "Request timed out")
+                case 503, 529: ("overloaded_error", "Overloaded")
+                default: ("api_error", "Internal server error")
+                }
             if let retry {
                 headers.append(("retry-after", String(retry)))
                 if status == 429 {
@@ -190,15 +191,20 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
             data = try? JSONEncoder().encode(AnthropicWire.ErrorBody(errorType: type, message: override ?? message, requestID: "req_sim_\(serial)"))
         case .openai:
             headers.append(("x-request-id", "req_sim_\(serial)"))
-            let (type, code, message): (String, String?, String) = switch status {
-            case 400: ("invalid_request_error", nil, "Invalid request")
-            case 401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.")
-            case 403: ("invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported")
-            case 404: ("invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it.")
-            case 429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests per min. Please try again later.")
-            case 503, 529: ("server_error", nil, "The engine is currently overloaded, please try again later")
-            default: ("server_error", nil, "The server had an error while processing your request. Sorry about that!")
-            }
+            let (type, code, message): (String, String?, String) =
+                switch status {
+                case 400: ("invalid_request_error", nil, "Invalid request")
+                case 401:
+                    (
+                        "invalid_request_error", "invalid_api_key",
+                        "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
+                    )
+                case 403: ("invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported")
+                case 404: ("invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it.")
+                case 429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests per min. Please try again later.")
+                case 503, 529: ("server_error", nil, "The engine is currently overloaded, please try again later")
+                default: ("server_error", nil, "The server had an error while processing your request. Sorry about that!")
+                }
             if status == 429 {
                 headers.append(("x-ratelimit-limit-requests", "500"))
                 headers.append(("x-ratelimit-remaining-requests", "0"))
@@ -209,14 +215,23 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
             data = try? JSONEncoder().encode(OpenAIWire.ErrorBody(message: override ?? message, type: type, code: code))
         case .azureOpenAI:
             headers.append(("apim-request-id", "req_sim_\(serial)"))
-            let (code, message): (String, String) = switch status {
-            case 400: ("BadRequest", "Invalid request")
-            case 401: ("401", "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.")
-            case 404: ("DeploymentNotFound", "The API deployment for this resource does not exist.")
-            case 429: ("429", "Requests to the ChatCompletions_Create Operation under Azure OpenAI API have exceeded call rate limit of your current pricing tier. Please retry after \(retry ?? 1) seconds.")
-            case 503, 529: ("ServiceUnavailable", "The service is temporarily unable to process your request. Please try again later.")
-            default: ("InternalServerError", "The server had an error while processing your request.")
-            }
+            let (code, message): (String, String) =
+                switch status {
+                case 400: ("BadRequest", "Invalid request")
+                case 401:
+                    (
+                        "401",
+                        "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."
+                    )
+                case 404: ("DeploymentNotFound", "The API deployment for this resource does not exist.")
+                case 429:
+                    (
+                        "429",
+                        "Requests to the ChatCompletions_Create Operation under Azure OpenAI API have exceeded call rate limit of your current pricing tier. Please retry after \(retry ?? 1) seconds."
+                    )
+                case 503, 529: ("ServiceUnavailable", "The service is temporarily unable to process your request. Please try again later.")
+                default: ("InternalServerError", "The server had an error while processing your request.")
+                }
             if let retry {
                 headers.append(("retry-after", String(retry)))
                 headers.append(("retry-after-ms", String(retry * 1000)))

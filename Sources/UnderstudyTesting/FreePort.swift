@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Free loopback ports for test servers: the kernel picks one, we release it, the server binds it.

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts the rig's programs (brokers, workers, validators) with `posix_spawn(3)` and reaps them

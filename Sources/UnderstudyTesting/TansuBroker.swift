@@ -3,7 +3,7 @@ import Kafka
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A Tansu broker (Apache-Kafka-compatible, in-memory storage) on a free loopback port, for one

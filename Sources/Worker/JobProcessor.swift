@@ -30,7 +30,10 @@ struct JobProcessor: Sendable {
         let started = Date()
         if message.value.count > maxMessageBytes {
             return deadLetter(
-                message, JobRejection(code: .tooLarge, fieldPath: nil, detail: "message is \(message.value.count) bytes, larger than worker.max_message_bytes (\(maxMessageBytes))")
+                message,
+                JobRejection(
+                    code: .tooLarge, fieldPath: nil,
+                    detail: "message is \(message.value.count) bytes, larger than worker.max_message_bytes (\(maxMessageBytes))")
             )
         }
         let job: Job
@@ -57,7 +60,9 @@ struct JobProcessor: Sendable {
         let events = JobEvents()
         let failoverJob = FailoverJob(
             id: job.id, workload: job.workload, request: job.request,
-            routes: job.routes.enumerated().map { RouteTarget(provider: $0.element.provider, model: $0.element.model, index: routeIndex(of: $0.element, in: job)) },
+            routes: job.routes.enumerated().map {
+                RouteTarget(provider: $0.element.provider, model: $0.element.model, index: routeIndex(of: $0.element, in: job))
+            },
             policy: job.policy,
             events: events
         )

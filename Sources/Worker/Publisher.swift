@@ -33,7 +33,9 @@ enum Publisher {
                 guard case .failure(let error) = result else { continue }
                 if error.code == .msgSizeTooLarge {
                     let budget = entry.record.byteCount / 2
-                    if let smaller = fit(entry, publication: publication, maxBytes: budget, logger: logger), smaller.record.byteCount < entry.record.byteCount {
+                    if let smaller = fit(entry, publication: publication, maxBytes: budget, logger: logger),
+                        smaller.record.byteCount < entry.record.byteCount
+                    {
                         retry.append(smaller)
                     } else {
                         logger.error(

@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The understudy worker: consumes jobs, runs each through the failover engine, publishes its
@@ -278,7 +278,8 @@ package final class Worker: Service, Sendable {
             return
         }
         if exactlyOnce {
-            let held = WorkerStateMachine.Held(records: Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes, logger: logger))
+            let held = WorkerStateMachine.Held(
+                records: Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes, logger: logger))
             counters.count(publication)
             apply { $0.jobFinished(ticket, held: held) }
             return

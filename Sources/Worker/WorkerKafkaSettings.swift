@@ -3,7 +3,7 @@ import Jobs
 import Kafka
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Kafka client settings a worker derives from the `kafka` and `worker` sections of its

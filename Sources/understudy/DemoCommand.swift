@@ -62,7 +62,8 @@ struct DemoCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: primary), .init(service: backup),
-                    .init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: driver, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

@@ -20,7 +20,9 @@ struct RedriveCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The YAML config file.")
     var config: String
 
-    @Option(name: .customLong("class"), help: "Only dead letters of this class (invalid_json, schema_violation, unknown_workload, route_not_approved, too_large, over_limit).")
+    @Option(
+        name: .customLong("class"),
+        help: "Only dead letters of this class (invalid_json, schema_violation, unknown_workload, route_not_approved, too_large, over_limit).")
     var errorClass: String?
 
     @Flag(name: .long, help: "Print what would be moved; move nothing, commit nothing.")
@@ -67,7 +69,9 @@ struct RedriveCommand: AsyncParsableCommand {
         }
         await consumer.close()
         await producer.close(timeout: .seconds(30))
-        print("\(dryRun ? "would move" : "moved") \(moved) dead letters to \(config.kafka.topics.jobs)\(skipped > 0 ? "; \(skipped) of other classes left" : "")")
+        print(
+            "\(dryRun ? "would move" : "moved") \(moved) dead letters to \(config.kafka.topics.jobs)\(skipped > 0 ? "; \(skipped) of other classes left" : "")"
+        )
     }
 
     /// The next batch, or `nil` once the topic has been idle for `idleSeconds` (counted from the

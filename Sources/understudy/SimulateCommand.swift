@@ -27,7 +27,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    @Flag(name: .long, help: "Answer every successful request with one prebuilt body, without parsing or summarizing it (for load tests of a client).")
+    @Flag(
+        name: .long, help: "Answer every successful request with one prebuilt body, without parsing or summarizing it (for load tests of a client).")
     var cannedAnswers = false
 
     func validate() throws {
@@ -62,7 +63,9 @@ struct SimulateCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: simulator, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                    .init(
+                        service: simulator, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup
+                    )
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

@@ -5,25 +5,29 @@ import Testing
 /// The job decoder's JSON parser: it must agree with Foundation on valid documents and refuse
 /// everything else without trapping.
 struct JSONParserTests {
-    @Test("valid documents parse to the same values as Foundation's decoder", arguments: [
-        #"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#,
-        #"[1, -2.5, 3e2, 0.125, -0, 1E-3]"#,
-        #""plain""#,
-        #"{"escapes":"q\"b\\s\/n\nt\tu\u00e9 \ud83d\ude00"}"#,
-        #"  { "spaced" : [ 1 , 2 ] }  "#,
-        #"{"unicode":"naïve café 日本語"}"#,
-        "[]", "{}", "0", "null", "true",
-    ])
+    @Test(
+        "valid documents parse to the same values as Foundation's decoder",
+        arguments: [
+            #"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#,
+            #"[1, -2.5, 3e2, 0.125, -0, 1E-3]"#,
+            #""plain""#,
+            #"{"escapes":"q\"b\\s\/n\nt\tu\u00e9 \ud83d\ude00"}"#,
+            #"  { "spaced" : [ 1 , 2 ] }  "#,
+            #"{"unicode":"naïve café 日本語"}"#,
+            "[]", "{}", "0", "null", "true",
+        ])
     func agreesWithFoundation(_ text: String) throws {
         let ours = try JSONParser.parse(Array(text.utf8))
         let theirs = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         #expect(ours == theirs)
     }
 
-    @Test("malformed documents are errors with an offset, never a crash", arguments: [
-        "", "{", "[1,]", "{\"a\" 1}", "{\"a\":}", "tru", "nul", "01", "1.", "-", "1e", "\"unterminated",
-        "\"bad \\x escape\"", "\"\\ud800 alone\"", "\"\\udc00\"", "[1] 2", "{\"a\":1,}", "\u{0}", "\"tab\there\"", "1e400",
-    ])
+    @Test(
+        "malformed documents are errors with an offset, never a crash",
+        arguments: [
+            "", "{", "[1,]", "{\"a\" 1}", "{\"a\":}", "tru", "nul", "01", "1.", "-", "1e", "\"unterminated",
+            "\"bad \\x escape\"", "\"\\ud800 alone\"", "\"\\udc00\"", "[1] 2", "{\"a\":1,}", "\u{0}", "\"tab\there\"", "1e400",
+        ])
     func refusesMalformed(_ text: String) {
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(Array(text.utf8)) }
     }

@@ -9,10 +9,12 @@ struct JSONWriterTests {
         try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 
-    @Test("strings with quotes, backslashes, control characters and non-ASCII read back unchanged", arguments: [
-        "plain", "", "q\"uote", "back\\slash", "new\nline", "tab\tcr\r", "bell\u{07}nul\u{0}esc\u{1B}", "naïve café 日本語 😀", "a/b",
-        "\u{08}\u{0C}\u{1F}",
-    ])
+    @Test(
+        "strings with quotes, backslashes, control characters and non-ASCII read back unchanged",
+        arguments: [
+            "plain", "", "q\"uote", "back\\slash", "new\nline", "tab\tcr\r", "bell\u{07}nul\u{0}esc\u{1B}", "naïve café 日本語 😀", "a/b",
+            "\u{08}\u{0C}\u{1F}",
+        ])
     func strings(_ text: String) throws {
         var writer = JSONWriter()
         writer.value(text)
@@ -73,10 +75,12 @@ struct JSONWriterTests {
         #expect(text == #"{"a":1,"b":[true,{},null,[]],"c":null,"e":2.5,"f":{"x":[1,1.5,"y"]}}"#)
     }
 
-    @Test("any JSON value survives a write and a parse", arguments: [
-        #"{"a":1,"b":[true,false,null],"c":{"d":"e","k\"ey":-3.25}}"#,
-        #"[1e300, -0.5, "x\u0001y", {"nested":{"deeper":[[]]}}]"#,
-    ])
+    @Test(
+        "any JSON value survives a write and a parse",
+        arguments: [
+            #"{"a":1,"b":[true,false,null],"c":{"d":"e","k\"ey":-3.25}}"#,
+            #"[1e300, -0.5, "x\u0001y", {"nested":{"deeper":[[]]}}]"#,
+        ])
     func roundTrip(_ text: String) throws {
         let value = try JSONParser.parse(Array(text.utf8))
         #expect(try JSONParser.parse(value.jsonDocument()) == value)

@@ -4,7 +4,9 @@ import Testing
 import UnderstudyTesting
 
 /// Runs `understudy ARGS` to completion; its exit status and combined output.
-func understudy(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)) async throws -> (status: Int32?, output: String) {
+func understudy(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)) async throws -> (
+    status: Int32?, output: String
+) {
     var merged = ProcessInfo.processInfo.environment
     for (key, value) in environment { merged[key] = value }
     let log = NSTemporaryDirectory() + Rig.unique("cli") + ".log"
@@ -81,7 +83,8 @@ extension EndToEnd {
                     )
                 }
                 let worker = try await stack.startWorker()
-                try await JobFactory.produce(records + [KafkaRecord(topic: topic, key: Array("junk".utf8), value: Array("{junk".utf8))], bootstrapServers: stack.bootstrap)
+                try await JobFactory.produce(
+                    records + [KafkaRecord(topic: topic, key: Array("junk".utf8), value: Array("{junk".utf8))], bootstrapServers: stack.bootstrap)
                 let letters = try await stack.read(stack.config.topics.deadLetter, count: 6)
                 #expect(letters.count == 6)
                 await worker.process.stop()
@@ -94,15 +97,19 @@ extension EndToEnd {
 
                     """
                 let config = try writeTemporary(stack.config.yaml, name: "fixed.yaml")
-                let dryRun = try await understudy(["redrive", "--config", config, "--class", "unknown_workload", "--dry-run", "--idle-seconds", "3"], environment: Stack.environment)
+                let dryRun = try await understudy(
+                    ["redrive", "--config", config, "--class", "unknown_workload", "--dry-run", "--idle-seconds", "3"], environment: Stack.environment
+                )
                 #expect(dryRun.status == 0, "\(dryRun.output)")
                 #expect(dryRun.output.contains("would move 5 dead letters"), "\(dryRun.output)")
 
-                let moved = try await understudy(["redrive", "--config", config, "--class", "unknown_workload", "--idle-seconds", "3"], environment: Stack.environment)
+                let moved = try await understudy(
+                    ["redrive", "--config", config, "--class", "unknown_workload", "--idle-seconds", "3"], environment: Stack.environment)
                 #expect(moved.status == 0, "\(moved.output)")
                 #expect(moved.output.contains("moved 5 dead letters"), "\(moved.output)")
                 #expect(moved.output.contains("1 of other classes left"), "\(moved.output)")
-                let again = try await understudy(["redrive", "--config", config, "--class", "unknown_workload", "--idle-seconds", "3"], environment: Stack.environment)
+                let again = try await understudy(
+                    ["redrive", "--config", config, "--class", "unknown_workload", "--idle-seconds", "3"], environment: Stack.environment)
                 #expect(again.output.contains("moved 0 dead letters"), "a second run repeats nothing: \(again.output)")
 
                 // The redriven jobs carry their original key, value and headers, and now run.
@@ -140,7 +147,8 @@ extension EndToEnd.CommandTests {
             let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: stack.bootstrap), logger: Rig.logger)
             let described = try await admin.describeTopics([stack.config.topics.results, stack.config.topics.deadLetter], timeout: .seconds(10))
             admin.close()
-            #expect(described.allSatisfy { $0.error == nil && $0.partitions.count == stack.config.partitions }, "created with the configured partitions")
+            #expect(
+                described.allSatisfy { $0.error == nil && $0.partitions.count == stack.config.partitions }, "created with the configured partitions")
         }
     }
 }

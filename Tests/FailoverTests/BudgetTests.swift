@@ -43,10 +43,11 @@ import Testing
     let backoff = Backoff(base: .milliseconds(200), cap: .seconds(10))
 
     @Test func ceilingDoublesUpToTheCap() {
-        #expect((0..<8).map { backoff.ceiling(retry: $0) } == [
-            .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600), .milliseconds(3200), .milliseconds(6400),
-            .seconds(10), .seconds(10),
-        ])
+        #expect(
+            (0..<8).map { backoff.ceiling(retry: $0) } == [
+                .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600), .milliseconds(3200), .milliseconds(6400),
+                .seconds(10), .seconds(10),
+            ])
         #expect(backoff.ceiling(retry: 500) == .seconds(10))
     }
 

@@ -29,7 +29,8 @@ import Testing
         var breaker = CircuitBreaker(ratioOnly)
         let pattern: [Bool] = [false, true, false, true, false, true, false, true, true]  // false = failure
         for (second, succeeded) in pattern.enumerated() {
-            let change = succeeded
+            let change =
+                succeeded
                 ? breaker.recordSuccess(probe: false, at: .seconds(second)) : breaker.recordFailure(probe: false, at: .seconds(second))
             #expect(change == nil)
         }
@@ -39,7 +40,9 @@ import Testing
 
     @Test func ratioForgetsOldCalls() {
         var breaker = CircuitBreaker(configuration)
-        for call in 0..<9 { _ = call.isMultiple(of: 2) ? breaker.recordFailure(probe: false, at: .zero) : breaker.recordSuccess(probe: false, at: .zero) }
+        for call in 0..<9 {
+            _ = call.isMultiple(of: 2) ? breaker.recordFailure(probe: false, at: .zero) : breaker.recordSuccess(probe: false, at: .zero)
+        }
         // A minute later the window is empty: one failure does not open it.
         #expect(breaker.recordFailure(probe: false, at: .seconds(60)) == nil)
     }

@@ -8,7 +8,7 @@ import Testing
 /// The engine's single attempt-timeout timer, on a manual clock: no sleeping, no timer tasks.
 @Suite struct DeadlineTimerTests {
     private func timer(_ clock: ManualClock) -> DeadlineTimer {
-        DeadlineTimer(now: { clock.elapsed }) { instant, fire in clock.wake(at: ManualClock.Instant(offset: instant), fire) }
+        DeadlineTimer(now: { clock.elapsed }, alarm: { instant, fire in clock.wake(at: ManualClock.Instant(offset: instant), fire) })
     }
 
     @Test func deadlinesFireInOrderAndOnlyOnce() {
@@ -98,7 +98,9 @@ import Testing
         job.routes = [RouteTarget(provider: "backup", model: "gpt-4o", index: 0)]
         _ = try await rig.run(job)
         job.id = "demoted"
-        job.routes = [RouteTarget(provider: "backup", model: "gpt-4o", index: 0), RouteTarget(provider: "primary", model: "claude-sonnet-4-5", index: 1)]
+        job.routes = [
+            RouteTarget(provider: "backup", model: "gpt-4o", index: 0), RouteTarget(provider: "primary", model: "claude-sonnet-4-5", index: 1),
+        ]
         let result = try await rig.run(job)
         #expect(result.servedBy?.index == 1)
         #expect(rig.backup.calls == 1)

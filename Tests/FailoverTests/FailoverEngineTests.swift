@@ -311,7 +311,9 @@ import Testing
     @Test func waitingForAConcurrencySlotDoesNotCountAgainstTheAttemptTimeout() async throws {
         let configuration = EngineConfiguration(maxConcurrency: ["primary": 1], jitter: { 0.5 })
         let rig = Rig(configuration: configuration, primary: { _, _ in .answer("primary", after: .seconds(5)) })
-        let results = try await rig.runAll([rig.job("a", policy: FailoverPolicy(attemptTimeout: .seconds(6))), rig.job("b", policy: FailoverPolicy(attemptTimeout: .seconds(6)))])
+        let results = try await rig.runAll([
+            rig.job("a", policy: FailoverPolicy(attemptTimeout: .seconds(6))), rig.job("b", policy: FailoverPolicy(attemptTimeout: .seconds(6))),
+        ])
         #expect(results.allSatisfy { $0.servedBy?.index == 0 })
         #expect(results.map(\.latency).sorted() == [.seconds(5), .seconds(10)])
         #expect(rig.primary.callTimes == [.zero, .seconds(5)])

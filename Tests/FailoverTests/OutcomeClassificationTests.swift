@@ -53,7 +53,8 @@ import Testing
         var testDescription: String { name }
     }
 
-    static let noUntried = OutcomeClassification.Context(hasUntriedRoute: false, attemptsLeft: 3, remaining: .seconds(60), backoff: .milliseconds(100))
+    static let noUntried = OutcomeClassification.Context(
+        hasUntriedRoute: false, attemptsLeft: 3, remaining: .seconds(60), backoff: .milliseconds(100))
     static let noBudget = OutcomeClassification.Context(
         hasUntriedRoute: false, attemptsLeft: 3, remaining: .seconds(60), backoff: .milliseconds(100), retryBudgetLeft: false)
 

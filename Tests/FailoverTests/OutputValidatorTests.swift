@@ -9,7 +9,8 @@ import Testing
         "additionalProperties": .bool(false),
         "properties": .object([
             "summary": .object(["type": .string("string"), "minLength": .number(1)]),
-            "tags": .object(["type": .string("array"), "items": .object(["type": .string("string")]), "minItems": .number(1), "maxItems": .number(3)]),
+            "tags": .object(["type": .string("array"), "items": .object(["type": .string("string")]), "minItems": .number(1), "maxItems": .number(3)]
+            ),
             "sentiment": .object(["enum": .array([.string("positive"), .string("negative")])]),
             "score": .object(["type": .array([.string("integer"), .string("null")])]),
             "version": .object(["const": .number(1)]),

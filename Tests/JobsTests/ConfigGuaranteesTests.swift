@@ -108,7 +108,10 @@ struct ConfigGuaranteesTests {
             "type: openai, auth: none, token_file: /t",
             "providers.local.token_file: auth \"none\" sends no credential; remove token_file or choose another auth"
         ),
-        ("type: bedrock, region: us-east-1, auth: none", "providers.local.auth: type \"bedrock\" needs a credential: leave auth out for SigV4, or \"bearer\" for a Bedrock API key"),
+        (
+            "type: bedrock, region: us-east-1, auth: none",
+            "providers.local.auth: type \"bedrock\" needs a credential: leave auth out for SigV4, or \"bearer\" for a Bedrock API key"
+        ),
         (
             "type: openai, api_key_env: KEY, api_key_header: api-key",
             "providers.local.api_key_header: only type \"anthropic\" takes a key header; type \"openai\" has a fixed one"

@@ -1,5 +1,6 @@
 import Completions
 import Foundation
+
 @testable import Jobs
 
 /// Documents shared by the tests: the issue's examples, verbatim where the issue gives them.

@@ -1,5 +1,5 @@
-import Failover
 import Completions
+import Failover
 import Foundation
 import Testing
 
@@ -152,12 +152,18 @@ struct JobDecoderTests {
         ),
         (
             "fractional max_tokens",
-            { $0["input"] = .object(["messages": .array([.object(["role": .string("user"), "content": .string("a")])]), "max_tokens": .number(2.5)]) },
+            {
+                $0["input"] = .object([
+                    "messages": .array([.object(["role": .string("user"), "content": .string("a")])]), "max_tokens": .number(2.5),
+                ])
+            },
             "input.max_tokens: expected an integer from 1 to 1000000, got 2.5"
         ),
         (
             "temperature out of range",
-            { $0["input"] = .object(["messages": .array([.object(["role": .string("user"), "content": .string("a")])]), "temperature": .number(3)]) },
+            {
+                $0["input"] = .object(["messages": .array([.object(["role": .string("user"), "content": .string("a")])]), "temperature": .number(3)])
+            },
             "input.temperature: expected a number from 0.0 to 2.0, got 3"
         ),
         (

@@ -1,5 +1,5 @@
-import Failover
 import Completions
+import Failover
 import Foundation
 import Testing
 import UnderstudyTesting

@@ -1,5 +1,5 @@
-import Failover
 import Completions
+import Failover
 import Foundation
 import Testing
 
@@ -22,7 +22,9 @@ struct UnderstudyConfigTests {
         let config = try Fixtures.config()
         #expect(config.kafka.bootstrapServers == "127.0.0.1:9092")
         #expect(config.kafka.groupID == "understudy")
-        #expect(config.kafka.topics == KafkaConfig.Topics(jobs: "llm.jobs", results: "llm.results", telemetry: "llm.telemetry", deadLetter: "llm.jobs.dead-letter"))
+        #expect(
+            config.kafka.topics
+                == KafkaConfig.Topics(jobs: "llm.jobs", results: "llm.results", telemetry: "llm.telemetry", deadLetter: "llm.jobs.dead-letter"))
         #expect(config.kafka.delivery == .atLeastOnce)
         #expect(config.kafka.properties.isEmpty)
         #expect(config.worker.maxInFlight == 256)
@@ -51,7 +53,9 @@ struct UnderstudyConfigTests {
         #expect(config.kafka.createTopics)
         #expect(config.kafka.topicPartitions == 6)
         #expect(config.kafka.autoOffsetReset == .earliest)
-        #expect(config.worker == WorkerConfig(maxInFlight: 256, maxMessageBytes: 1_048_576, shutdownGraceSeconds: 30, commitIntervalMs: 100, revokeGraceMs: 5_000))
+        #expect(
+            config.worker
+                == WorkerConfig(maxInFlight: 256, maxMessageBytes: 1_048_576, shutdownGraceSeconds: 30, commitIntervalMs: 100, revokeGraceMs: 5_000))
         #expect(config.engine == EngineConfig())
         #expect(config.engine.breakerFailures == 5)
         #expect(config.engine.retryBudgetRatio == 0.2)
@@ -178,7 +182,8 @@ struct UnderstudyConfigTests {
             .missingKey
         ),
         (
-            Fixtures.configYAML.replacingOccurrences(of: "  topics: {jobs: llm.jobs, results: llm.results, telemetry: llm.telemetry, dead_letter: llm.jobs.dead-letter}\n", with: ""),
+            Fixtures.configYAML.replacingOccurrences(
+                of: "  topics: {jobs: llm.jobs, results: llm.results, telemetry: llm.telemetry, dead_letter: llm.jobs.dead-letter}\n", with: ""),
             "kafka.topics: required field is missing",
             .missingKey
         ),

@@ -1,5 +1,5 @@
-import Failover
 import Completions
+import Failover
 import Foundation
 import Testing
 
@@ -82,7 +82,8 @@ struct WireEncodingTests {
         #expect(value["output"] == .null)
         #expect(value["served_by"] == .null)
         #expect(value["fallback_used"] == .bool(false))
-        #expect(value["error"] == .object(["class": .string("deadline_exceeded"), "message": .string("deadline of 600000 ms passed after 4 attempts")]))
+        #expect(
+            value["error"] == .object(["class": .string("deadline_exceeded"), "message": .string("deadline of 600000 ms passed after 4 attempts")]))
         #expect(value["metadata"] == .object([:]))
         #expect(value["queue_ms"] == .number(12))
         #expect(value["usage"] == .object(["input_tokens": .number(0), "output_tokens": .number(0)]))

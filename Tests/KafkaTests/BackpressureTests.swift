@@ -17,7 +17,9 @@ struct BackpressureTests {
                 configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
                 logger: Rig.logger
             )
-            for result in await producer.send((0..<total).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("\($0)".utf8)) }) {
+            for result in await producer.send(
+                (0..<total).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("\($0)".utf8)) })
+            {
                 _ = try result.get()
             }
             await producer.close(timeout: .seconds(5))

@@ -8,7 +8,9 @@ import UnderstudyTesting
 /// reach every message.
 @Suite(.timeLimit(.minutes(4)))
 struct BrokerFreezeTests {
-    @Test("a broker frozen past session.timeout.ms while the reader is stuck: every offset is consumed afterwards", arguments: ["range,roundrobin", "cooperative-sticky"])
+    @Test(
+        "a broker frozen past session.timeout.ms while the reader is stuck: every offset is consumed afterwards",
+        arguments: ["range,roundrobin", "cooperative-sticky"])
     func frozenBrokerResumes(strategy: String) async throws {
         try await withTansu { broker in
             let topic = Rig.unique("freeze")
@@ -17,7 +19,9 @@ struct BrokerFreezeTests {
             let producer = try KafkaProducer(
                 configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)), logger: Rig.logger
             )
-            for result in await producer.send((0..<total).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("\($0)".utf8)) }) {
+            for result in await producer.send(
+                (0..<total).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("\($0)".utf8)) })
+            {
                 _ = try result.get()
             }
             await producer.close(timeout: .seconds(5))

@@ -46,7 +46,9 @@ struct ConfigurationTests {
 
     @Test("an unknown property is refused by name, with librdkafka's text")
     func unknownProperty() throws {
-        for error in [Self.producerError(["no.such.property": "1"]), Self.consumerError(["no.such.property": "1"]), Self.adminError(["no.such.property": "1"])] {
+        for error in [
+            Self.producerError(["no.such.property": "1"]), Self.consumerError(["no.such.property": "1"]), Self.adminError(["no.such.property": "1"]),
+        ] {
             let error = try #require(error)
             #expect(error.property == "no.such.property")
             #expect(error.message.contains("No such configuration property"), "\(error)")
@@ -54,9 +56,11 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("an invalid value is refused by name, with librdkafka's text", arguments: [
-        ("acks", "banana"), ("linger.ms", "-5"), ("compression.type", "brotli"), ("security.protocol", "carrier-pigeon"),
-    ])
+    @Test(
+        "an invalid value is refused by name, with librdkafka's text",
+        arguments: [
+            ("acks", "banana"), ("linger.ms", "-5"), ("compression.type", "brotli"), ("security.protocol", "carrier-pigeon"),
+        ])
     func invalidValue(property: String, value: String) throws {
         let error = try #require(Self.producerError([property: value]))
         #expect(error.property == property, "\(error)")
@@ -69,7 +73,9 @@ struct ConfigurationTests {
         #expect(error.property != nil || error.message.contains("telepathy"), "\(error)")
     }
 
-    @Test("properties that would break the delivery guarantees are a start-up error naming them", arguments: ["enable.auto.commit", "enable.auto.offset.store"])
+    @Test(
+        "properties that would break the delivery guarantees are a start-up error naming them",
+        arguments: ["enable.auto.commit", "enable.auto.offset.store"])
     func forbiddenProperty(name: String) throws {
         for value in ["true", "false"] {
             for error in [Self.producerError([name: value]), Self.consumerError([name: value]), Self.adminError([name: value])] {

@@ -38,7 +38,6 @@ final class Member: Sendable {
     }
 }
 
-
 /// Consumer groups on a real broker (Tansu): splitting, taking over, committed positions.
 @Suite(.timeLimit(.minutes(3)))
 struct ConsumerGroupTests {
@@ -54,7 +53,9 @@ struct ConsumerGroupTests {
         await producer.close(timeout: .seconds(5))
     }
 
-    @Test("two members split the partitions; when one leaves, the other resumes its partitions at their committed offsets", arguments: ["range,roundrobin", "cooperative-sticky"])
+    @Test(
+        "two members split the partitions; when one leaves, the other resumes its partitions at their committed offsets",
+        arguments: ["range,roundrobin", "cooperative-sticky"])
     func takeoverResumesAtCommittedOffsets(strategy: String) async throws {
         try await withTansu { broker in
             let topic = Rig.unique("group")
@@ -70,7 +71,10 @@ struct ConsumerGroupTests {
             }
             #expect(split, "the group splits 4 partitions 2 and 2")
             #expect(a.consumer.assignment.isDisjoint(with: b.consumer.assignment))
-            #expect(await eventually(timeout: .seconds(30)) { Set((a.messages + b.messages).compactMap { String(validating: $0.value, as: UTF8.self) }).count == 400 })
+            #expect(
+                await eventually(timeout: .seconds(30)) {
+                    Set((a.messages + b.messages).compactMap { String(validating: $0.value, as: UTF8.self) }).count == 400
+                })
 
             // B commits what it processed, then sees part of a second wave without storing it.
             try await b.consumer.commit()

@@ -70,14 +70,20 @@ struct ObservabilityTests {
         let committedLag = await eventually(timeout: .seconds(10)) {
             latest.withLock { $0?.consumerLag[partition] == 90 && $0?.consumerLagStored[partition] == 90 }
         }
-        #expect(committedLag, "lag: \(String(describing: latest.withLock { $0?.consumerLag })) stored: \(String(describing: latest.withLock { $0?.consumerLagStored }))")
+        #expect(
+            committedLag,
+            "lag: \(String(describing: latest.withLock { $0?.consumerLag })) stored: \(String(describing: latest.withLock { $0?.consumerLagStored }))"
+        )
 
         // Processed 30 without committing: the stored lag moves, the committed lag does not.
         try consumer.store(topic: topic, partition: 0, offset: 30)
         let storedLag = await eventually(timeout: .seconds(10)) {
             latest.withLock { $0?.consumerLagStored[partition] == 70 && $0?.consumerLag[partition] == 90 }
         }
-        #expect(storedLag, "lag: \(String(describing: latest.withLock { $0?.consumerLag })) stored: \(String(describing: latest.withLock { $0?.consumerLagStored }))")
+        #expect(
+            storedLag,
+            "lag: \(String(describing: latest.withLock { $0?.consumerLag })) stored: \(String(describing: latest.withLock { $0?.consumerLagStored }))"
+        )
         #expect(latest.withLock { $0?.clientName.isEmpty == false })
         await consumer.close()
     }

@@ -37,12 +37,16 @@ struct RebalanceGenerationTests {
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: bootstrapServers)), logger: Rig.logger
         )
-        let records = (start..<start + count).map { KafkaRecord(topic: topic, partition: Int32($0 % partitions), key: nil, value: Array("\($0)".utf8)) }
+        let records = (start..<start + count).map {
+            KafkaRecord(topic: topic, partition: Int32($0 % partitions), key: nil, value: Array("\($0)".utf8))
+        }
         for result in await producer.send(records) { _ = try result.get() }
         await producer.close(timeout: .seconds(5))
     }
 
-    @Test("every rebalance event has a higher generation; messages carry the generation they were fetched under; isCurrent tells stale ones", arguments: ["range,roundrobin", "cooperative-sticky"])
+    @Test(
+        "every rebalance event has a higher generation; messages carry the generation they were fetched under; isCurrent tells stale ones",
+        arguments: ["range,roundrobin", "cooperative-sticky"])
     func generationsTagMessages(strategy: String) async throws {
         let cluster = try KafkaMockCluster(brokers: 1, logger: Rig.logger)
         let topic = Rig.unique("gen")
@@ -121,7 +125,9 @@ struct RebalanceGenerationTests {
         await consumer.close(timeout: .seconds(5))
     }
 
-    @Test("a full buffer's pause does not outlive the assignment: after a lost assignment and a reassignment, consumption resumes", arguments: ["range,roundrobin", "cooperative-sticky"])
+    @Test(
+        "a full buffer's pause does not outlive the assignment: after a lost assignment and a reassignment, consumption resumes",
+        arguments: ["range,roundrobin", "cooperative-sticky"])
     func pauseDoesNotOutliveAssignment(strategy: String) async throws {
         let cluster = try KafkaMockCluster(brokers: 1, logger: Rig.logger)
         let topic = Rig.unique("paused")

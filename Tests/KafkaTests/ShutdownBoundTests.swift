@@ -13,7 +13,8 @@ struct ShutdownBoundTests {
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)), logger: Rig.logger
         )
-        for result in await producer.send((0..<100).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("\($0)".utf8)) }) {
+        for result in await producer.send((0..<100).map { KafkaRecord(topic: topic, partition: Int32($0 % 2), key: nil, value: Array("\($0)".utf8)) })
+        {
             _ = try result.get()
         }
         await producer.close(timeout: .seconds(5))

@@ -59,7 +59,8 @@ import Testing
 
     @Test func decodesTheResponseFixture() throws {
         let answer = try codec.decode(
-            ProviderHTTPResponse(status: 200, headers: ["request-id": "req_011CSHoEeqs5C35K2UUqR7Fy"], body: Fixtures.data("anthropic-response.json")),
+            ProviderHTTPResponse(
+                status: 200, headers: ["request-id": "req_011CSHoEeqs5C35K2UUqR7Fy"], body: Fixtures.data("anthropic-response.json")),
             now: Fixtures.now
         )
         #expect(answer.text == "The CSV export of the main project times out.")
@@ -77,7 +78,8 @@ import Testing
     }
 
     @Test func fencedJSONIsUnwrappedInSchemaInPromptMode() throws {
-        let body = #"{"id":"m","type":"message","role":"assistant","model":"x","content":[{"type":"text","text":"```json\n{\"a\":1}\n```"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#
+        let body =
+            #"{"id":"m","type":"message","role":"assistant","model":"x","content":[{"type":"text","text":"```json\n{\"a\":1}\n```"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#
         #expect(try codec.decode(response(200, body), now: Fixtures.now).text == #"{"a":1}"#)
     }
 
@@ -124,19 +126,24 @@ import Testing
     }
 
     @Test func errorWithoutJSONBodyStillMapsByStatus() throws {
-        let failure = try #require(decodeFailure { () throws(ProviderFailure) in try codec.decode(response(502, "<html>Bad gateway</html>"), now: Fixtures.now) })
+        let failure = try #require(
+            decodeFailure { () throws(ProviderFailure) in try codec.decode(response(502, "<html>Bad gateway</html>"), now: Fixtures.now) })
         #expect(failure.outcome == .serverError)
         #expect(failure.message.contains("502"))
     }
 
     @Test func retryAfterSecondsAndHTTPDate() throws {
         let body = #"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#
-        let seconds = decodeFailure { () throws(ProviderFailure) in try codec.decode(response(429, body, headers: [("retry-after", "17")]), now: Fixtures.now) }
+        let seconds = decodeFailure { () throws(ProviderFailure) in
+            try codec.decode(response(429, body, headers: [("retry-after", "17")]), now: Fixtures.now)
+        }
         #expect(seconds?.retryAfter == .seconds(17))
         let date = Date(timeIntervalSince1970: 1_750_000_030)
         let httpDate = "Sun, 15 Jun 2025 15:07:10 GMT"
         #expect(RetryAfter.parseHTTPDate(httpDate) == date)
-        let dated = decodeFailure { () throws(ProviderFailure) in try codec.decode(response(429, body, headers: [("retry-after", httpDate)]), now: Fixtures.now) }
+        let dated = decodeFailure { () throws(ProviderFailure) in
+            try codec.decode(response(429, body, headers: [("retry-after", httpDate)]), now: Fixtures.now)
+        }
         #expect(dated?.retryAfter == .seconds(30))
     }
 
@@ -156,7 +163,6 @@ import Testing
         #expect(onFoundry?.retryAfter == nil, "Foundry sends no anthropic-ratelimit headers: never depend on them")
     }
 }
-
 
 /// `codec.decode` as a failure, for codecs passed as values.
 func decodeFailure(of codec: some WireCodec, _ response: ProviderHTTPResponse) -> ProviderFailure? {

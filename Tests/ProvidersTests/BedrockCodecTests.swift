@@ -20,7 +20,9 @@ import Testing
 
     @Test func inferenceProfileARNIsPercentEncoded() {
         let url = codec.url(model: "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0")
-        #expect(url.hasSuffix("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
+        #expect(
+            url.hasSuffix(
+                "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
     }
 
     @Test func decodesTheResponseFixture() throws {
@@ -42,7 +44,9 @@ import Testing
         (404, "ResourceNotFoundException", .clientError, true),
     ])
     func documentedErrors(_ status: Int, _ type: String, _ outcome: Outcome, _ routeSpecific: Bool) throws {
-        let byHeader = decodeFailure(of: codec, response(status, #"{"message":"m"}"#, headers: [("x-amzn-ErrorType", "\(type):http://internal.amazon.com/coral/com.amazon.bedrock/")]))
+        let byHeader = decodeFailure(
+            of: codec,
+            response(status, #"{"message":"m"}"#, headers: [("x-amzn-ErrorType", "\(type):http://internal.amazon.com/coral/com.amazon.bedrock/")]))
         #expect(byHeader?.outcome == outcome)
         #expect(byHeader?.providerErrorType == type)
         #expect(byHeader?.isRouteSpecific == routeSpecific)

@@ -48,7 +48,8 @@ import Testing
             ]),
             "required": .array(["title", "summary", "key_points", "priority", "score", "urgent"]),
         ])
-        let request = CompletionRequest(messages: [.init(role: .user, content: SampleTexts.all[2].text)], maxTokens: 200, responseFormat: .jsonSchema(schema))
+        let request = CompletionRequest(
+            messages: [.init(role: .user, content: SampleTexts.all[2].text)], maxTokens: 200, responseFormat: .jsonSchema(schema))
         let answer = try await ExtractiveProvider().complete(request, model: "m", timeout: .seconds(1))
         let document = try jsonValue(Data(answer.text.utf8))
         #expect(document["priority"] == "low")

@@ -65,7 +65,8 @@ import Testing
     }
 
     @Test func invalidKeyIsAnAuthErrorDespite400() throws {
-        let body = #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#
+        let body =
+            #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#
         #expect(decodeFailure(of: codec, response(400, body))?.outcome == .authError)
     }
 }

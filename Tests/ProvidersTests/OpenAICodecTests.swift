@@ -69,14 +69,16 @@ import Testing
 
     @Test func azureFilteredCompletionIsContentFilter() throws {
         let azure = OpenAICodec(endpoint: .azureV1(baseURL: "https://res.openai.azure.com"))
-        let answer = try azure.decode(ProviderHTTPResponse(status: 200, body: Fixtures.data("azure-openai-response-filtered.json")), now: Fixtures.now)
+        let answer = try azure.decode(
+            ProviderHTTPResponse(status: 200, body: Fixtures.data("azure-openai-response-filtered.json")), now: Fixtures.now)
         #expect(answer.finishReason == .contentFilter)
         #expect(answer.text.isEmpty)
     }
 
     @Test func azureFilteredPromptIsARouteSpecificClientError() throws {
         let azure = OpenAICodec(endpoint: .azureV1(baseURL: "https://res.openai.azure.com"))
-        let failure = try #require(decodeFailure(of: azure, ProviderHTTPResponse(status: 400, body: Fixtures.data("azure-openai-error-content-filter.json"))))
+        let failure = try #require(
+            decodeFailure(of: azure, ProviderHTTPResponse(status: 400, body: Fixtures.data("azure-openai-error-content-filter.json"))))
         #expect(failure.outcome == .clientError)
         #expect(failure.isRouteSpecific)
         #expect(failure.providerErrorType == "content_filter")
@@ -113,10 +115,14 @@ import Testing
 
     @Test func rateLimitResetDurations() throws {
         let body = #"{"error":{"message":"Rate limit reached","type":"tokens","param":null,"code":"rate_limit_exceeded"}}"#
-        let tokens = decodeFailure(of: codec, response(429, body, headers: [
-            ("x-ratelimit-remaining-requests", "12"), ("x-ratelimit-reset-requests", "12ms"),
-            ("x-ratelimit-remaining-tokens", "0"), ("x-ratelimit-reset-tokens", "6m0s"),
-        ]))
+        let tokens = decodeFailure(
+            of: codec,
+            response(
+                429, body,
+                headers: [
+                    ("x-ratelimit-remaining-requests", "12"), ("x-ratelimit-reset-requests", "12ms"),
+                    ("x-ratelimit-remaining-tokens", "0"), ("x-ratelimit-reset-tokens", "6m0s"),
+                ]))
         #expect(tokens?.retryAfter == .seconds(360))
         let requests = decodeFailure(of: codec, response(429, body, headers: [("x-ratelimit-reset-requests", "1s")]))
         #expect(requests?.retryAfter == .seconds(1))

@@ -10,7 +10,9 @@ import Testing
 @Suite struct ProviderFactoryTests {
     static let fakeKey = "sk-fake-DO-NOT-LEAK-7f3a9c1e2b"
 
-    func make(_ settings: ProviderSettings, env: [String: String] = ["KEY": fakeKey], transport: FakeTransport, logger: Logger? = nil) throws -> any CompletionProvider {
+    func make(_ settings: ProviderSettings, env: [String: String] = ["KEY": fakeKey], transport: FakeTransport, logger: Logger? = nil) throws
+        -> any CompletionProvider
+    {
         try ProviderFactory.make(
             name: "primary",
             settings: settings,
@@ -24,8 +26,10 @@ import Testing
         FakeTransport { _ in ProviderHTTPResponse(status: 200, body: Data(body.utf8)) }
     }
 
-    static let anthropicOK = #"{"id":"m","type":"message","role":"assistant","model":"x","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#
-    static let openAIOK = #"{"id":"c","object":"chat.completion","created":1,"model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#
+    static let anthropicOK =
+        #"{"id":"m","type":"message","role":"assistant","model":"x","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#
+    static let openAIOK =
+        #"{"id":"c","object":"chat.completion","created":1,"model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#
 
     @Test func anthropicSendsTheKeyInXAPIKey() async throws {
         let transport = Self.ok(Self.anthropicOK)
@@ -77,7 +81,8 @@ import Testing
 
     @Test func openAIAzureGeminiAndBedrockHeaders() async throws {
         let openAI = Self.ok(Self.openAIOK)
-        _ = try await make(.init(type: "openai", apiKeyEnv: "KEY"), transport: openAI).complete(Fixtures.request, model: "gpt-4o", timeout: .seconds(5))
+        _ = try await make(.init(type: "openai", apiKeyEnv: "KEY"), transport: openAI).complete(
+            Fixtures.request, model: "gpt-4o", timeout: .seconds(5))
         #expect(openAI.last?.headers.first(name: "authorization") == "Bearer \(Self.fakeKey)")
 
         let local = Self.ok(Self.openAIOK)
@@ -86,8 +91,10 @@ import Testing
         #expect(local.last?.headers.first(name: "authorization") == nil)
 
         let azure = Self.ok(Self.openAIOK)
-        _ = try await make(.init(type: "azure-openai", baseURL: "https://r.openai.azure.com", apiKeyEnv: "KEY", apiVersion: "2024-10-21"), transport: azure)
-            .complete(Fixtures.request, model: "dep", timeout: .seconds(5))
+        _ = try await make(
+            .init(type: "azure-openai", baseURL: "https://r.openai.azure.com", apiKeyEnv: "KEY", apiVersion: "2024-10-21"), transport: azure
+        )
+        .complete(Fixtures.request, model: "dep", timeout: .seconds(5))
         #expect(azure.last?.headers.first(name: "api-key") == Self.fakeKey)
         #expect(azure.last?.url == "https://r.openai.azure.com/openai/deployments/dep/chat/completions?api-version=2024-10-21")
 
@@ -98,7 +105,8 @@ import Testing
         #expect(azureEntra.last?.url == "https://r.openai.azure.com/openai/v1/chat/completions")
 
         let gemini = FakeTransport { _ in ProviderHTTPResponse(status: 200, body: try Fixtures.data("gemini-response.json")) }
-        _ = try await make(.init(type: "gemini", apiKeyEnv: "KEY"), transport: gemini).complete(Fixtures.request, model: "gemini-2.5-flash", timeout: .seconds(5))
+        _ = try await make(.init(type: "gemini", apiKeyEnv: "KEY"), transport: gemini).complete(
+            Fixtures.request, model: "gemini-2.5-flash", timeout: .seconds(5))
         #expect(gemini.last?.headers.first(name: "x-goog-api-key") == Self.fakeKey)
 
         let bedrock = FakeTransport { _ in ProviderHTTPResponse(status: 200, body: try Fixtures.data("bedrock-response.json")) }
@@ -191,7 +199,9 @@ import Testing
             let key = request.headers.first(name: "x-api-key") ?? request.headers.first(name: "authorization") ?? ""
             return ProviderHTTPResponse(
                 status: 401,
-                body: Data(#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key: \#(key)"},"error":{"message":"Incorrect API key provided: \#(key)","type":"invalid_request_error","code":"invalid_api_key"}}"#.utf8)
+                body: Data(
+                    #"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key: \#(key)"},"error":{"message":"Incorrect API key provided: \#(key)","type":"invalid_request_error","code":"invalid_api_key"}}"#
+                        .utf8)
             )
         }
         var messages: [String] = []
@@ -226,7 +236,9 @@ import Testing
     }
 
     @Test func poolSizeFollowsMaxConcurrency() {
-        #expect(ProviderHTTPClient.connectionsPerHost(for: [.init(type: "anthropic", maxConcurrency: 64), .init(type: "openai", maxConcurrency: 200)]) == 200)
+        #expect(
+            ProviderHTTPClient.connectionsPerHost(for: [.init(type: "anthropic", maxConcurrency: 64), .init(type: "openai", maxConcurrency: 200)])
+                == 200)
         #expect(ProviderHTTPClient.connectionsPerHost(for: [.init(type: "anthropic", maxConcurrency: 64), .init(type: "openai")]) == 1024)
         #expect(ProviderHTTPClient.configuration(maxConnectionsPerHost: 300).connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 300)
     }

@@ -22,9 +22,15 @@ import Testing
 
     struct Context: Decodable {
         struct Credentials: Decodable {
-            var access_key_id: String
-            var secret_access_key: String
+            var accessKeyID: String
+            var secretAccessKey: String
             var token: String?
+
+            enum CodingKeys: String, CodingKey {
+                case accessKeyID = "access_key_id"
+                case secretAccessKey = "secret_access_key"
+                case token
+            }
         }
 
         var credentials: Credentials
@@ -32,8 +38,14 @@ import Testing
         var service: String
         var timestamp: String
         var normalize: Bool?
-        var sign_body: Bool?
-        var omit_session_token: Bool?
+        var signBody: Bool?
+        var omitSessionToken: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case credentials, region, service, timestamp, normalize
+            case signBody = "sign_body"
+            case omitSessionToken = "omit_session_token"
+        }
     }
 
     @Test func suiteIsPresent() {
@@ -51,15 +63,15 @@ import Testing
             service: context.service,
             region: context.region,
             normalizePath: context.normalize ?? true,
-            signBodyHeader: context.sign_body ?? false,
-            omitSessionTokenFromSignature: context.omit_session_token ?? false
+            signBodyHeader: context.signBody ?? false,
+            omitSessionTokenFromSignature: context.omitSessionToken ?? false
         )
         let input = try Self.parseRequest(read("request.txt"))
         let result = signer.sign(
             input,
             credentials: .init(
-                accessKeyID: context.credentials.access_key_id,
-                secretAccessKey: context.credentials.secret_access_key,
+                accessKeyID: context.credentials.accessKeyID,
+                secretAccessKey: context.credentials.secretAccessKey,
                 sessionToken: context.credentials.token
             ),
             date: date
@@ -76,13 +88,17 @@ import Testing
             body: Data("{}".utf8)
         )
         let signer = SigV4Signer(service: "bedrock", region: "us-east-1")
-        let credentials = SigV4Signer.Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "tok")
+        let credentials = SigV4Signer.Credentials(
+            accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "tok")
         signer.sign(&request, credentials: credentials, date: Date(timeIntervalSince1970: 1_440_938_160))
         #expect(request.headers.first(name: "host") == "bedrock-runtime.us-east-1.amazonaws.com")
         #expect(request.headers.first(name: "x-amz-date") == "20150830T123600Z")
         #expect(request.headers.first(name: "x-amz-security-token") == "tok")
         let authorization = try #require(request.headers.first(name: "authorization"))
-        #expect(authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/bedrock/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="))
+        #expect(
+            authorization.hasPrefix(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/bedrock/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="
+            ))
         // The already-encoded model id is encoded again in the canonical path, as non-S3 services expect.
         #expect(signer.canonicalPath("/model/anthropic.claude-v2%3A1/converse") == "/model/anthropic.claude-v2%253A1/converse")
     }

@@ -28,7 +28,8 @@ import Testing
             #expect(stats.mode == .error(503, retryAfterSeconds: 1))
 
             #expect(try await control(client, .DELETE, baseURL + "/_sim/stats").status == 204)
-            let cleared = try JSONDecoder().decode(SimulatorStats.self, from: Data(try await control(client, .GET, baseURL + "/_sim/stats").body.utf8))
+            let cleared = try JSONDecoder().decode(
+                SimulatorStats.self, from: Data(try await control(client, .GET, baseURL + "/_sim/stats").body.utf8))
             #expect(cleared.totalRequests == 0, "no provider received a request since the reset")
             #expect(cleared.byPath.isEmpty)
 
@@ -91,7 +92,11 @@ import Testing
         }
         // Nothing listens there any more: a refused connection is a `connection` failure.
         let (refused, elapsed) = await attempt(try Target.anthropic.provider(baseURL: baseURL, client: client))
-        if case .failure(let failure) = refused { #expect(failure.outcome == .connection, "\(failure.message)") } else { Issue.record("expected a failure") }
+        if case .failure(let failure) = refused {
+            #expect(failure.outcome == .connection, "\(failure.message)")
+        } else {
+            Issue.record("expected a failure")
+        }
         #expect(elapsed < .seconds(3))
         try await client.shutdown()
         await #expect(throws: ProviderSimulator.NotRunningError.self) { _ = try await simulator.waitUntilRunning() }

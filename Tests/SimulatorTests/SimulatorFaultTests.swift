@@ -31,11 +31,12 @@ import Testing
         try await withSimulator { _, baseURL, client in
             let provider = try target.provider(baseURL: baseURL, client: client)
             var request = sampleRequest
-            request.responseFormat = .jsonSchema(.object([
-                "type": .string("object"),
-                "properties": .object(["summary": .object(["type": .string("string")])]),
-                "required": .array([.string("summary")]),
-            ]))
+            request.responseFormat = .jsonSchema(
+                .object([
+                    "type": .string("object"),
+                    "properties": .object(["summary": .object(["type": .string("string")])]),
+                    "required": .array([.string("summary")]),
+                ]))
             let answer = try await provider.complete(request, model: "m", timeout: .seconds(5))
             let document = try JSONDecoder().decode(JSONValue.self, from: Data(answer.text.utf8))
             #expect(document["summary"]?.stringValue?.isEmpty == false)

@@ -46,22 +46,23 @@ import Testing
     }
 
     @Test func yamlScriptParses() throws {
-        let script = try SimulatorScript.parse(yaml: """
-            loop: true
-            steps:
-              - fault: healthy
-                requests: 200
-                latency: {min_ms: 5, max_ms: 50}
-              - fault: error
-                status: 429
-                retry_after_s: 3
-                seconds: 30
-              - fault: slow_drip
-                drip_interval_ms: 100
-                drip_bytes: 4
-                latency: 20
-              - fault: blackhole
-            """)
+        let script = try SimulatorScript.parse(
+            yaml: """
+                loop: true
+                steps:
+                  - fault: healthy
+                    requests: 200
+                    latency: {min_ms: 5, max_ms: 50}
+                  - fault: error
+                    status: 429
+                    retry_after_s: 3
+                    seconds: 30
+                  - fault: slow_drip
+                    drip_interval_ms: 100
+                    drip_bytes: 4
+                    latency: 20
+                  - fault: blackhole
+                """)
         #expect(script.loop)
         #expect(script.steps.count == 4)
         #expect(script.steps[0].requests == 200)

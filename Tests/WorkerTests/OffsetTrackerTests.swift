@@ -10,14 +10,26 @@ struct OffsetTrackerTests {
         for offset in Int64(0)..<5 { tracker.register(offset) }
         tracker.finish(1)
         tracker.finish(2)
-        do { let commit = tracker.popFinished().commit; #expect(commit == nil) }
+        do {
+            let commit = tracker.popFinished().commit
+            #expect(commit == nil)
+        }
         tracker.finish(0)
-        do { let commit = tracker.popFinished().commit; #expect(commit == 3, "0, 1, 2 done: commit at 3") }
+        do {
+            let commit = tracker.popFinished().commit
+            #expect(commit == 3, "0, 1, 2 done: commit at 3")
+        }
         #expect(tracker.unfinished == 2)
         tracker.finish(4)
-        do { let commit = tracker.popFinished().commit; #expect(commit == nil, "3 still running") }
+        do {
+            let commit = tracker.popFinished().commit
+            #expect(commit == nil, "3 still running")
+        }
         tracker.finish(3)
-        do { let commit = tracker.popFinished().commit; #expect(commit == 5) }
+        do {
+            let commit = tracker.popFinished().commit
+            #expect(commit == 5)
+        }
         #expect(tracker.isEmpty)
     }
 
@@ -26,7 +38,10 @@ struct OffsetTrackerTests {
         var tracker = OffsetTracker<Int>()
         for offset: Int64 in [10, 11, 15, 20] { tracker.register(offset) }
         for offset: Int64 in [20, 15, 11, 10] { tracker.finish(offset) }
-        do { let commit = tracker.popFinished().commit; #expect(commit == 21) }
+        do {
+            let commit = tracker.popFinished().commit
+            #expect(commit == 21)
+        }
     }
 
     @Test("a redelivered lower offset holds the commit back until it finishes")
@@ -35,9 +50,15 @@ struct OffsetTrackerTests {
         tracker.register(50)
         tracker.register(40)
         tracker.finish(50)
-        do { let commit = tracker.popFinished().commit; #expect(commit == nil) }
+        do {
+            let commit = tracker.popFinished().commit
+            #expect(commit == nil)
+        }
         tracker.finish(40)
-        do { let commit = tracker.popFinished().commit; #expect(commit == 51) }
+        do {
+            let commit = tracker.popFinished().commit
+            #expect(commit == 51)
+        }
     }
 
     @Test("payloads come out in offset order with the commit that covers them")

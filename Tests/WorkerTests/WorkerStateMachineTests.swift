@@ -10,7 +10,9 @@ struct WorkerStateMachineTests {
     let p1 = KafkaTopicPartition(topic: "jobs", partition: 1)
 
     func machine(maxInFlight: Int = 8, exactlyOnce: Bool = false, maxHeldBytes: Int = 1 << 20, maxTransactionBytes: Int = 1 << 20) -> Machine {
-        Machine(configuration: .init(maxInFlight: maxInFlight, exactlyOnce: exactlyOnce, maxHeldBytes: maxHeldBytes, maxTransactionBytes: maxTransactionBytes))
+        Machine(
+            configuration: .init(
+                maxInFlight: maxInFlight, exactlyOnce: exactlyOnce, maxHeldBytes: maxHeldBytes, maxTransactionBytes: maxTransactionBytes))
     }
 
     /// The machine behind a reference, so `#expect` can call its mutating events.
@@ -286,7 +288,10 @@ struct WorkerStateMachineTests {
         _ = m.v.jobFinished(t0, held: .init(records: [record(10, topic: "r0")]))
         let e47 = m.v.heldBytes
         #expect(e47 == 20)
-        guard case .transaction(let transaction) = m.v.commit() else { Issue.record("no transaction"); return }
+        guard case .transaction(let transaction) = m.v.commit() else {
+            Issue.record("no transaction")
+            return
+        }
         #expect(transaction.records.map(\.topic) == ["r0", "r1"])
         #expect(transaction.offsets == [KafkaPartitionOffset(topic: "jobs", partition: 0, offset: 2)])
         let e48 = m.v.commit()
@@ -309,7 +314,10 @@ struct WorkerStateMachineTests {
         #expect(e51 == .wait, "150 bytes held behind the slow head")
         let e52 = m.v.jobFinished(slow, held: .init(records: [record(1)]))
         #expect(e52 == [])
-        guard case .transaction(let transaction) = m.v.commit() else { Issue.record("no transaction"); return }
+        guard case .transaction(let transaction) = m.v.commit() else {
+            Issue.record("no transaction")
+            return
+        }
         let e53 = m.v.transactionCommitted(transaction)
         #expect(e53 == [.resumeConsumer])
         #expect(start(m, p0, 2, generation: 1) != nil)
@@ -323,11 +331,17 @@ struct WorkerStateMachineTests {
             let ticket = try #require(start(m, p0, offset, generation: 1))
             _ = m.v.jobFinished(ticket, held: .init(records: [record(40)]))
         }
-        guard case .transaction(let first) = m.v.commit() else { Issue.record("no transaction"); return }
+        guard case .transaction(let first) = m.v.commit() else {
+            Issue.record("no transaction")
+            return
+        }
         #expect(first.records.count == 2)
         #expect(first.offsets.first?.offset == 2)
         _ = m.v.transactionCommitted(first)
-        guard case .transaction(let second) = m.v.commit() else { Issue.record("no second transaction"); return }
+        guard case .transaction(let second) = m.v.commit() else {
+            Issue.record("no second transaction")
+            return
+        }
         #expect(second.records.count == 2)
         #expect(second.offsets.first?.offset == 4)
     }
@@ -340,12 +354,18 @@ struct WorkerStateMachineTests {
         let b = try #require(start(m, p1, 0, generation: 1))
         _ = m.v.jobFinished(a, held: .init(records: [record(5, topic: "p0")]))
         _ = m.v.jobFinished(b, held: .init(records: [record(5, topic: "p1")]))
-        guard case .transaction(let first) = m.v.commit() else { Issue.record("no transaction"); return }
+        guard case .transaction(let first) = m.v.commit() else {
+            Issue.record("no transaction")
+            return
+        }
         #expect(first.offsets.count == 2)
         m.v.transactionAborted()
         let (generations, _) = m.v.revoking([p1], lost: false)
         _ = m.v.revoked(generations)
-        guard case .transaction(let retry) = m.v.commit() else { Issue.record("no retry"); return }
+        guard case .transaction(let retry) = m.v.commit() else {
+            Issue.record("no retry")
+            return
+        }
         #expect(retry.records.map(\.topic) == ["p0"])
         #expect(retry.offsets == [KafkaPartitionOffset(topic: "jobs", partition: 0, offset: 1)])
         _ = m.v.transactionCommitted(retry)
@@ -359,7 +379,10 @@ struct WorkerStateMachineTests {
         _ = m.v.assigned([p0], generation: 1)
         let a = try #require(start(m, p0, 0, generation: 1))
         _ = m.v.jobFinished(a, held: .init(records: [record(5)]))
-        guard case .transaction(let transaction) = m.v.commit() else { Issue.record("no transaction"); return }
+        guard case .transaction(let transaction) = m.v.commit() else {
+            Issue.record("no transaction")
+            return
+        }
         _ = m.v.revoking([p0], lost: true)
         _ = m.v.assigned([p0], generation: 2)
         let b = try #require(start(m, p0, 0, generation: 2))
@@ -367,7 +390,10 @@ struct WorkerStateMachineTests {
         _ = m.v.transactionCommitted(transaction)
         let e55 = m.v.heldBytes
         #expect(e55 == 7, "generation 2's held record is still held")
-        guard case .transaction(let next) = m.v.commit() else { Issue.record("no transaction"); return }
+        guard case .transaction(let next) = m.v.commit() else {
+            Issue.record("no transaction")
+            return
+        }
         #expect(next.bytes == 7)
     }
 
@@ -375,7 +401,10 @@ struct WorkerStateMachineTests {
     func circuitRecordsInTransaction() throws {
         let m = Box(machine(exactlyOnce: true))
         _ = m.v.assigned([p0], generation: 1)
-        guard case .transaction(let transaction) = m.v.commit(circuit: [record(3, topic: "telemetry")]) else { Issue.record("no transaction"); return }
+        guard case .transaction(let transaction) = m.v.commit(circuit: [record(3, topic: "telemetry")]) else {
+            Issue.record("no transaction")
+            return
+        }
         #expect(transaction.records.count == 1)
         _ = m.v.transactionCommitted(transaction)
         let e56 = m.v.commit()

@@ -167,7 +167,9 @@ struct EngineState: Sendable {
     }
 
     /// Chooses a route to hedge with: the first untried callable route, if the hedge budget allows.
-    mutating func pickHedge(_ job: FailoverJob, tried: RouteSet, unknown: RouteSet, now: Duration) -> (RouteTarget, probe: Bool, changes: [CircuitChange])? {
+    mutating func pickHedge(_ job: FailoverJob, tried: RouteSet, unknown: RouteSet, now: Duration) -> (
+        RouteTarget, probe: Bool, changes: [CircuitChange]
+    )? {
         let plan = plan(job, unknown: unknown, now: now)
         guard let route = plan.ordered.first(where: { !tried.contains($0.index) }) else { return nil }
         guard hedgeBudget.tryHedge(at: now) else { return nil }

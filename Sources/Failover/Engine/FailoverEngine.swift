@@ -45,9 +45,10 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
         self.state = Mutex(EngineState(configuration: configuration))
         let origin = self.origin
         // The clock decides how the alarm waits (``AlarmClock``): the engine never asks which clock it has.
-        self.timer = DeadlineTimer(now: { origin.duration(to: clock.now) }) { instant, fire in
-            clock.wake(at: origin.advanced(by: instant), fire)
-        }
+        self.timer = DeadlineTimer(
+            now: { origin.duration(to: clock.now) },
+            alarm: { instant, fire in clock.wake(at: origin.advanced(by: instant), fire) }
+        )
     }
 
     /// The breaker state of a route, as of the last call or skip.

@@ -49,9 +49,11 @@ package enum OutcomeClassification {
         case 404: return (.clientError, true)
         case 400..<500:
             if cannotBill { return (.authError, false) }
-            let routeSpecific = ["context length", "context_length", "context window", "too long", "maximum context", "model_not_found",
-                                 "model not found", "does not support", "not supported by this model", "unknown model"]
-                .contains { text.contains($0) }
+            let routeSpecific = [
+                "context length", "context_length", "context window", "too long", "maximum context", "model_not_found",
+                "model not found", "does not support", "not supported by this model", "unknown model",
+            ]
+            .contains { text.contains($0) }
             return (.clientError, routeSpecific)
         default: return (.serverError, false)
         }

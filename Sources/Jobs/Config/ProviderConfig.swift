@@ -129,7 +129,8 @@ package struct ProviderConfig: Sendable, Hashable {
         }
         if config.auth == .unauthenticated {
             if config.type == .bedrock {
-                throw .invalid(path.appending("auth"), "type \"bedrock\" needs a credential: leave auth out for SigV4, or \"bearer\" for a Bedrock API key")
+                throw .invalid(
+                    path.appending("auth"), "type \"bedrock\" needs a credential: leave auth out for SigV4, or \"bearer\" for a Bedrock API key")
             }
             // A credential named next to `auth: none` would never be sent: say so rather than ignore it.
             for key in ["api_key_env", "token_env", "token_file"] where object.contains(key) {

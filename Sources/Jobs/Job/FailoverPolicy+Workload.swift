@@ -28,9 +28,10 @@ extension FailoverPolicy {
     /// Reads a `fail_over_on` list: failure outcomes, none twice.
     static func readFailOverOn(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> [Outcome] {
         let names = failOverOutcomes.map(\.rawValue)
-        let outcomes = try Read.array(Read.oneOf(names) { name in
-            failOverOutcomes.first { $0.rawValue == name }
-        })(value, path)
+        let outcomes = try Read.array(
+            Read.oneOf(names) { name in
+                failOverOutcomes.first { $0.rawValue == name }
+            })(value, path)
         var seen: Set<Outcome> = []
         for (index, outcome) in outcomes.enumerated() where !seen.insert(outcome).inserted {
             throw .invalid(path.appending(index: index), "\"\(outcome.rawValue)\" is listed twice")

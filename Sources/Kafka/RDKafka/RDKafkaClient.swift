@@ -45,9 +45,11 @@ final class RDKafkaClient: @unchecked Sendable {
         /// Logs `error` and calls ``onFatalError`` the first time only (any thread).
         func reportFatal(_ error: KafkaError) {
             guard fatalReported.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-            logger.critical("fatal Kafka error: the client is unusable", metadata: [
-                KafkaLoggingKeys.errorCode: "\(error.code.name)", "error": "\(error)",
-            ])
+            logger.critical(
+                "fatal Kafka error: the client is unusable",
+                metadata: [
+                    KafkaLoggingKeys.errorCode: "\(error.code.name)", "error": "\(error)",
+                ])
             onFatalError?(error)
         }
     }

@@ -75,7 +75,9 @@ package struct SigV4Signer: Sendable, Hashable {
     /// Send the session token without signing it (a few services want that).
     package var omitSessionTokenFromSignature: Bool
 
-    package init(service: String, region: String, normalizePath: Bool = true, signBodyHeader: Bool = false, omitSessionTokenFromSignature: Bool = false) {
+    package init(
+        service: String, region: String, normalizePath: Bool = true, signBodyHeader: Bool = false, omitSessionTokenFromSignature: Bool = false
+    ) {
         self.service = service
         self.region = region
         self.normalizePath = normalizePath
@@ -242,7 +244,8 @@ package struct SigV4Signer: Sendable, Hashable {
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         let short = String(year).leftPadded(to: 4) + String(month).leftPadded(to: 2) + String(day).leftPadded(to: 2)
-        let time = String(secondOfDay / 3600).leftPadded(to: 2) + String(secondOfDay % 3600 / 60).leftPadded(to: 2)
+        let time =
+            String(secondOfDay / 3600).leftPadded(to: 2) + String(secondOfDay % 3600 / 60).leftPadded(to: 2)
             + String(secondOfDay % 60).leftPadded(to: 2)
         return (short + "T" + time + "Z", short)
     }

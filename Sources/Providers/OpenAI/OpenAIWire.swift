@@ -70,7 +70,10 @@ package enum OpenAIWire {
 
         enum CodingKeys: String, CodingKey { case role, content, refusal }
 
-        struct Part: Codable { var type: String; var text: String? }
+        struct Part: Codable {
+            var type: String
+            var text: String?
+        }
 
         package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)

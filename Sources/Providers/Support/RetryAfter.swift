@@ -108,14 +108,22 @@ package enum RetryAfter {
         var year: Int?
         var time: [Int]?
         if parts.count == 6, parts[5].uppercased() == "GMT" {
-            day = Int(parts[1]); month = monthIndex(parts[2]); year = Int(parts[3]); time = clock(parts[4])
+            day = Int(parts[1])
+            month = monthIndex(parts[2])
+            year = Int(parts[3])
+            time = clock(parts[4])
         } else if parts.count == 4, parts[3].uppercased() == "GMT" {
             let dmy = parts[1].split(separator: "-").map(String.init)
             guard dmy.count == 3, let y = Int(dmy[2]) else { return nil }
-            day = Int(dmy[0]); month = monthIndex(dmy[1]); year = y < 100 ? (y < 70 ? 2000 + y : 1900 + y) : y
+            day = Int(dmy[0])
+            month = monthIndex(dmy[1])
+            year = y < 100 ? (y < 70 ? 2000 + y : 1900 + y) : y
             time = clock(parts[2])
         } else if parts.count == 5 {
-            month = monthIndex(parts[1]); day = Int(parts[2]); time = clock(parts[3]); year = Int(parts[4])
+            month = monthIndex(parts[1])
+            day = Int(parts[2])
+            time = clock(parts[3])
+            year = Int(parts[4])
         }
         guard let day, let month, let year, let time, time.count == 3 else { return nil }
         return utcDate(year: year, month: month, day: day, hour: time[0], minute: time[1], second: Double(time[2]), offsetSeconds: 0)

@@ -35,7 +35,8 @@ package enum WireJSON {
             throw ProviderFailure(outcome: .invalidOutput, httpStatus: status, message: "\(provider) answer is not valid JSON")
         }
         guard let answer = read(document) else {
-            throw ProviderFailure(outcome: .invalidOutput, httpStatus: status, message: "\(provider) answer does not have the \(provider) response shape")
+            throw ProviderFailure(
+                outcome: .invalidOutput, httpStatus: status, message: "\(provider) answer does not have the \(provider) response shape")
         }
         return answer
     }

@@ -354,10 +354,11 @@ struct WorkerStateMachine: Sendable {
             // A partition revoked (and perhaps assigned again) meanwhile released its batches then.
             guard partitions[key]?.generation == part.generation else { continue }
             // Measured in a scope of its own, so the removal below finds the storage unshared.
-            let (count, bytes) = partitions[key].map { owned in
-                let done = owned.pending.prefix(part.count)
-                return (done.count, done.reduce(0) { $0 + $1.held.bytes })
-            } ?? (0, 0)
+            let (count, bytes) =
+                partitions[key].map { owned in
+                    let done = owned.pending.prefix(part.count)
+                    return (done.count, done.reduce(0) { $0 + $1.held.bytes })
+                } ?? (0, 0)
             heldBytes -= bytes
             partitions[key]?.pending.removeFirst(count)
         }

@@ -53,7 +53,9 @@ final class DemoDriver: Service, Sendable {
         let worker = Worker(config: config, providers: catalog.providers, logger: logger)
         let workerGroup = ServiceGroup(
             configuration: .init(
-                services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                ],
                 logger: logger
             )
         )
@@ -118,8 +120,10 @@ final class DemoDriver: Service, Sendable {
         if let first = records.first, case .success = await producer.send([first]).first {
             enqueued.append(String(decoding: first.key ?? [], as: UTF8.self))
             next = 1
-            progress.announce("  waiting for the worker to join its consumer group...", status: .init(
-                done: 0, total: records.count, enqueued: 1, backup: 0, failovers: 0, primary: "healthy", breaker: "closed", elapsed: .zero))
+            progress.announce(
+                "  waiting for the worker to join its consumer group...",
+                status: .init(
+                    done: 0, total: records.count, enqueued: 1, backup: 0, failovers: 0, primary: "healthy", breaker: "closed", elapsed: .zero))
             let joinDeadline = ContinuousClock.now + .seconds(30)
             while monitor.tally.results.isEmpty && ContinuousClock.now < joinDeadline && !workerEnded.load(ordering: .relaxed)
                 && !interrupted.load(ordering: .relaxed)

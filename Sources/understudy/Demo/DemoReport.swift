@@ -52,18 +52,26 @@ struct DemoReport: Sendable {
         func row(_ label: String, _ value: String) -> String {
             "  " + label.padding(toLength: 22, withPad: " ", startingAt: 0) + value
         }
-        var lines = ["", "understudy demo\(interrupted ? " (interrupted)" : ""): \(jobsIn) summary jobs, primary \(DemoConfig.primary), backup \(DemoConfig.backup)", ""]
+        var lines = [
+            "",
+            "understudy demo\(interrupted ? " (interrupted)" : ""): \(jobsIn) summary jobs, primary \(DemoConfig.primary), backup \(DemoConfig.backup)",
+            "",
+        ]
         for event in timeline {
             lines.append("  " + Self.seconds(event.at).padding(toLength: 8, withPad: " ", startingAt: 0) + event.text)
         }
         lines.append("")
         lines.append(row("jobs in", "\(jobsIn)"))
         lines.append(row("results out", "\(resultsOut) (\(succeeded) succeeded, \(failed) failed, \(duplicates) duplicates)"))
-        lines.append(row(interrupted ? "unfinished" : "lost", "\(lost.count)" + (lost.isEmpty ? "" : " (" + lost.prefix(5).joined(separator: ", ") + (lost.count > 5 ? ", ..." : "") + ")")
-                + (interrupted && !lost.isEmpty ? "; still on the jobs topic, uncommitted" : "")))
+        lines.append(
+            row(
+                interrupted ? "unfinished" : "lost",
+                "\(lost.count)" + (lost.isEmpty ? "" : " (" + lost.prefix(5).joined(separator: ", ") + (lost.count > 5 ? ", ..." : "") + ")")
+                    + (interrupted && !lost.isEmpty ? "; still on the jobs topic, uncommitted" : "")))
         lines.append(row("served by primary", "\(servedByPrimary)"))
         lines.append(row("served by backup", "\(servedByBackup)"))
-        lines.append(row("failovers", "\(failedOver + skippedOpenBreaker) (\(failedOver) after a failed call, \(skippedOpenBreaker) past an open breaker)"))
+        lines.append(
+            row("failovers", "\(failedOver + skippedOpenBreaker) (\(failedOver) after a failed call, \(skippedOpenBreaker) past an open breaker)"))
         lines.append(row("breaker trips", "\(breakerTrips) (primary)"))
         if let latency {
             lines.append(row("latency p50/p95/p99", String(format: "%.0f / %.0f / %.0f ms", latency.p50, latency.p95, latency.p99)))
