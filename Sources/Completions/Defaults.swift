@@ -1,3 +1,16 @@
+/// The default bounds on every provider call, in one place: the config's `providers.NAME`
+/// entries and the Providers module's HTTP limits both take them from here.
+package enum ProviderDefaults {
+    /// `providers.NAME.max_response_bytes`: the largest response body read; a larger one is
+    /// abandoned as soon as the cap is passed (`invalid_output`).
+    package static let maxResponseBytes = 8 << 20
+    /// The largest request body sent (not configurable: a job's input is bounded before).
+    package static let maxRequestBytes = 8 << 20
+    /// `providers.NAME.body_timeout_ms`: how long a response body may take after its head: far
+    /// more than a whole non-streamed answer needs, far less than a long job deadline.
+    package static let bodyTimeoutMs = 30_000
+}
+
 /// The default of every process-wide failover setting, in one place. The failover engine's own
 /// configuration types (`CircuitBreaker.Configuration`, `RetryBudget.Configuration`,
 /// `HedgeBudget.Configuration`, `EngineConfiguration`) and the config's `engine` section

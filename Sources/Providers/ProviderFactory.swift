@@ -42,7 +42,9 @@ package enum ProviderFactory {
                 providerName: name,
                 transport: transport,
                 authorizer: authorizer,
-                limits: .init(maxRequestBytes: settings.maxRequestBytes, maxResponseBytes: settings.maxResponseBytes),
+                limits: .init(
+                    maxRequestBytes: settings.maxRequestBytes, maxResponseBytes: settings.maxResponseBytes, bodyTimeout: settings.bodyTimeout
+                ),
                 extraHeaders: settings.headers,
                 logger: providerLogger
             )

@@ -1,3 +1,5 @@
+import Completions
+
 /// One configured provider, as the config file's `providers.<name>` section describes it: which
 /// adapter, where, and how it authenticates. Settings come only from the operator's config, never
 /// from a job (a job cannot add headers or change a URL).
@@ -53,8 +55,12 @@ package struct ProviderSettings: Sendable, Hashable {
     package var maxConcurrency: Int?
     /// Extra request headers, from the operator's config only.
     package var headers: [String: String]
+    /// The largest request body sent.
     package var maxRequestBytes: Int
+    /// The largest response body read (`providers.NAME.max_response_bytes`).
     package var maxResponseBytes: Int
+    /// How long a response body may take once its head is in (`providers.NAME.body_timeout_ms`).
+    package var bodyTimeout: Duration
 
     package init(
         type: String,
@@ -72,8 +78,9 @@ package struct ProviderSettings: Sendable, Hashable {
         nativeStructuredOutput: Bool = false,
         maxConcurrency: Int? = nil,
         headers: [String: String] = [:],
-        maxRequestBytes: Int = 8 << 20,
-        maxResponseBytes: Int = 8 << 20
+        maxRequestBytes: Int = ProviderDefaults.maxRequestBytes,
+        maxResponseBytes: Int = ProviderDefaults.maxResponseBytes,
+        bodyTimeout: Duration = .milliseconds(ProviderDefaults.bodyTimeoutMs)
     ) {
         self.type = type
         self.baseURL = baseURL
@@ -92,6 +99,7 @@ package struct ProviderSettings: Sendable, Hashable {
         self.headers = headers
         self.maxRequestBytes = maxRequestBytes
         self.maxResponseBytes = maxResponseBytes
+        self.bodyTimeout = bodyTimeout
     }
 
     /// The adapter kinds the factory knows.

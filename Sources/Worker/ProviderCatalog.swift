@@ -55,7 +55,8 @@ package final class ProviderCatalog: Sendable {
             type: provider.type.rawValue, baseURL: provider.baseURL?.absoluteString, auth: auth,
             apiKeyEnv: provider.apiKeyEnv, apiKeyHeader: provider.apiKeyHeader, tokenEnv: provider.tokenEnv, tokenFile: provider.tokenFile,
             apiVersion: provider.apiVersion, region: provider.region,
-            nativeStructuredOutput: provider.nativeStructuredOutput, maxConcurrency: provider.maxConcurrency
+            nativeStructuredOutput: provider.nativeStructuredOutput, maxConcurrency: provider.maxConcurrency,
+            maxResponseBytes: provider.maxResponseBytes, bodyTimeout: .milliseconds(provider.bodyTimeoutMs)
         )
     }
 

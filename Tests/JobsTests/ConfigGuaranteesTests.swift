@@ -81,6 +81,22 @@ struct ConfigGuaranteesTests {
         #expect(unset.kafka.heartbeatIntervalMs == KafkaConfig.defaultHeartbeatIntervalMs)
     }
 
+    @Test("a provider's response size and body time are bounded by default, configurable, and checked")
+    func responseBounds() throws {
+        let withProvider = { (entry: String) in
+            Fixtures.minimalYAML.replacingOccurrences(of: "  local: {type: extractive}", with: "  local: {type: extractive\(entry)}")
+        }
+        let defaults = try #require(try parse(Fixtures.minimalYAML).providers["local"])
+        #expect(defaults.maxResponseBytes == ProviderDefaults.maxResponseBytes)
+        #expect(defaults.bodyTimeoutMs == ProviderDefaults.bodyTimeoutMs)
+        let set = try #require(try parse(withProvider(", max_response_bytes: 65536, body_timeout_ms: 1500")).providers["local"])
+        #expect(set.maxResponseBytes == 65_536)
+        #expect(set.bodyTimeoutMs == 1_500)
+        #expect(error(withProvider(", max_response_bytes: 10"))?.keyPath == "providers.local.max_response_bytes")
+        #expect(error(withProvider(", max_response_bytes: 1e12"))?.keyPath == "providers.local.max_response_bytes")
+        #expect(error(withProvider(", body_timeout_ms: 0"))?.keyPath == "providers.local.body_timeout_ms")
+    }
+
     @Test("other properties pass through")
     func otherProperties() throws {
         let config = try parse(withProperties("security.protocol: SASL_SSL, group.instance.id: pod-1, session.timeout.ms: 45000"))

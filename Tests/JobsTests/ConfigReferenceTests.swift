@@ -52,6 +52,8 @@ struct ConfigReferenceTests {
             "providers.NAME.native_structured_output": .bool(provider.nativeStructuredOutput),
             "providers.NAME.max_concurrency": provider.maxConcurrency.map(int),
             "providers.NAME.slow_after_ms": provider.slowAfterMs.map(int),
+            "providers.NAME.max_response_bytes": int(provider.maxResponseBytes),
+            "providers.NAME.body_timeout_ms": int(provider.bodyTimeoutMs),
             "pricing.NAME.input_per_mtok": nil,
             "pricing.NAME.output_per_mtok": nil,
             "engine.breaker_failures": int(engine.breakerFailures),

@@ -173,7 +173,7 @@ struct UnderstudyConfigTests {
         ),
         (
             Fixtures.configYAML.replacingOccurrences(of: "api_key_env: AZURE_AI_API_KEY", with: "api_key_env: AZURE_AI_API_KEY, api_key: sk-123"),
-            "providers.claude-azure.api_key: unknown key (expected one of: api_key_env, api_key_header, api_version, auth, base_url, max_concurrency, native_structured_output, region, slow_after_ms, token_env, token_file, type)",
+            "providers.claude-azure.api_key: unknown key (expected one of: api_key_env, api_key_header, api_version, auth, base_url, body_timeout_ms, max_concurrency, max_response_bytes, native_structured_output, region, slow_after_ms, token_env, token_file, type)",
             .unknownKey
         ),
         (

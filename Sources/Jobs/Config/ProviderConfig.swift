@@ -57,6 +57,15 @@ package struct ProviderConfig: Sendable, Hashable {
     package var maxConcurrency: Int?
     /// A route of this provider whose recent latency exceeds this is demoted; `nil`: never.
     package var slowAfterMs: Int?
+    /// The largest response body read from this provider; a larger one is abandoned as
+    /// `invalid_output`. Default ``ProviderDefaults/maxResponseBytes``.
+    package var maxResponseBytes: Int
+    /// How long a response body may take once its head is in, in milliseconds; past it the call
+    /// is a `timeout`. Default ``ProviderDefaults/bodyTimeoutMs``.
+    package var bodyTimeoutMs: Int
+
+    /// The range `max_response_bytes` may take: room for any real answer, and a bound.
+    package static let maxResponseBytesRange = 1_024...(256 << 20)
 
     package init(
         name: String,
@@ -71,7 +80,9 @@ package struct ProviderConfig: Sendable, Hashable {
         region: String? = nil,
         nativeStructuredOutput: Bool = false,
         maxConcurrency: Int? = nil,
-        slowAfterMs: Int? = nil
+        slowAfterMs: Int? = nil,
+        maxResponseBytes: Int = ProviderDefaults.maxResponseBytes,
+        bodyTimeoutMs: Int = ProviderDefaults.bodyTimeoutMs
     ) {
         self.name = name
         self.type = type
@@ -86,6 +97,8 @@ package struct ProviderConfig: Sendable, Hashable {
         self.nativeStructuredOutput = nativeStructuredOutput
         self.maxConcurrency = maxConcurrency
         self.slowAfterMs = slowAfterMs
+        self.maxResponseBytes = maxResponseBytes
+        self.bodyTimeoutMs = bodyTimeoutMs
     }
 
     static func read(
@@ -97,7 +110,7 @@ package struct ProviderConfig: Sendable, Hashable {
         let object = try ObjectReader(value, at: path)
         try object.rejectUnknown([
             "type", "base_url", "api_key_env", "auth", "api_key_header", "token_env", "token_file", "api_version", "region",
-            "native_structured_output", "max_concurrency", "slow_after_ms",
+            "native_structured_output", "max_concurrency", "slow_after_ms", "max_response_bytes", "body_timeout_ms",
         ])
         let environmentVariable = { (value: JSONValue, path: FieldPath) throws(FieldError) -> String in
             let variable = try Read.nonEmptyString(value, path)
@@ -119,7 +132,10 @@ package struct ProviderConfig: Sendable, Hashable {
             region: try object.optional("region", Read.nonEmptyString),
             nativeStructuredOutput: try object.optional("native_structured_output", Read.bool) ?? false,
             maxConcurrency: try object.optional("max_concurrency", Read.integer(in: 1...1_000_000)),
-            slowAfterMs: try object.optional("slow_after_ms", Read.integer(in: 1...Int.max))
+            slowAfterMs: try object.optional("slow_after_ms", Read.integer(in: 1...Int.max)),
+            maxResponseBytes: try object.optional("max_response_bytes", Read.integer(in: maxResponseBytesRange))
+                ?? ProviderDefaults.maxResponseBytes,
+            bodyTimeoutMs: try object.optional("body_timeout_ms", Read.integer(in: 1...3_600_000)) ?? ProviderDefaults.bodyTimeoutMs
         )
         if config.type == .azureOpenAI, config.baseURL == nil {
             throw .missing(path.appending("base_url"))

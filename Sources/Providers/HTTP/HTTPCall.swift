@@ -15,15 +15,18 @@ package struct HTTPCall: Sendable {
     /// passed (`invalid_output`, so the engine fails over); a body not complete `bodyTimeout`
     /// after its head is abandoned (`timeout`, retried or failed over like any timeout).
     package struct Limits: Sendable, Hashable {
-        /// How long a response body may take after its head unless configured otherwise: far more
-        /// than a whole non-streamed answer needs, far less than a long job deadline.
-        package static let defaultBodyTimeout: Duration = .seconds(30)
+        /// How long a response body may take after its head unless configured otherwise
+        /// (``ProviderDefaults/bodyTimeoutMs``).
+        package static let defaultBodyTimeout: Duration = .milliseconds(ProviderDefaults.bodyTimeoutMs)
 
         package var maxRequestBytes: Int
         package var maxResponseBytes: Int
         package var bodyTimeout: Duration
 
-        package init(maxRequestBytes: Int = 8 << 20, maxResponseBytes: Int = 8 << 20, bodyTimeout: Duration = defaultBodyTimeout) {
+        package init(
+            maxRequestBytes: Int = ProviderDefaults.maxRequestBytes, maxResponseBytes: Int = ProviderDefaults.maxResponseBytes,
+            bodyTimeout: Duration = defaultBodyTimeout
+        ) {
             self.maxRequestBytes = maxRequestBytes
             self.maxResponseBytes = maxResponseBytes
             self.bodyTimeout = bodyTimeout
