@@ -155,7 +155,9 @@ let package = Package(
         .testTarget(name: "CompletionsTests", dependencies: ["Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FailoverTests", dependencies: ["Failover", "FailoverTesting", "Completions", "FuzzTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Jobs", "Completions", "Kafka", "Providers"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WorkerTests", dependencies: ["Worker", "Jobs", "Completions", "Kafka", "Providers", "FailoverTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "JobsTests", dependencies: ["Jobs", "Completions", "Failover", "FuzzTesting", "UnderstudyTesting"], swiftSettings: swiftSettings),
         .executableTarget(

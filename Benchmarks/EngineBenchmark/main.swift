@@ -57,10 +57,6 @@ func peakRSSKiB() -> Int {
     return -1
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 let direct = InMemoryProvider()
 let healthy = FailoverEngine(providers: ["primary": direct, "backup": direct])
 

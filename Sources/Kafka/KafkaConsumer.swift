@@ -244,7 +244,7 @@ package final class KafkaConsumer: Sendable {
         return result
     }
 
-    func groupMetadata() -> KafkaConsumerGroupMetadata? {
+    package func groupMetadata() -> KafkaConsumerGroupMetadata? {
         guard let pointer = client.withHandle({ rd_kafka_consumer_group_metadata($0) }) ?? nil else { return nil }
         return KafkaConsumerGroupMetadata(pointer: pointer)
     }

@@ -2,7 +2,7 @@ import CLibrdkafka
 
 /// A consumer's group identity (group, generation, member), which a transaction needs to commit
 /// offsets on the group's behalf. Owns the librdkafka object and destroys it.
-final class KafkaConsumerGroupMetadata: @unchecked Sendable {
+package final class KafkaConsumerGroupMetadata: @unchecked Sendable {
     let pointer: OpaquePointer
 
     init(pointer: OpaquePointer) {

@@ -35,6 +35,15 @@ extension KafkaProducer {
         guard let metadata = consumer.groupMetadata() else {
             throw KafkaError(code: .state, message: "consumer is closed: no group metadata for the transaction")
         }
+        try await sendOffsetsToTransaction(offsets, group: metadata, timeout: timeout)
+    }
+
+    /// Adds consumed offsets to the current transaction, for the group `metadata` names (a
+    /// consumer's ``KafkaConsumer/groupMetadata()``).
+    package func sendOffsetsToTransaction(
+        _ offsets: [KafkaPartitionOffset], group metadata: KafkaConsumerGroupMetadata, timeout: Duration
+    ) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
         let list = TopicPartitionList(offsets)
         try await transactional("send offsets to transaction") { handle in
             rd_kafka_send_offsets_to_transaction(handle, list.pointer, metadata.pointer, Int32(clamping: timeout.milliseconds))

@@ -23,7 +23,7 @@ enum Publisher {
         var isPrimary: Bool
     }
 
-    static func publish(_ publication: Publication, producer: KafkaProducer, maxBytes: Int, logger: Logger) async -> Bool {
+    static func publish(_ publication: Publication, producer: any ResultProducer, maxBytes: Int, logger: Logger) async -> Bool {
         var pending = entries(for: publication, maxBytes: maxBytes, logger: logger)
         var delay = Duration.milliseconds(50)
         while !pending.isEmpty {

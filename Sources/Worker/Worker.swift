@@ -77,7 +77,8 @@ package final class Worker: Service, Sendable {
     private let logger: Logger
     private let clock: any Clock<Duration>
     private let shared: Mutex<Shared>
-    private let clients = Mutex<(consumer: KafkaConsumer?, producer: KafkaProducer?)>((nil, nil))
+    private let kafka: WorkerKafka
+    private let clients = Mutex<(consumer: (any JobConsumer)?, producer: (any ResultProducer)?)>((nil, nil))
     private let transactionLock = AsyncLock()
     /// Set to cancel every running job (grace expired, fatal error); read by the drain.
     private let cancelJobs = Atomic<Bool>(false)
@@ -87,12 +88,13 @@ package final class Worker: Service, Sendable {
     private var exactlyOnce: Bool { config.kafka.delivery == .exactlyOnce }
 
     /// Builds a worker over `providers` (keyed by the config's provider names). `clock` times
-    /// commits, grace periods and revokes.
+    /// commits, grace periods and revokes; `kafka` makes its clients (by default from the config).
     package init(
         config: UnderstudyConfig, providers: [String: any CompletionProvider], logger: Logger,
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(), kafka: WorkerKafka? = nil
     ) {
         self.config = config
+        self.kafka = kafka ?? .kafka(config: config, logger: logger)
         self.settings = WorkerKafkaSettings(config: config)
         self.logger = logger
         self.clock = clock
@@ -118,24 +120,13 @@ package final class Worker: Service, Sendable {
 
     package func run() async throws {
         OpenFileLimit.raise(logger: logger)
-        try await TopicSetup.prepare(config: config, logger: logger)
+        try await kafka.prepareTopics()
         // A fatal error of either client (a fenced member or producer, a fatal idempotence
         // error) stops the worker whatever it is doing.
-        let producer = try KafkaProducer(configuration: settings.producer, logger: logger, onFatalError: { [weak self] error in self?.fail(error) })
+        let producer = try await kafka.makeProducer { [weak self] error in self?.fail(error) }
+        let consumer: any JobConsumer
         do {
-            if exactlyOnce {
-                try await producer.initTransactions(timeout: .seconds(30))
-            }
-        } catch {
-            await producer.close(timeout: .seconds(5))
-            throw error
-        }
-        let consumer: KafkaConsumer
-        do {
-            consumer = try KafkaConsumer(
-                configuration: settings.consumer, topics: [config.kafka.topics.jobs],
-                listener: RebalanceHandler(worker: self), logger: logger, onFatalError: { [weak self] error in self?.fail(error) }
-            )
+            consumer = try kafka.makeConsumer(RebalanceHandler(worker: self)) { [weak self] error in self?.fail(error) }
         } catch {
             await producer.close(timeout: .seconds(5))
             throw error
@@ -216,10 +207,9 @@ package final class Worker: Service, Sendable {
 
     // MARK: Consuming
 
-    private func consume(consumer: KafkaConsumer, producer: KafkaProducer) async {
+    private func consume(consumer: any JobConsumer, producer: any ResultProducer) async {
         await withDiscardingTaskGroup { jobs in
-            var iterator = consumer.messages.makeAsyncIterator()
-            while let batch = await iterator.nextBatch(max: 256) {
+            while let batch = await consumer.nextBatch(max: 256) {
                 // Each message carries the rebalance generation it was fetched under: a batch held
                 // across a revoke and a new assignment belongs to the old one and is dropped.
                 for message in batch {
@@ -272,7 +262,7 @@ package final class Worker: Service, Sendable {
         }
     }
 
-    private func handle(_ message: KafkaMessage, ticket: WorkerStateMachine.Ticket, producer: KafkaProducer) async {
+    private func handle(_ message: KafkaMessage, ticket: WorkerStateMachine.Ticket, producer: any ResultProducer) async {
         guard let publication = await processor.process(message) else {
             apply { $0.jobAbandoned(ticket) }
             return
@@ -280,8 +270,8 @@ package final class Worker: Service, Sendable {
         if exactlyOnce {
             let held = WorkerStateMachine.Held(
                 records: Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes, logger: logger))
-            counters.count(publication)
             apply { $0.jobFinished(ticket, held: held) }
+            counters.count(publication)
             return
         }
         let published = await Publisher.publish(publication, producer: producer, maxBytes: settings.producerMessageMaxBytes, logger: logger)
@@ -289,8 +279,9 @@ package final class Worker: Service, Sendable {
             apply { $0.jobAbandoned(ticket) }
             return
         }
-        counters.count(publication)
+        // Counted once the state machine knows: a count seen means the job is committable.
         apply { $0.jobFinished(ticket) }
+        counters.count(publication)
     }
 
     /// Waits until `condition` holds, or `limit` passed (false), or the worker failed.
@@ -345,7 +336,7 @@ package final class Worker: Service, Sendable {
 
     // MARK: Committing
 
-    private func commitLoop(consumer: KafkaConsumer, producer: KafkaProducer) async {
+    private func commitLoop(consumer: any JobConsumer, producer: any ResultProducer) async {
         let interval = Duration.milliseconds(max(1, config.worker.commitIntervalMs))
         while !Task.isCancelled {
             try? await clock.sleep(for: interval)
@@ -366,7 +357,7 @@ package final class Worker: Service, Sendable {
     /// Commits the offsets below which every job finished (and, exactly-once, publishes what they
     /// held in the same transaction). `partitions` limits it to some partitions (a revoke).
     private func commitFinished(
-        consumer: KafkaConsumer, producer: KafkaProducer, synchronous: Bool, partitions: Set<KafkaTopicPartition>? = nil
+        consumer: any JobConsumer, producer: any ResultProducer, synchronous: Bool, partitions: Set<KafkaTopicPartition>? = nil
     ) async throws {
         if exactlyOnce {
             try await transactionLock.withLock {
@@ -391,7 +382,7 @@ package final class Worker: Service, Sendable {
             if !synchronous { consumer.commitInBackground() }
         }
         if synchronous {
-            try await consumer.commit()
+            try await consumer.commit(timeout: .seconds(30))
         }
     }
 
@@ -400,13 +391,18 @@ package final class Worker: Service, Sendable {
     /// A retriable failure of the commit itself (a timeout) retries the commit, never an abort
     /// and a resend: the records may already be committed. An error that requires an abort
     /// aborts; what the transaction carried stays held for the next one.
-    private func perform(_ transaction: WorkerStateMachine.Transaction, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
+    private func perform(_ transaction: WorkerStateMachine.Transaction, consumer: any JobConsumer, producer: any ResultProducer) async throws {
         do {
             try producer.beginTransaction()
             for result in await producer.send(transaction.records) {
                 if case .failure(let error) = result { throw error }
             }
-            try await producer.sendOffsetsToTransaction(transaction.offsets, consumer: consumer, timeout: .seconds(30))
+            if !transaction.offsets.isEmpty {
+                guard let group = consumer.groupMetadata() else {
+                    throw KafkaError(code: .state, message: "consumer is closed: no group metadata for the transaction")
+                }
+                try await producer.sendOffsetsToTransaction(transaction.offsets, group: group, timeout: .seconds(30))
+            }
             try await commitRetrying(producer: producer)
             apply { $0.transactionCommitted(transaction) }
         } catch let error as KafkaError where !error.isFatal {
@@ -422,7 +418,7 @@ package final class Worker: Service, Sendable {
 
     /// Commits the open transaction; a retriable failure (a timeout) retries the commit itself,
     /// a few times, since the records may already be committed.
-    private func commitRetrying(producer: KafkaProducer) async throws(KafkaError) {
+    private func commitRetrying(producer: any ResultProducer) async throws(KafkaError) {
         var tries = 0
         while true {
             let failure: KafkaError?

@@ -103,26 +103,3 @@ struct OffsetTrackerTests {
         #expect(tracker.unfinished == 0)
     }
 }
-
-struct InFlightLimitTests {
-    @Test("at most `limit` holders; a release admits the next waiter")
-    func boundsHolders() async {
-        let limit = InFlightLimit(limit: 2)
-        await limit.acquire()
-        await limit.acquire()
-        #expect(limit.inUse == 2)
-        let third = Task {
-            await limit.acquire()
-            return true
-        }
-        // The third holder cannot get in until a release.
-        try? await Task.sleep(for: .milliseconds(50))
-        #expect(limit.inUse == 2)
-        limit.release()
-        #expect(await third.value)
-        #expect(limit.inUse == 2)
-        limit.release()
-        limit.release()
-        #expect(limit.inUse == 0)
-    }
-}

@@ -1,3 +1,5 @@
+import Completions
+
 /// Exponential backoff with full jitter (AWS style): the n-th wait (0-based) is uniform in
 /// `[0, min(cap, base × 2^n))`. The jitter is an argument, so tests are deterministic.
 package struct Backoff: Sendable, Hashable {

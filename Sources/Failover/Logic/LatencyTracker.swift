@@ -1,3 +1,5 @@
+import Completions
+
 /// Recent latency of one route: an EWMA and a p95 over the last `sampleCount` calls. A route is
 /// slow when its EWMA exceeds its `slow_after`; it recovers when fast answers bring the EWMA
 /// down, or when its samples go stale (no call for `staleAfter`), so a demoted route is tried

@@ -1,3 +1,5 @@
+import Completions
+
 /// Counts events over a sliding time window as a ring of buckets: O(buckets) memory, O(1) to
 /// add, O(buckets) to read. Times are durations since an arbitrary fixed origin.
 struct SlidingWindowCounter: Sendable, Hashable {
