@@ -89,6 +89,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Backup against primary, for `understudy compare` and shadow traffic: similarity, structure,
+        // field agreement, percentiles, verdicts against thresholds. No Kafka, no HTTP.
+        .target(name: "Comparison", dependencies: ["Completions"], swiftSettings: swiftSettings),
         // The failover engine: no Kafka, no HTTP.
         .target(name: "Failover", dependencies: ["Completions"], swiftSettings: swiftSettings),
         // The test rig shared by every test target: Tansu brokers, mock clusters, processes.
@@ -152,6 +155,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Completions"], swiftSettings: swiftSettings),
         .testTarget(name: "CompletionsTests", dependencies: ["Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FailoverTests", dependencies: ["Failover", "FailoverTesting", "Completions", "FuzzTesting"], swiftSettings: swiftSettings),
