@@ -37,7 +37,7 @@ let package = Package(
         // the engine's vocabulary (routes, policy, decisions, circuit states) rather than a copy of it.
         .target(
             name: "Jobs",
-            dependencies: ["Completions", "Failover", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Completions", "Failover", "Comparison", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // The only module that calls librdkafka.
@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "understudy",
             dependencies: [
-                "Kafka", "Jobs", "Worker", "Simulator", "Providers",
+                "Kafka", "Jobs", "Worker", "Simulator", "Providers", "Comparison", "Failover", "Completions",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -163,7 +163,8 @@ let package = Package(
             name: "WorkerTests", dependencies: ["Worker", "Jobs", "Completions", "Kafka", "Providers", "FailoverTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "JobsTests", dependencies: ["Jobs", "Completions", "Failover", "FuzzTesting", "UnderstudyTesting"], swiftSettings: swiftSettings),
+            name: "JobsTests", dependencies: ["Jobs", "Completions", "Comparison", "Failover", "FuzzTesting", "UnderstudyTesting"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "PipelineBenchmark",
             dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting"],

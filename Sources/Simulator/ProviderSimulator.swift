@@ -277,7 +277,7 @@ package final class ProviderSimulator: Service, Sendable {
             return Self.response(.init(status: 200, headers: [("content-type", "application/json")], body: SimulatorWire.malformedBody))
         case .wrongShape:
             return Self.response(.init(status: 200, headers: [("content-type", "application/json")], body: SimulatorWire.wrongShapeBody))
-        case .healthy, .reset, .slowDrip:
+        case .healthy, .reset, .slowDrip, .reshaped:
             break
         }
 
@@ -291,7 +291,9 @@ package final class ProviderSimulator: Service, Sendable {
         } catch let error as SimulatorWire.BadRequest {
             return Self.response(wire.badRequest(error.message, serial: number))
         }
-        let reply = wire.success(parsed, answer: summaries.answer(for: parsed.request), serial: number)
+        var answer = summaries.answer(for: parsed.request)
+        if mode.fault == .reshaped { answer.text = Self.reshaped(answer.text) }
+        let reply = wire.success(parsed, answer: answer, serial: number)
         switch mode.fault {
         case .reset:
             let full = reply.body
@@ -323,6 +325,13 @@ package final class ProviderSimulator: Service, Sendable {
         default:
             return Self.response(reply)
         }
+    }
+
+    /// The ``SimulatorMode/Fault/reshaped`` form of an answer: one paragraph, a stock opening,
+    /// and only the first few words of the real answer.
+    static func reshaped(_ text: String) -> String {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).prefix(6).joined(separator: " ")
+        return "Thank you for your message. Our team has reviewed the request and will follow up shortly. Regarding \(words)."
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }

@@ -24,6 +24,10 @@ package struct SimulatorMode: Codable, Sendable, Hashable {
         case wrongShape = "wrong_shape"
         /// Send the head, then the body a few bytes at a time (`drip_bytes` every `drip_interval_ms`).
         case slowDrip = "slow_drip"
+        /// A valid answer of another shape: one prose paragraph that keeps little of what the
+        /// healthy answer says (and, for a JSON schema, is not JSON). A backup that "works" but
+        /// would quietly change what the application gets back; `compare` must catch it.
+        case reshaped
     }
 
     /// Added delay before the answer: fixed (`ms`), uniform (`min_ms`..`max_ms`) or log-normal

@@ -9,7 +9,7 @@ struct Understudy: AsyncParsableCommand {
         abstract: "Keeps batch LLM work running when a provider fails.",
         subcommands: [
             RunCommand.self, EnqueueCommand.self, CheckConfigCommand.self, RedriveCommand.self, SimulateCommand.self,
-            DemoCommand.self,
+            DemoCommand.self, CompareCommand.self,
         ]
     )
 }

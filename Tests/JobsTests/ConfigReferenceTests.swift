@@ -1,3 +1,4 @@
+import Comparison
 import Completions
 import Failover
 import Foundation
@@ -20,6 +21,7 @@ struct ConfigReferenceTests {
         let workload = try #require(config.workloads["w"])
         let policy = workload.policy
         let limits = workload.limits
+        let validation = workload.validation
         let engine = config.engine
         func int(_ value: Int) -> JSONValue { .number(Double(value)) }
         func ms(_ value: Duration) -> JSONValue { .number(Double(value.milliseconds)) }
@@ -80,6 +82,11 @@ struct ConfigReferenceTests {
             "workloads.NAME.limits.max_attempts": int(limits.maxAttempts),
             "workloads.NAME.limits.max_deadline_ms": int(limits.maxDeadlineMs),
             "workloads.NAME.limits.max_attempt_timeout_ms": int(limits.maxAttemptTimeoutMs),
+            "workloads.NAME.validation.max_latency_p95_ratio": .number(validation.maxLatencyP95Ratio),
+            "workloads.NAME.validation.max_cost_ratio": .number(validation.maxCostRatio),
+            "workloads.NAME.validation.min_similarity": .number(validation.minSimilarity),
+            "workloads.NAME.validation.max_error_rate": .number(validation.maxErrorRate),
+            "workloads.NAME.validation.min_schema_valid": .number(validation.minSchemaValid),
         ]
     }
 

@@ -1,3 +1,4 @@
+import Comparison
 import Completions
 import Failover
 
@@ -13,12 +14,19 @@ package struct WorkloadConfig: Sendable, Hashable {
     package var policy: FailoverPolicy
     /// The most a job of this workload may ask for (`limits`).
     package var limits: JobLimits
+    /// What a backup must stay within, against the primary, for `understudy compare` to pass it
+    /// (`validation`).
+    package var validation: ComparisonThresholds
 
-    package init(name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults) {
+    package init(
+        name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults,
+        validation: ComparisonThresholds = .defaults
+    ) {
         self.name = name
         self.routes = routes
         self.policy = policy
         self.limits = limits
+        self.validation = validation
     }
 
     static func read(
@@ -28,7 +36,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         providers: [String: ProviderConfig]
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["routes", "policy", "limits"])
+        try object.rejectUnknown(["routes", "policy", "limits", "validation"])
         let routes = try object.required("routes", RouteKey.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
@@ -57,7 +65,22 @@ package struct WorkloadConfig: Sendable, Hashable {
                     + (written ? "" : "; set \(policyPath.appending(check.field)) within it")
             )
         }
-        return WorkloadConfig(name: name, routes: routes, policy: policy, limits: limits)
+        let validation = try object.optional("validation", readValidation) ?? .defaults
+        return WorkloadConfig(name: name, routes: routes, policy: policy, limits: limits, validation: validation)
+    }
+
+    /// Reads `validation`: each threshold optional, within a range that keeps it meaningful.
+    private static func readValidation(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> ComparisonThresholds {
+        let object = try ObjectReader(value, at: path)
+        try object.rejectUnknown(["max_latency_p95_ratio", "max_cost_ratio", "min_similarity", "max_error_rate", "min_schema_valid"])
+        let d = ComparisonThresholds.defaults
+        return ComparisonThresholds(
+            maxLatencyP95Ratio: try object.optional("max_latency_p95_ratio", Read.number(in: 0.01...1_000)) ?? d.maxLatencyP95Ratio,
+            maxCostRatio: try object.optional("max_cost_ratio", Read.number(in: 0.01...1_000)) ?? d.maxCostRatio,
+            minSimilarity: try object.optional("min_similarity", Read.number(in: 0...1)) ?? d.minSimilarity,
+            maxErrorRate: try object.optional("max_error_rate", Read.number(in: 0...1)) ?? d.maxErrorRate,
+            minSchemaValid: try object.optional("min_schema_valid", Read.number(in: 0...1)) ?? d.minSchemaValid
+        )
     }
 
     private static func readPolicy(_ object: ObjectReader) throws(FieldError) -> FailoverPolicy {

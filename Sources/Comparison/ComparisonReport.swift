@@ -1,0 +1,286 @@
+import Completions
+
+/// What `understudy compare` found for one workload: each route's summary, and for each backup its
+/// similarity to the primary job by job, how its answers' shape compares, how its `json_schema`
+/// answers agree field by field, and its verdict against the workload's thresholds. Renders as
+/// `report.json` (`schemas/compare-report.v1.json`) and `report.md`.
+///
+/// Similarity of one job's answers (both routes answered): for a `json_schema` job, the share of
+/// the primary's fields the backup's answer agrees on (``FieldAgreement``; an answer that is not
+/// JSON agrees on none); for text, ROUGE-L F1 (``TextSimilarity``). A job either route failed has
+/// no similarity: the failure counts in the route's error rate instead.
+///
+/// Guarantees: built from samples alone, in one pass per route plus one per backup job; never
+/// traps on any output text.
+package struct ComparisonReport: Sendable {
+    /// One backup route against the primary.
+    package struct Backup: Sendable {
+        package var summary: RouteSummary
+        /// Per job that both routes answered: the similarity, by job id.
+        package var similarities: [String: Double]
+        /// Text jobs both routes answered: the shape of the backup's answers against the primary's.
+        package var lengthRatio: Percentiles
+        /// Text jobs both routes answered whose bullet and paragraph counts match the primary's.
+        package var sameStructure: Int
+        /// Text jobs both routes answered.
+        package var textPairs: Int
+        /// `json_schema` jobs both routes answered, field by field.
+        package var fieldAgreement: FieldAgreementTally
+        package var verdict: BackupVerdict
+
+        /// The spread of the per-job similarities.
+        package var similarity: Percentiles { Percentiles(Array(similarities.values)) }
+    }
+
+    /// The name of the text similarity measure, as the report states it.
+    package static let similarityMeasure = "rouge_l_f1"
+
+    package var workload: String
+    package var thresholds: ComparisonThresholds
+    /// Sample jobs compared (each on every route).
+    package var jobs: Int
+    /// True when the run was interrupted: the report covers only the jobs that finished.
+    package var partial: Bool
+    package var primary: RouteSummary
+    package var backups: [Backup]
+
+    /// Compares every route after the first (the primary) in `routes` with it, over `samples`.
+    /// `jsonJobs` are the ids of `json_schema` jobs.
+    package init(
+        workload: String, thresholds: ComparisonThresholds, routes: [(provider: String, model: String)], samples: [RouteSample],
+        jsonJobs: Set<String>, jobs: Int, partial: Bool = false
+    ) {
+        self.workload = workload
+        self.thresholds = thresholds
+        self.jobs = jobs
+        self.partial = partial
+        var byRoute: [String: [RouteSample]] = [:]
+        for sample in samples { byRoute["\(sample.provider)/\(sample.model)", default: []].append(sample) }
+        let summaries = routes.map { route in
+            RouteSummary(provider: route.provider, model: route.model, samples: byRoute["\(route.provider)/\(route.model)"] ?? [])
+        }
+        let primary = summaries.first ?? RouteSummary(provider: "", model: "", samples: [])
+        self.primary = primary
+        var primaryAnswers: [String: String] = [:]
+        for sample in byRoute[primary.route] ?? [] where sample.outcome == .ok {
+            if let output = sample.output { primaryAnswers[sample.jobId] = output }
+        }
+        backups = summaries.dropFirst().map { summary in
+            var backup = Backup(
+                summary: summary, similarities: [:], lengthRatio: Percentiles([]), sameStructure: 0, textPairs: 0,
+                fieldAgreement: FieldAgreementTally(), verdict: BackupVerdict(provider: summary.provider, model: summary.model, checks: [])
+            )
+            var ratios: [Double] = []
+            for sample in byRoute[summary.route] ?? [] where sample.outcome == .ok {
+                guard let answer = sample.output, let reference = primaryAnswers[sample.jobId] else { continue }
+                if jsonJobs.contains(sample.jobId) {
+                    guard let expected = try? JSONParser.parse(Array(reference.utf8)) else { continue }
+                    let agreement: FieldAgreement
+                    if let got = try? JSONParser.parse(Array(answer.utf8)) {
+                        agreement = FieldAgreement(primary: expected, backup: got)
+                    } else {
+                        agreement = FieldAgreement(primary: expected, backup: .null)
+                    }
+                    backup.fieldAgreement.add(agreement)
+                    backup.similarities[sample.jobId] = agreement.share
+                } else {
+                    backup.similarities[sample.jobId] = TextSimilarity.rougeL(candidate: answer, reference: reference)
+                    let shape = StructureComparison(primary: reference, backup: answer)
+                    ratios.append(shape.lengthRatio)
+                    backup.textPairs += 1
+                    if shape.sameBulletCount && shape.sameParagraphCount { backup.sameStructure += 1 }
+                }
+            }
+            backup.lengthRatio = Percentiles(ratios)
+            backup.verdict = BackupVerdict(
+                primary: primary, backup: summary, similarities: backup.similarities.values, thresholds: thresholds)
+            return backup
+        }
+    }
+
+    /// True when every backup passed.
+    package var passed: Bool { !partial && backups.allSatisfy(\.verdict.passed) }
+
+    /// The command's last line: which route breached what, or that every backup passed.
+    package var lastLine: String {
+        let prefix = partial ? "partial report: " : ""
+        let failed = backups.filter { !$0.verdict.passed }
+        if failed.isEmpty {
+            return prefix + "every backup of \(workload) passed (\(backups.map(\.summary.route).joined(separator: ", ")))"
+        }
+        return prefix + failed.map(\.verdict.sentence).joined(separator: "; ")
+    }
+
+    // MARK: report.json
+
+    /// `report.json`, as `schemas/compare-report.v1.json` describes it.
+    package func json() -> [UInt8] {
+        var writer = JSONWriter(capacity: 4096)
+        writer.beginObject()
+        writer.member("schema", "understudy.compare-report.v1")
+        writer.member("workload", workload)
+        writer.member("jobs", jobs)
+        writer.member("partial", partial)
+        writer.member("passed", passed)
+        writer.member("similarity_measure", Self.similarityMeasure)
+        writer.key("thresholds")
+        writer.beginObject()
+        for criterion in ComparisonCriterion.allCases {
+            writer.key(criterion.rawValue)
+            writer.value(thresholds[criterion])
+        }
+        writer.endObject()
+        writer.key("primary")
+        Self.write(primary, to: &writer)
+        writer.key("backups")
+        writer.beginArray()
+        for backup in backups {
+            writer.beginObject()
+            writer.key("route")
+            Self.write(backup.summary, to: &writer)
+            writer.key("similarity")
+            Self.write(backup.similarity, count: true, to: &writer)
+            writer.key("shape")
+            writer.beginObject()
+            writer.member("text_pairs", backup.textPairs)
+            writer.member("same_bullets_and_paragraphs", backup.sameStructure)
+            writer.key("length_ratio")
+            Self.write(backup.lengthRatio, count: false, to: &writer)
+            writer.key("json_fields")
+            writer.beginArray()
+            for path in backup.fieldAgreement.paths.prefix(200) {
+                writer.beginObject()
+                writer.member("path", path.path)
+                writer.member("jobs", path.jobs)
+                writer.member("agreement", path.share)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+            writer.key("verdict")
+            writer.beginObject()
+            writer.member("passed", backup.verdict.passed)
+            writer.member("sentence", backup.verdict.sentence)
+            writer.key("checks")
+            writer.beginArray()
+            for check in backup.verdict.checks {
+                writer.beginObject()
+                writer.member("criterion", check.criterion.rawValue)
+                writer.member("status", check.status.rawValue)
+                writer.key("measured")
+                if let measured = check.measured, measured.isFinite { writer.value(measured) } else { writer.null() }
+                writer.member("threshold", check.threshold)
+                writer.member("note", ifPresent: check.note)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+            writer.key("worst_jobs")
+            writer.beginArray()
+            for (job, similarity) in backup.similarities.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }).prefix(10) {
+                writer.beginObject()
+                writer.member("job_id", job)
+                writer.member("similarity", similarity)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.member("last_line", lastLine)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private static func write(_ summary: RouteSummary, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("provider", summary.provider)
+        writer.member("model", summary.model)
+        writer.member("calls", summary.count)
+        writer.member("ok", summary.okCount)
+        writer.key("error_rate")
+        optional(summary.errorRate, to: &writer)
+        writer.key("failures")
+        writer.beginObject()
+        for (outcome, count) in summary.failures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            writer.key(outcome.rawValue)
+            writer.value(count)
+        }
+        writer.endObject()
+        writer.key("latency_ms")
+        write(summary.latency, count: false, to: &writer)
+        writer.member("cost_usd_total", summary.totalCostUSD)
+        writer.key("cost_usd_per_job")
+        optional(summary.meanCostUSD, to: &writer)
+        writer.key("schema_valid")
+        optional(summary.schemaValidShare, to: &writer)
+        writer.endObject()
+    }
+
+    private static func write(_ percentiles: Percentiles, count: Bool, to writer: inout JSONWriter) {
+        writer.beginObject()
+        if count { writer.member("jobs", percentiles.count) }
+        writer.key("p50")
+        optional(percentiles.p50, to: &writer)
+        writer.key("p95")
+        optional(percentiles.p95, to: &writer)
+        writer.key("p99")
+        optional(percentiles.p99, to: &writer)
+        writer.endObject()
+    }
+
+    private static func optional(_ value: Double?, to writer: inout JSONWriter) {
+        if let value, value.isFinite { writer.value(value) } else { writer.null() }
+    }
+
+    // MARK: report.md
+
+    /// `report.md`: a table per backup with a verdict per criterion, for a pull request.
+    package func markdown() -> String {
+        var lines: [String] = []
+        lines.append("# understudy compare: \(workload)")
+        lines.append("")
+        lines.append(
+            "\(jobs) sample jobs on every route; primary `\(primary.route)`. Similarity is \(Self.similarityMeasure) for text, "
+                + "field agreement for `json_schema` jobs." + (partial ? " **Partial: the run was interrupted.**" : ""))
+        lines.append("")
+        lines.append("| route | calls | error rate | p50 / p95 / p99 ms | cost per job (USD) |")
+        lines.append("|---|---|---|---|---|")
+        for summary in [primary] + backups.map(\.summary) {
+            lines.append(
+                "| `\(summary.route)` | \(summary.count) | \(Self.text(summary.errorRate)) | "
+                    + "\(Self.text(summary.latencyP50, digits: 0)) / \(Self.text(summary.latencyP95, digits: 0)) / "
+                    + "\(Self.text(summary.latencyP99, digits: 0)) | \(Self.text(summary.meanCostUSD, digits: 6)) |")
+        }
+        for backup in backups {
+            lines.append("")
+            lines.append("## `\(backup.summary.route)`: \(backup.verdict.passed ? "pass" : "FAIL")")
+            lines.append("")
+            lines.append("| criterion | measured | threshold | verdict |")
+            lines.append("|---|---|---|---|")
+            for check in backup.verdict.checks {
+                let status =
+                    switch check.status {
+                    case .passed: "pass"
+                    case .breached: "**breached**"
+                    case .notApplicable: "n/a (\(check.note ?? "not measured"))"
+                    }
+                lines.append("| `\(check.criterion.rawValue)` | \(Self.text(check.measured)) | \(Self.text(check.threshold)) | \(status) |")
+            }
+            lines.append("")
+            lines.append(
+                "Shape: \(backup.sameStructure) of \(backup.textPairs) text answers have the primary's bullets and paragraphs; "
+                    + "length ratio p50 \(Self.text(backup.lengthRatio.p50)).")
+        }
+        lines.append("")
+        lines.append(lastLine)
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+
+    /// A number for the Markdown table (`—` when undefined).
+    private static func text(_ value: Double?, digits: Int = 2) -> String {
+        guard let value, value.isFinite else { return value == nil ? "—" : "∞" }
+        return DecimalText.fixed(value, decimals: digits)
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Comparison
+import Completions
+import Failover
+import Foundation
+import Jobs
+import Worker
+
+/// `understudy compare --config FILE --workload NAME --sample JOBS.jsonl [--out DIR] [--routes a,b]`:
+/// runs every sample job on each approved route of the workload (the primary and every backup,
+/// or those `--routes` names), through the same adapters, pricing and output checks as the worker,
+/// with no failover inside a comparison: each job runs on one route at a time, and a failure is
+/// recorded by its outcome class. Writes `report.json` and `report.md` to `--out`, and exits
+/// non-zero when a backup breaches one of the workload's `validation` thresholds, naming the route
+/// and the criteria on its last line, so it can gate a deploy.
+///
+/// Concurrency is bounded (`--concurrency` jobs at once, and each provider's `max_concurrency`
+/// through the engine), and the engine's breakers and Retry-After handling apply, so a comparison
+/// never becomes an outage of its own. Ctrl-C (or SIGTERM) stops it and writes a report of what
+/// finished, marked partial.
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Run sample jobs on every approved route of a workload and judge each backup against the primary."
+    )
+
+    /// The most sample jobs one comparison reads.
+    static let maxJobs = 100_000
+
+    @Option(name: .long, help: "The YAML config file.")
+    var config: String
+
+    @Option(name: .long, help: "The workload whose routes to compare.")
+    var workload: String
+
+    @Option(name: .long, help: "Sample jobs, one JSON object per line (what `enqueue` reads).")
+    var sample: String
+
+    @Option(name: .long, help: "Where to write report.json and report.md.")
+    var out: String = "compare-report"
+
+    @Option(name: .long, help: "Only these backups (comma-separated provider/model or provider names); the primary always runs.")
+    var routes: String?
+
+    @Option(name: .long, help: "Jobs compared at once (1 to 1024).")
+    var concurrency: Int = 16
+
+    func run() async throws {
+        let logger = CommandSupport.bootstrapLogging(level: "error")
+        let config = try CommandSupport.loadConfig(self.config)
+        guard let workload = config.workloads[self.workload] else {
+            CommandSupport.printError(
+                "--workload: \(self.workload) is not a workload of the config (it has \(config.workloads.keys.sorted().joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        guard (1...1024).contains(concurrency) else {
+            CommandSupport.printError("--concurrency: expected 1 to 1024, got \(concurrency)")
+            throw ExitCode(2)
+        }
+        let routes = try selectedRoutes(of: workload)
+        let jobs = try readSample(config: config, workload: workload.name)
+
+        let catalog = try ProviderCatalog(config: config, environment: ProcessInfo.processInfo.environment, logger: logger)
+        let engine = FailoverEngine(providers: catalog.providers, configuration: config.engineConfiguration, clock: ContinuousClock())
+        let run = ComparisonRun(engine: engine, workload: workload.name, routes: routes, jobs: jobs, concurrency: concurrency)
+        print("comparing \(routes.count - 1) backup(s) of \(workload.name) with \(routes[0]) on \(jobs.count) jobs")
+        let interrupted = await run.untilDoneOrInterrupted()
+        await catalog.shutdown()
+
+        let jsonJobs = Set(jobs.filter { if case .jsonSchema = $0.request.responseFormat { true } else { false } }.map(\.id))
+        let report = ComparisonReport(
+            workload: workload.name, thresholds: workload.validation, routes: routes.map { ($0.provider, $0.model) },
+            samples: run.samples, jsonJobs: jsonJobs, jobs: run.finishedJobs, partial: interrupted
+        )
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Data(report.json()).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.json"))
+        try Data(report.markdown().utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.md"))
+        print("wrote \(out)/report.json and \(out)/report.md")
+        print(report.lastLine)
+        if !report.passed { throw ExitCode(1) }
+    }
+
+    /// The workload's primary and the backups to compare with it.
+    private func selectedRoutes(of workload: WorkloadConfig) throws -> [RouteKey] {
+        guard workload.routes.count >= 2 else {
+            CommandSupport.printError("workloads.\(workload.name).routes: only one route; there is no backup to compare")
+            throw ExitCode(2)
+        }
+        guard let filter = routes else { return workload.routes }
+        let wanted = filter.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let backups = workload.routes.dropFirst()
+        for name in wanted where !backups.contains(where: { $0.description == name || $0.provider == name }) {
+            CommandSupport.printError(
+                "--routes: \(name) is not a backup of workload \(workload.name) (its backups: \(backups.map(\.description).joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        let chosen = backups.filter { wanted.contains($0.description) || wanted.contains($0.provider) }
+        return [workload.routes[0]] + chosen
+    }
+
+    /// The sample's jobs of this workload; a line that is not a valid job of it is reported by
+    /// its line number and left out.
+    private func readSample(config: UnderstudyConfig, workload: String) throws -> [Job] {
+        guard let data = FileManager.default.contents(atPath: sample) else {
+            CommandSupport.printError("--sample: cannot read \(sample)")
+            throw ExitCode(2)
+        }
+        let decoder = JobDecoder(config: config)
+        var jobs: [Job] = []
+        var seen: Set<String> = []
+        for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let bytes = Array(line)
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            do {
+                let job = try decoder.decode(bytes)
+                guard job.workload == workload else {
+                    CommandSupport.printError("--sample line \(index + 1): job \(job.id) belongs to workload \(job.workload), left out")
+                    continue
+                }
+                guard seen.insert(job.id).inserted else {
+                    CommandSupport.printError("--sample line \(index + 1): job id \(job.id) repeats an earlier line, left out")
+                    continue
+                }
+                jobs.append(job)
+            } catch {
+                CommandSupport.printError("--sample line \(index + 1): \(error.code.rawValue): \(error.message)")
+            }
+            if jobs.count >= Self.maxJobs {
+                CommandSupport.printError("--sample: only the first \(Self.maxJobs) jobs are compared")
+                break
+            }
+        }
+        guard !jobs.isEmpty else {
+            CommandSupport.printError("--sample: no job of workload \(workload) to compare")
+            throw ExitCode(2)
+        }
+        return jobs
+    }
+}

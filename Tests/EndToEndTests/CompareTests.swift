@@ -1,0 +1,82 @@
+import Completions
+import Foundation
+import Simulator
+import Testing
+import UnderstudyTesting
+
+extension EndToEnd {
+    /// `understudy compare` as a team runs it before trusting a backup: the real binary, real
+    /// HTTP to three simulated providers (no broker: comparing never touches Kafka).
+    @Suite(.serialized, .timeLimit(.minutes(4)))
+    struct CompareTests {
+        @Test("compare passes an equivalent backup, fails one of another shape and four times slower, naming what it breached")
+        func judgesEachBackup() async throws {
+            let primary = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 100)))
+            let twin = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 100)))
+            let other = try await SimulatedProvider.start(mode: SimulatorMode(fault: .reshaped, latency: .init(ms: 400)))
+            do {
+                var config = TestConfig(bootstrapServers: "127.0.0.1:9")
+                config.providers = [
+                    "primary": "{type: anthropic, base_url: \"\(primary.baseURL)\", api_key_env: TEST_PRIMARY_KEY}",
+                    "twin": "{type: anthropic, base_url: \"\(twin.baseURL)\", api_key_env: TEST_BACKUP_KEY}",
+                    "other": "{type: anthropic, base_url: \"\(other.baseURL)\", api_key_env: TEST_BACKUP_KEY}",
+                ]
+                config.routes = ["primary/claude-sonnet-4-5", "twin/claude-sonnet-4-5", "other/claude-sonnet-4-5"]
+                let configPath = try writeTemporary(config.yaml, name: "config.yaml")
+                let lines = (0..<40).map { JobFactory.json(id: "cmp-\($0)") } + ["{not a job"]
+                let sample = try writeTemporary(lines.joined(separator: "\n") + "\n", name: "sample.jsonl")
+                let out = (sample as NSString).deletingLastPathComponent + "/report"
+
+                let run = try await understudy(
+                    ["compare", "--config", configPath, "--workload", "support-summaries", "--sample", sample, "--out", out, "--concurrency", "4"],
+                    environment: Stack.environment)
+                #expect(run.status == 1, "a breaching backup makes the exit status 1: \(run.output)")
+                #expect(run.output.contains("--sample line 41: invalid_json"), "\(run.output)")
+                let lastLine = run.output.split(separator: "\n").last.map(String.init) ?? ""
+                #expect(lastLine.hasPrefix("other/claude-sonnet-4-5 breached"), "\(lastLine)")
+                #expect(lastLine.contains("max_latency_p95_ratio"), "\(lastLine)")
+                #expect(lastLine.contains("min_similarity"), "\(lastLine)")
+                #expect(!lastLine.contains("twin/"), "\(lastLine)")
+                for key in Stack.environment.values { #expect(!run.output.contains(key)) }
+
+                let json = try #require(FileManager.default.contents(atPath: out + "/report.json"))
+                #expect(try SchemaCheck.failures([Array(json)], schema: "compare-report") == [])
+                let report = try JSONParser.parse(Array(json))
+                #expect(report["passed"] == .bool(false))
+                #expect(report["jobs"] == .number(40))
+                guard case .array(let backups)? = report["backups"] else {
+                    Issue.record("report.json has no backups: \(report)")
+                    return
+                }
+                #expect(backups.count == 2)
+                #expect(backups.first?["verdict"]?["passed"] == .bool(true), "the twin backup passes")
+                #expect(backups.last?["verdict"]?["passed"] == .bool(false), "the reshaped, slow backup fails")
+                let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+                #expect(markdown.contains("## `twin/claude-sonnet-4-5`: pass"), "\(markdown)")
+                #expect(markdown.contains("## `other/claude-sonnet-4-5`: FAIL"), "\(markdown)")
+
+                // Only the twin: it passes, and the command exits 0.
+                let twinOnly = try await understudy(
+                    [
+                        "compare", "--config", configPath, "--workload", "support-summaries", "--sample", sample, "--out", out + "-twin",
+                        "--routes", "twin",
+                    ],
+                    environment: Stack.environment)
+                #expect(twinOnly.status == 0, "\(twinOnly.output)")
+                #expect(twinOnly.output.contains("every backup of support-summaries passed"), "\(twinOnly.output)")
+
+                // A route that is not a backup of the workload is refused, naming the option.
+                let unknown = try await understudy(
+                    ["compare", "--config", configPath, "--workload", "support-summaries", "--sample", sample, "--routes", "nope"],
+                    environment: Stack.environment)
+                #expect(unknown.status == 2)
+                #expect(unknown.output.contains("--routes: nope is not a backup"), "\(unknown.output)")
+            } catch {
+                Issue.record("\(error)")
+            }
+            await primary.stop()
+            await twin.stop()
+            await other.stop()
+        }
+    }
+}
