@@ -27,10 +27,27 @@ package struct ComparisonReport: Sendable {
         /// `json_schema` jobs both routes answered, field by field.
         package var fieldAgreement: FieldAgreementTally
         package var verdict: BackupVerdict
+        /// The jobs whose answers were least alike, least first, at most ``ComparisonReport/maxWorstJobs``.
+        package var worst: [Disagreement]
 
         /// The spread of the per-job similarities.
         package var similarity: Percentiles { Percentiles(Array(similarities.values)) }
     }
+
+    /// One job's two answers, for the report to show side by side.
+    package struct Disagreement: Sendable {
+        package var jobID: String
+        package var similarity: Double
+        /// The primary's answer, cut to ``ComparisonReport/maxShownAnswerBytes``.
+        package var primary: String
+        /// The backup's answer, cut the same way.
+        package var backup: String
+    }
+
+    /// The most disagreeing jobs shown per backup.
+    package static let maxWorstJobs = 5
+    /// The most bytes of one answer shown in the report.
+    package static let maxShownAnswerBytes = 2_048
 
     /// The name of the text similarity measure, as the report states it.
     package static let similarityMeasure = "rouge_l_f1"
@@ -68,11 +85,14 @@ package struct ComparisonReport: Sendable {
         backups = summaries.dropFirst().map { summary in
             var backup = Backup(
                 summary: summary, similarities: [:], lengthRatio: Percentiles([]), sameStructure: 0, textPairs: 0,
-                fieldAgreement: FieldAgreementTally(), verdict: BackupVerdict(provider: summary.provider, model: summary.model, checks: [])
+                fieldAgreement: FieldAgreementTally(), verdict: BackupVerdict(provider: summary.provider, model: summary.model, checks: []),
+                worst: []
             )
             var ratios: [Double] = []
+            var answers: [String: String] = [:]
             for sample in byRoute[summary.route] ?? [] where sample.outcome == .ok {
                 guard let answer = sample.output, let reference = primaryAnswers[sample.jobId] else { continue }
+                answers[sample.jobId] = answer
                 if jsonJobs.contains(sample.jobId) {
                     guard let expected = try? JSONParser.parse(Array(reference.utf8)) else { continue }
                     let agreement: FieldAgreement
@@ -92,10 +112,21 @@ package struct ComparisonReport: Sendable {
                 }
             }
             backup.lengthRatio = Percentiles(ratios)
+            backup.worst = backup.similarities.filter { $0.value < 1 }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+                .prefix(Self.maxWorstJobs).map { job, similarity in
+                    Disagreement(
+                        jobID: job, similarity: similarity, primary: Self.cut(primaryAnswers[job] ?? ""), backup: Self.cut(answers[job] ?? ""))
+                }
             backup.verdict = BackupVerdict(
                 primary: primary, backup: summary, similarities: backup.similarities.values, thresholds: thresholds)
             return backup
         }
+    }
+
+    /// `text` cut to ``maxShownAnswerBytes`` (marked with an ellipsis when cut).
+    static func cut(_ text: String) -> String {
+        guard text.utf8.count > maxShownAnswerBytes else { return text }
+        return String(decoding: text.utf8.prefix(maxShownAnswerBytes), as: UTF8.self) + "…"
     }
 
     /// True when every backup passed.

@@ -10,7 +10,7 @@ import Worker
 /// runs every sample job on each approved route of the workload (the primary and every backup,
 /// or those `--routes` names), through the same adapters, pricing and output checks as the worker,
 /// with no failover inside a comparison: each job runs on one route at a time, and a failure is
-/// recorded by its outcome class. Writes `report.json` and `report.md` to `--out`, and exits
+/// recorded by its outcome class. Writes `report.json`, `report.md` and `report.html` to `--out`, and exits
 /// non-zero when a backup breaches one of the workload's `validation` thresholds, naming the route
 /// and the criteria on its last line, so it can gate a deploy.
 ///
@@ -75,7 +75,8 @@ struct CompareCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try Data(report.json()).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.json"))
         try Data(report.markdown().utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.md"))
-        print("wrote \(out)/report.json and \(out)/report.md")
+        try Data(report.html().utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.html"))
+        print("wrote \(out)/report.json, report.md and report.html")
         print(report.lastLine)
         if !report.passed { throw ExitCode(1) }
     }

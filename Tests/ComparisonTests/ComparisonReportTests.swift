@@ -1,4 +1,5 @@
 import Completions
+import Foundation
 import Testing
 
 @testable import Comparison
@@ -62,5 +63,47 @@ struct ComparisonReportTests {
         #expect(json["partial"] == .bool(true))
         #expect(json["passed"] == .bool(false))
         #expect(report.markdown().contains("**Partial: the run was interrupted.**"))
+    }
+}
+
+@Suite("ComparisonReport.html")
+struct ComparisonReportHTMLTests {
+    static func report() -> ComparisonReport {
+        var samples = ComparisonReportTests.samples()
+        samples.append(
+            RouteSample(jobId: "<evil>", provider: "p", model: "m", outcome: .ok, latencyMs: 100, costUSD: 0.01, output: "<script>alert(1)</script>"))
+        samples.append(RouteSample(jobId: "<evil>", provider: "twin", model: "m", outcome: .ok, latencyMs: 100, costUSD: 0.01, output: "\"&'"))
+        samples.append(RouteSample(jobId: "<evil>", provider: "slow", model: "m", outcome: .ok, latencyMs: 100, costUSD: 0.01, output: "x"))
+        return ComparisonReport(
+            workload: "w<1>", thresholds: .defaults, routes: ComparisonReportTests.routes, samples: samples, jsonJobs: [], jobs: 11)
+    }
+
+    @Test("self-contained: no script, no external resource; provider and job text escaped")
+    func selfContained() {
+        let html = Self.report().html()
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("src="))
+        #expect(!html.contains("href="))
+        #expect(!html.contains("@import"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(html.contains("&lt;evil&gt;"))
+        #expect(html.contains("understudy compare: w&lt;1&gt;"))
+    }
+
+    @Test("the verdict table comes first, and each chart has one series per route")
+    func charts() {
+        let html = Self.report().html()
+        let verdicts = html.range(of: "id=\"verdicts\"")?.lowerBound
+        let firstChart = html.range(of: "<svg")?.lowerBound
+        #expect(verdicts.flatMap { table in firstChart.map { table < $0 } } == true)
+        for id in ["latency", "cost"] {
+            guard let start = html.range(of: "<svg class=\"chart\" id=\"\(id)\""), let end = html[start.upperBound...].range(of: "</svg>") else {
+                Issue.record("no \(id) chart")
+                continue
+            }
+            let chart = html[start.lowerBound..<end.upperBound]
+            #expect(chart.components(separatedBy: "<g class=\"series\"").count - 1 == 3, "\(id): one series per route")
+        }
+        #expect(html.components(separatedBy: "id=\"similarity-").count - 1 == 2, "one histogram per backup")
     }
 }

@@ -4,6 +4,10 @@ import Simulator
 import Testing
 import UnderstudyTesting
 
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
 extension EndToEnd {
     /// `understudy compare` as a team runs it before trusting a backup: the real binary, real
     /// HTTP to three simulated providers (no broker: comparing never touches Kafka).
@@ -54,6 +58,18 @@ extension EndToEnd {
                 let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
                 #expect(markdown.contains("## `twin/claude-sonnet-4-5`: pass"), "\(markdown)")
                 #expect(markdown.contains("## `other/claude-sonnet-4-5`: FAIL"), "\(markdown)")
+                // report.html: self-contained, its charts well-formed SVG (latency, cost, a histogram per backup).
+                let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+                #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+                var charts = 0
+                var rest = html[...]
+                while let start = rest.range(of: "<svg"), let end = rest[start.lowerBound...].range(of: "</svg>") {
+                    let svg = String(rest[start.lowerBound..<end.upperBound])
+                    #expect(XMLParser(data: Data(svg.utf8)).parse(), "not well-formed: \(svg.prefix(200))")
+                    charts += 1
+                    rest = rest[end.upperBound...]
+                }
+                #expect(charts == 4)
 
                 // Only the twin: it passes, and the command exits 0.
                 let twinOnly = try await understudy(
