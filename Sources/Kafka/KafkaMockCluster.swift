@@ -56,6 +56,9 @@ package final class KafkaMockCluster: Sendable {
         _ = rd_kafka_mock_broker_set_down(cluster.pointer, id)
     }
 
+    /// Brings broker `id` back. Beware in tests that run in parallel: librdkafka re-binds the
+    /// broker's old port, and if another socket took it meanwhile it aborts the process. Prefer
+    /// leaving the broker down and moving leadership (``setPartitionLeader(topic:partition:broker:)``).
     package func setBrokerUp(_ id: Int32) {
         _ = rd_kafka_mock_broker_set_up(cluster.pointer, id)
     }
