@@ -20,7 +20,7 @@ struct SchemaConformanceTests {
 
     @Test("the schema files are valid draft 2020-12 schemas with the URN ids")
     func schemaFiles() throws {
-        for name in ["job", "result", "telemetry", "config"] {
+        for name in ["job", "result", "telemetry", "config", "compare-report"] {
             let schema = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: JSONSchemaValidator.schemaURL(name)))
             #expect(schema["$schema"] == .string("https://json-schema.org/draft/2020-12/schema"))
             #expect(schema["$id"] == .string("urn:understudy:schema:\(name):v1"))
