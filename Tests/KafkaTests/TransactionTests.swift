@@ -47,12 +47,14 @@ struct TransactionTests {
             try await producer.initTransactions(timeout: .seconds(10))
 
             try producer.beginTransaction()
-            async let firstSends = producer.send(Self.records(output, "committed", count: 10))
+            // Sent (and acknowledged) before the commit: an `async let` child might otherwise
+            // start only after the commit, outside any transaction, on a slow (sanitized) run.
+            let firstSends = await producer.send(Self.records(output, "committed", count: 10))
             try await producer.sendOffsetsToTransaction(
                 [KafkaPartitionOffset(topic: input, partition: 0, offset: 10)], consumer: consumer, timeout: .seconds(10)
             )
             try await producer.commitTransaction(timeout: .seconds(10))
-            for result in await firstSends { _ = try result.get() }
+            for result in firstSends { _ = try result.get() }
             let afterCommit = try await consumer.committed([partition], timeout: .seconds(5))
             #expect(afterCommit[partition] == 10, "the offsets sent with the transaction are the group's committed offsets")
 
@@ -106,7 +108,15 @@ struct TransactionTests {
             cluster.pushRequestErrors(.transactionOffsetCommit, [KafkaError.Code(rawValue: 30)])  // GROUP_AUTHORIZATION_FAILED
         }
         try producer.beginTransaction()
-        let doomed = Task { await producer.send(Self.records(topic, "doomed", count: 3)) }
+        // `send` queues its records before its first suspension: once the task says it is about
+        // to send, the records are in this transaction before the offsets and the commit go out.
+        let (sending, started) = AsyncStream.makeStream(of: Void.self)
+        let doomed = Task {
+            started.yield()
+            started.finish()
+            return await producer.send(Self.records(topic, "doomed", count: 3))
+        }
+        for await _ in sending { break }
         var failure: KafkaError?
         do {
             try await producer.sendOffsetsToTransaction(
@@ -127,12 +137,13 @@ struct TransactionTests {
         }
 
         try producer.beginTransaction()
-        async let sends = producer.send(Self.records(topic, "next", count: 3))
+        // Acknowledged before the commit, so they are surely inside this transaction.
+        let sends = await producer.send(Self.records(topic, "next", count: 3))
         try await producer.sendOffsetsToTransaction(
             [KafkaPartitionOffset(topic: topic, partition: 0, offset: 1)], consumer: consumer, timeout: .seconds(10)
         )
         try await producer.commitTransaction(timeout: .seconds(10))
-        for result in await sends { _ = try result.get() }
+        for result in sends { _ = try result.get() }
         await producer.close(timeout: .seconds(5))
         await consumer.close()
     }
