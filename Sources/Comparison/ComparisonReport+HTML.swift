@@ -102,8 +102,12 @@ extension ComparisonReport {
         var html = "<h3>Where it disagreed most</h3>\n"
         for pair in backup.worst {
             html += "<p><code>\(Self.escape(pair.jobID))</code>: similarity \(DecimalText.fixed(pair.similarity, decimals: 2))</p>\n"
-            html += "<div class=\"pair\"><div><strong>primary</strong><pre>\(Self.escape(pair.primary))</pre></div>"
-            html += "<div><strong>backup</strong><pre>\(Self.escape(pair.backup))</pre></div></div>\n"
+            guard let primary = pair.primary, let answer = pair.backup else {
+                html += "<p class=\"note\">The answers are not kept in telemetry; run <code>understudy compare</code> on this job to see them.</p>\n"
+                continue
+            }
+            html += "<div class=\"pair\"><div><strong>primary</strong><pre>\(Self.escape(primary))</pre></div>"
+            html += "<div><strong>backup</strong><pre>\(Self.escape(answer))</pre></div></div>\n"
         }
         return html
     }

@@ -38,10 +38,11 @@ package struct ComparisonReport: Sendable {
     package struct Disagreement: Sendable {
         package var jobID: String
         package var similarity: Double
-        /// The primary's answer, cut to ``ComparisonReport/maxShownAnswerBytes``.
-        package var primary: String
+        /// The primary's answer, cut to ``ComparisonReport/maxShownAnswerBytes``; `nil` when the
+        /// report was built from telemetry, which keeps no answers.
+        package var primary: String?
         /// The backup's answer, cut the same way.
-        package var backup: String
+        package var backup: String?
     }
 
     /// The most disagreeing jobs shown per backup.
@@ -61,27 +62,52 @@ package struct ComparisonReport: Sendable {
     package var primary: RouteSummary
     package var backups: [Backup]
 
-    /// Compares every route after the first (the primary) in `routes` with it, over `samples`.
-    /// `jsonJobs` are the ids of `json_schema` jobs.
+    /// Compares every route after the first (the primary) in `routes` with it, over `samples`,
+    /// measuring each job's two answers (``PairMeasure``). `jsonJobs` are the ids of `json_schema` jobs.
     package init(
         workload: String, thresholds: ComparisonThresholds, routes: [(provider: String, model: String)], samples: [RouteSample],
         jsonJobs: Set<String>, jobs: Int, partial: Bool = false
+    ) {
+        var answers: [String: [String: String]] = [:]
+        for sample in samples where sample.outcome == .ok {
+            if let output = sample.output { answers[sample.route, default: [:]][sample.jobId] = output }
+        }
+        let primaryAnswers = routes.first.flatMap { answers["\($0.provider)/\($0.model)"] } ?? [:]
+        var measures: [String: [String: PairMeasure]] = [:]
+        for route in routes.dropFirst() {
+            let name = "\(route.provider)/\(route.model)"
+            for (job, answer) in answers[name] ?? [:] {
+                guard let reference = primaryAnswers[job],
+                    let measure = PairMeasure(primary: reference, backup: answer, isJSON: jsonJobs.contains(job))
+                else { continue }
+                measures[name, default: [:]][job] = measure
+            }
+        }
+        self.init(
+            workload: workload, thresholds: thresholds, routes: routes, samples: samples, measures: measures, answers: answers,
+            jobs: jobs, partial: partial)
+    }
+
+    /// Compares every route after the first (the primary) in `routes` with it: each route's
+    /// summary from `samples`, each backup's similarity and shape from `measures` (by backup route
+    /// `provider/model`, then job id). `answers` (by route, then job id) are shown side by side for
+    /// the worst-disagreeing jobs when present; `compare --from-telemetry` has none.
+    package init(
+        workload: String, thresholds: ComparisonThresholds, routes: [(provider: String, model: String)], samples: [RouteSample],
+        measures: [String: [String: PairMeasure]], answers: [String: [String: String]] = [:], jobs: Int, partial: Bool = false
     ) {
         self.workload = workload
         self.thresholds = thresholds
         self.jobs = jobs
         self.partial = partial
         var byRoute: [String: [RouteSample]] = [:]
-        for sample in samples { byRoute["\(sample.provider)/\(sample.model)", default: []].append(sample) }
+        for sample in samples { byRoute[sample.route, default: []].append(sample) }
         let summaries = routes.map { route in
             RouteSummary(provider: route.provider, model: route.model, samples: byRoute["\(route.provider)/\(route.model)"] ?? [])
         }
         let primary = summaries.first ?? RouteSummary(provider: "", model: "", samples: [])
         self.primary = primary
-        var primaryAnswers: [String: String] = [:]
-        for sample in byRoute[primary.route] ?? [] where sample.outcome == .ok {
-            if let output = sample.output { primaryAnswers[sample.jobId] = output }
-        }
+        let primaryAnswers = answers[primary.route] ?? [:]
         backups = summaries.dropFirst().map { summary in
             var backup = Backup(
                 summary: summary, similarities: [:], lengthRatio: Percentiles([]), sameStructure: 0, textPairs: 0,
@@ -89,33 +115,24 @@ package struct ComparisonReport: Sendable {
                 worst: []
             )
             var ratios: [Double] = []
-            var answers: [String: String] = [:]
-            for sample in byRoute[summary.route] ?? [] where sample.outcome == .ok {
-                guard let answer = sample.output, let reference = primaryAnswers[sample.jobId] else { continue }
-                answers[sample.jobId] = answer
-                if jsonJobs.contains(sample.jobId) {
-                    guard let expected = try? JSONParser.parse(Array(reference.utf8)) else { continue }
-                    let agreement: FieldAgreement
-                    if let got = try? JSONParser.parse(Array(answer.utf8)) {
-                        agreement = FieldAgreement(primary: expected, backup: got)
-                    } else {
-                        agreement = FieldAgreement(primary: expected, backup: .null)
-                    }
-                    backup.fieldAgreement.add(agreement)
-                    backup.similarities[sample.jobId] = agreement.share
-                } else {
-                    backup.similarities[sample.jobId] = TextSimilarity.rougeL(candidate: answer, reference: reference)
-                    let shape = StructureComparison(primary: reference, backup: answer)
-                    ratios.append(shape.lengthRatio)
+            for (job, measure) in measures[summary.route] ?? [:] {
+                backup.similarities[job] = measure.similarity
+                switch measure.shape {
+                case .json(let fields, let truncated):
+                    backup.fieldAgreement.add(fields, truncated: truncated)
+                case .text(let lengthRatio, let sameStructure):
+                    ratios.append(lengthRatio)
                     backup.textPairs += 1
-                    if shape.sameBulletCount && shape.sameParagraphCount { backup.sameStructure += 1 }
+                    if sameStructure { backup.sameStructure += 1 }
                 }
             }
             backup.lengthRatio = Percentiles(ratios)
+            let backupAnswers = answers[summary.route] ?? [:]
             backup.worst = backup.similarities.filter { $0.value < 1 }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
                 .prefix(Self.maxWorstJobs).map { job, similarity in
                     Disagreement(
-                        jobID: job, similarity: similarity, primary: Self.cut(primaryAnswers[job] ?? ""), backup: Self.cut(answers[job] ?? ""))
+                        jobID: job, similarity: similarity, primary: primaryAnswers[job].map(Self.cut),
+                        backup: backupAnswers[job].map(Self.cut))
                 }
             backup.verdict = BackupVerdict(
                 primary: primary, backup: summary, similarities: backup.similarities.values, thresholds: thresholds)

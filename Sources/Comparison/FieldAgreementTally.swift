@@ -40,9 +40,15 @@ package struct FieldAgreementTally: Sendable, Hashable {
 
     /// Adds one job's comparison.
     package mutating func add(_ agreement: FieldAgreement) {
+        add(agreement.fields.map { PairMeasure.FieldVerdict(path: $0.path, agrees: $0.agrees) }, truncated: agreement.truncated)
+    }
+
+    /// Adds one job's fields and whether the backup agreed on each; `truncated` when the job's
+    /// primary answer had more fields than were compared.
+    package mutating func add(_ verdicts: [PairMeasure.FieldVerdict], truncated: Bool) {
         jobs += 1
-        if agreement.truncated { truncatedJobs += 1 }
-        for field in agreement.fields {
+        if truncated { truncatedJobs += 1 }
+        for field in verdicts {
             fields += 1
             if field.agrees { agreedFields += 1 }
             if var share = counts[field.path] {
