@@ -24,6 +24,11 @@ package struct CompletionRequest: Sendable, Hashable {
         case text
         /// A JSON document that satisfies `schema` (a JSON Schema); the engine checks it.
         case jsonSchema(JSONValue)
+
+        /// Whether the answer must be a JSON document (`jsonSchema`).
+        package var isJSON: Bool {
+            if case .jsonSchema = self { true } else { false }
+        }
     }
 
     package var system: String?

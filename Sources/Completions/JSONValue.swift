@@ -23,6 +23,12 @@ package enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The truth value inside a `.bool`, else `nil`.
+    package var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     /// The number inside a `.number`, else `nil`.
     package var numberValue: Double? {
         if case .number(let value) = self { return value }

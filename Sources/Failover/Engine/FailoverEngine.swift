@@ -56,6 +56,13 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
         state.withLock { $0.routes[key]?.breaker.state ?? .closed }
     }
 
+    /// Whether a call to `key` would be let through now: its breaker is closed, or open past its
+    /// cooldown (a probe is due). A route never called is available.
+    package func isAvailable(_ key: RouteKey) -> Bool {
+        let now = elapsed(clock.now)
+        return state.withLock { $0.routes[key]?.breaker.availability(at: now) ?? .available } == .available
+    }
+
     /// The current concurrency limit of a provider (`nil`: unlimited).
     package func concurrencyLimit(of provider: String) -> Int? {
         state.withLock { $0.slots[provider]?.limit.currentLimit ?? configuration.maxConcurrency[provider] }
@@ -116,6 +123,9 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
             case .noRoute:
                 return failed(&run, start, .allRoutesUnavailable, "no configured provider serves any of the job's routes")
             case .wait(let until):
+                guard job.policy.waitsForRoutes else {
+                    return failed(&run, start, .allRoutesUnavailable, "no route is available and the job does not wait for one")
+                }
                 waitingForRoutes = true
                 allowRecall = true
                 let wake = min(origin.advanced(by: until), deadline)

@@ -31,6 +31,9 @@ package struct FailoverPolicy: Sendable, Hashable {
     package var backoffCap: Duration
     /// A route whose recent latency exceeds this is demoted behind healthy routes (default off).
     package var slowAfter: Duration?
+    /// Whether the job waits, within its deadline, for a route to come back when every route is
+    /// unavailable (default true: live jobs wait out an outage). Shadow calls do not wait.
+    package var waitsForRoutes = true
 
     package init(
         maxAttempts: Int = PolicyDefaults.maxAttempts,
