@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "FailoverTests", dependencies: ["Failover", "FailoverTesting", "Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "WorkerTests", dependencies: ["Worker", "Jobs", "Completions", "Kafka", "Providers", "FailoverTesting"],
+            name: "WorkerTests", dependencies: ["Worker", "Jobs", "Completions", "Comparison", "Failover", "Kafka", "Providers", "FailoverTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "JobsTests", dependencies: ["Jobs", "Completions", "Comparison", "Failover", "FuzzTesting", "UnderstudyTesting"],

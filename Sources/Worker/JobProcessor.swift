@@ -17,6 +17,8 @@ struct JobProcessor: Sendable {
     let topics: KafkaConfig.Topics
     let maxMessageBytes: Int
     let logger: Logger
+    /// Where sampled live jobs go once their result is known; `nil` when no workload shadows.
+    var shadow: ShadowTraffic? = nil
 
     /// The W3C trace headers a job's result and telemetry carry over from the job message.
     static let traceHeaderNames: Set<String> = ["traceparent", "tracestate"]
@@ -68,6 +70,8 @@ struct JobProcessor: Sendable {
         )
         let outcome = await engine.run(failoverJob)
         if outcome.error?.errorClass == .cancelled || Task.isCancelled { return nil }
+        let attempts = events.attempts
+        shadow?.offer(job, live: outcome, attempts: attempts)
 
         let status: JobResult.Status
         if outcome.status == .succeeded, let response = outcome.response, let servedBy = outcome.servedBy {
@@ -84,7 +88,7 @@ struct JobProcessor: Sendable {
             costUSD: outcome.costUSD, latencyMs: Int(outcome.latency.milliseconds), queueMs: queueMs,
             metadata: job.metadata, completedAt: Date()
         )
-        return publication(result, attempts: events.attempts, trace: trace)
+        return publication(result, attempts: attempts, trace: trace)
     }
 
     /// The job's routes are its declared routes; a route's index is its position there.

@@ -4,11 +4,24 @@ import Jobs
 import Kafka
 import Synchronization
 
-/// The engine's process-wide event sink: breaker changes become `circuit` telemetry records
-/// (keyed `provider/model`), queued here until the worker's commit cycle publishes them.
-/// Attempt events do not come here: each job collects its own (``JobEvents``).
-final class CircuitEvents: FailoverEventSink {
-    private let pending = Mutex<[KafkaRecord]>([])
+/// Telemetry records that belong to no job's offset: breaker changes (it is the engine's
+/// process-wide event sink; they become `circuit` records keyed `provider/model`) and shadow
+/// comparisons. They wait here until the worker's commit cycle publishes them (inside the
+/// transaction in exactly-once mode).
+///
+/// Guarantees: holds at most ``maxRecords`` records; with the brokers away longer than that
+/// lasts, later shadow records are dropped and counted (``dropped``), and breaker changes are
+/// always kept (there are at most a few per route and cooldown).
+final class TelemetryBacklog: FailoverEventSink {
+    /// The most shadow records held at once.
+    static let maxRecords = 10_000
+
+    private struct Pending {
+        var records: [KafkaRecord] = []
+        var dropped = 0
+    }
+
+    private let pending = Mutex(Pending())
     let topic: String
 
     init(topic: String) {
@@ -22,14 +35,32 @@ final class CircuitEvents: FailoverEventSink {
         )
         guard let bytes = try? WireJSON.encodeBytes(message) else { return }
         let record = KafkaRecord(topic: topic, key: Array(message.key.utf8), value: bytes)
-        pending.withLock { $0.append(record) }
+        pending.withLock { $0.records.append(record) }
     }
+
+    /// Queues a shadow event; false when the backlog is full and it was dropped.
+    @discardableResult
+    func enqueue(_ event: TelemetryEvent) -> Bool {
+        guard let bytes = try? WireJSON.encodeBytes(event) else { return false }
+        let record = KafkaRecord(topic: topic, key: Array(event.key.utf8), value: bytes)
+        return pending.withLock { pending in
+            guard pending.records.count < Self.maxRecords else {
+                pending.dropped += 1
+                return false
+            }
+            pending.records.append(record)
+            return true
+        }
+    }
+
+    /// Records dropped because the backlog was full.
+    var dropped: Int { pending.withLock { $0.dropped } }
 
     /// Takes the queued records.
     func drain() -> [KafkaRecord] {
-        pending.withLock { records in
-            defer { records = [] }
-            return records
+        pending.withLock { pending in
+            defer { pending.records = [] }
+            return pending.records
         }
     }
 }

@@ -72,8 +72,10 @@ package final class Worker: Service, Sendable {
     private let config: UnderstudyConfig
     private let settings: WorkerKafkaSettings
     private let engine: FailoverEngine<ContinuousClock>
-    private let circuitEvents: CircuitEvents
+    private let backlog: TelemetryBacklog
     private let processor: JobProcessor
+    /// Shadow calls for sampled live jobs; `nil` when no workload shadows.
+    package let shadow: ShadowTraffic?
     private let logger: Logger
     private let clock: any Clock<Duration>
     private let shared: Mutex<Shared>
@@ -99,15 +101,21 @@ package final class Worker: Service, Sendable {
         self.logger = logger
         self.clock = clock
         self.shared = Mutex(Shared(machine: WorkerStateMachine(configuration: Self.machineConfiguration(config))))
-        let circuitEvents = CircuitEvents(topic: config.kafka.topics.telemetry)
-        self.circuitEvents = circuitEvents
-        let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: circuitEvents)
+        let backlog = TelemetryBacklog(topic: config.kafka.topics.telemetry)
+        self.backlog = backlog
+        let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: backlog)
         self.engine = engine
+        let shadow = ShadowTraffic(
+            plans: config.workloads.compactMapValues(\.shadow), providers: providers, configuration: config.engineConfiguration,
+            live: engine, backlog: backlog, logger: logger)
+        self.shadow = shadow
         self.processor = JobProcessor(
             decoder: JobDecoder(config: config), engine: engine,
             providerKinds: providers.mapValues(\.kind), topics: config.kafka.topics,
-            maxMessageBytes: config.worker.maxMessageBytes, logger: logger
+            maxMessageBytes: config.worker.maxMessageBytes, logger: logger, shadow: shadow
         )
+        // Live jobs come first: no shadow call starts while a fetched job waits for a slot.
+        shadow?.setLiveSlotsShort { [weak self] in self?.shared.withLock { $0.consumer != nil } ?? true }
     }
 
     static func machineConfiguration(_ config: UnderstudyConfig) -> WorkerStateMachine.Configuration {
@@ -145,7 +153,9 @@ package final class Worker: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.commitLoop(consumer: consumer, producer: producer) }
+                if let shadow = self.shadow { group.addTask { await shadow.run() } }
                 await self.consume(consumer: consumer, producer: producer)
+                self.shadow?.finish()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -175,7 +185,13 @@ package final class Worker: Service, Sendable {
         }
         await consumer.close(timeout: .seconds(15))
         await producer.close(timeout: .seconds(10))
-        logger.info("worker stopped", metadata: ["jobs": "\(counters.jobs)", "dead_letters": "\(counters.deadLetters)"])
+        var stopped: Logger.Metadata = ["jobs": "\(counters.jobs)", "dead_letters": "\(counters.deadLetters)"]
+        if let counts = shadow?.counts {
+            stopped["shadow.sampled"] = "\(counts.sampled)"
+            stopped["shadow.published"] = "\(counts.published)"
+            stopped["shadow.skipped"] = "\(counts.skippedBreakerOpen + counts.skippedLiveBusy + counts.skippedFull)"
+        }
+        logger.info("worker stopped", metadata: stopped)
         if let failure = failure ?? shared.withLock({ $0.fatal }) { throw failure }
     }
 
@@ -361,8 +377,10 @@ package final class Worker: Service, Sendable {
     ) async throws {
         if exactlyOnce {
             try await transactionLock.withLock {
-                let circuit = circuitEvents.drain()
-                guard let commit = shared.withLock({ $0.machine.commit(only: partitions, circuit: circuit) }),
+                // Taken only while few wait, so aborted transactions never pile them up unbounded.
+                let waiting = shared.withLock { $0.machine.unattachedWaiting }
+                let unattached = waiting < TelemetryBacklog.maxRecords ? backlog.drain() : []
+                guard let commit = shared.withLock({ $0.machine.commit(only: partitions, unattached: unattached) }),
                     case .transaction(let transaction) = commit
                 else { return }
                 try await perform(transaction, consumer: consumer, producer: producer)
@@ -371,10 +389,10 @@ package final class Worker: Service, Sendable {
         }
         // Not on a revoke: with a broker frozen, waiting for their delivery would hold the
         // rebalance past its timeout. The next tick sends them.
-        let circuit = partitions == nil ? circuitEvents.drain() : []
-        if !circuit.isEmpty {
-            for result in await producer.send(circuit) {
-                if case .failure(let error) = result { logger.warning("circuit event not published", metadata: ["error": "\(error)"]) }
+        let unattached = partitions == nil ? backlog.drain() : []
+        if !unattached.isEmpty {
+            for result in await producer.send(unattached) {
+                if case .failure(let error) = result { logger.warning("telemetry event not published", metadata: ["error": "\(error)"]) }
             }
         }
         if case .offsets(let offsets) = shared.withLock({ $0.machine.commit(only: partitions) }) {

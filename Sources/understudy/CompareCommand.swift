@@ -67,7 +67,7 @@ struct CompareCommand: AsyncParsableCommand {
         let interrupted = await run.untilDoneOrInterrupted()
         await catalog.shutdown()
 
-        let jsonJobs = Set(jobs.filter { if case .jsonSchema = $0.request.responseFormat { true } else { false } }.map(\.id))
+        let jsonJobs = Set(jobs.filter(\.request.responseFormat.isJSON).map(\.id))
         let report = ComparisonReport(
             workload: workload.name, thresholds: workload.validation, routes: routes.map { ($0.provider, $0.model) },
             samples: run.samples, jsonJobs: jsonJobs, jobs: run.finishedJobs, partial: interrupted

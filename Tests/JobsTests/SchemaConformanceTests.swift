@@ -60,6 +60,7 @@ struct SchemaConformanceTests {
         var events = [WireEncodingTests.attempt, full, skipped, WireEncodingTests.circuit, open]
         events.append(.job(TelemetryEvent.JobFinished(WireEncodingTests.succeeded)))
         events.append(.job(TelemetryEvent.JobFinished(WireEncodingTests.failed)))
+        events += WireEncodingTests.shadowEvents.map(TelemetryEvent.shadow)
         for outcome in Outcome.allCases {
             for decision in Decision.allCases {
                 events.append(
@@ -81,12 +82,14 @@ struct SchemaConformanceTests {
             [
                 #"{"event":"attempt","job_id":"j"}"#,
                 #"{"event":"circuit","provider":"p","model":"m","state":"ajar","at":"2026-11-24T22:10:03.120Z"}"#,
+                #"{"event":"shadow","job_id":"j","workload":"w","primary":{"provider":"p","model":"m","outcome":"ok","latency_ms":1,"cost_usd":null},"backup":{"provider":"b","model":"m","outcome":"ok","latency_ms":1,"cost_usd":null},"shape_matches":true,"similarity":1.5,"at":"2026-11-24T22:10:03.120Z"}"#,
             ],
             against: "telemetry"
         )
         #expect(report.exitCode == 1)
         #expect(report.output.contains("line 1:"))
         #expect(report.output.contains("line 2:"))
+        #expect(report.output.contains("line 3:"), "a similarity above 1 is rejected")
     }
 
     @Test("sample jobs that Swift accepts validate against job.v1.json")

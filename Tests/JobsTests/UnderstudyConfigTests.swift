@@ -122,6 +122,56 @@ struct UnderstudyConfigTests {
         #expect(config.workloads["w"]?.policy.failOverOn == [.timeout, .clientError])
     }
 
+    @Test("workloads.NAME.shadow: routes default to the backups, and bad values name their key path")
+    func shadow() throws {
+        func yaml(_ shadow: String, routes: String = "[{provider: a, model: m}, {provider: b, model: m}]") -> String {
+            """
+            kafka:
+              bootstrap_servers: localhost:9092
+              topics: {jobs: j, results: r, telemetry: t, dead_letter: d}
+            providers:
+              a: {type: extractive}
+              b: {type: extractive}
+              c: {type: extractive}
+            workloads:
+              w:
+                routes: \(routes)
+                shadow: \(shadow)
+            """
+        }
+        let defaults = try #require(try UnderstudyConfig.parse(yaml: yaml("{sample_rate: 0.02}"), environment: [:]).workloads["w"]?.shadow)
+        #expect(defaults == ShadowConfig(sampleRate: 0.02, maxInFlight: 16, routes: [RouteKey(provider: "b", model: "m")]))
+        let listed = try #require(
+            try UnderstudyConfig.parse(
+                yaml: yaml("{sample_rate: 1, max_in_flight: 4, routes: [{provider: c, model: x}]}"), environment: [:]
+            ).workloads["w"]?.shadow)
+        #expect(listed == ShadowConfig(sampleRate: 1, maxInFlight: 4, routes: [RouteKey(provider: "c", model: "x")]))
+
+        let cases: [(String, String, String)] = [
+            ("{sample_rate: 1.5}", "[{provider: a, model: m}]", "workloads.w.shadow.sample_rate: expected a number from 0.0 to 1.0, got 1.5"),
+            ("{max_in_flight: 4}", "[{provider: a, model: m}]", "workloads.w.shadow.sample_rate: required field is missing"),
+            (
+                "{sample_rate: 0.1, max_in_flight: 0}", "[{provider: a, model: m}]",
+                "workloads.w.shadow.max_in_flight: expected an integer from 1 to 1024, got 0"
+            ),
+            (
+                "{sample_rate: 0.1}", "[{provider: a, model: m}]",
+                "workloads.w.shadow.routes: the workload has no backup to shadow; list the routes to shadow here"
+            ),
+            (
+                "{sample_rate: 0.1, routes: [{provider: z, model: m}]}", "[{provider: a, model: m}]",
+                "workloads.w.shadow.routes[0].provider: \"z\" is not a provider defined under providers"
+            ),
+            (
+                "{sample_rate: 0.1, rate: 2}", "[{provider: a, model: m}]",
+                "workloads.w.shadow.rate: unknown key (expected one of: max_in_flight, routes, sample_rate)"
+            ),
+        ]
+        for (shadow, routes, message) in cases {
+            #expect(error(yaml(shadow, routes: routes), environment: [:])?.message == message)
+        }
+    }
+
     @Test("${VAR} and ${VAR:-default} are substituted in string values; plain scalars are typed afterwards")
     func environmentSubstitution() throws {
         let yaml = """

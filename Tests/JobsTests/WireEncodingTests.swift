@@ -1,3 +1,4 @@
+import Comparison
 import Completions
 import Failover
 import Foundation
@@ -148,5 +149,45 @@ struct WireEncodingTests {
         for bad in ["2026-11-24", "2026-02-30T00:00:00Z", "2026-11-24T22:10:03", "2026-11-24T25:00:00Z", "2026-11-24T22:10:03.Z", "x"] {
             #expect(RFC3339.date(from: bad) == nil, "\(bad)")
         }
+    }
+
+    /// Shadow events of every shape: a text comparison, a `json_schema` one with more fields
+    /// than an event lists, and a backup that failed (no measure).
+    static let shadowEvents: [TelemetryEvent.Shadow] = {
+        let primary = TelemetryEvent.Shadow.Side(route: RouteKey(provider: "p", model: "m"), outcome: .ok, latencyMs: 120, costUSD: 0.002)
+        let backup = TelemetryEvent.Shadow.Side(route: RouteKey(provider: "b", model: "m"), outcome: .ok, latencyMs: 340, costUSD: nil)
+        let fields = (0..<70).map { PairMeasure.FieldVerdict(path: "items[\($0)].name", agrees: $0 % 3 != 0) }
+        var json = backup
+        json.schemaValid = true
+        var failed = backup
+        failed.outcome = .serverError
+        return [
+            .init(
+                jobID: "j1", workload: "w", primary: primary, backup: backup,
+                measure: PairMeasure(similarity: 0.75, shape: .text(lengthRatio: 1.25, sameStructure: true)), at: Fixtures.completedAt),
+            .init(
+                jobID: "j2", workload: "w", primary: primary, backup: backup,
+                measure: PairMeasure(similarity: 0.5, shape: .text(lengthRatio: .infinity, sameStructure: false)), at: Fixtures.completedAt),
+            .init(
+                jobID: "j3", workload: "w", primary: primary, backup: json,
+                measure: PairMeasure(similarity: 0.6, shape: .json(fields: fields, truncated: false)), at: Fixtures.completedAt),
+            .init(jobID: "j4", workload: "w", primary: primary, backup: failed, measure: nil, at: Fixtures.completedAt),
+        ]
+    }()
+
+    @Test("a shadow event reads back as written; an event lists at most 64 fields and says it left some out")
+    func shadowRoundTrip() throws {
+        for event in Self.shadowEvents {
+            let bytes = try WireJSON.encodeBytes(TelemetryEvent.shadow(event))
+            let read = try #require(TelemetryEvent.Shadow.read(bytes), "\(event.jobID) did not read back")
+            switch (event.measure?.shape, read.measure?.shape) {
+            case (.json(let fields, _), .json(let readFields, let truncated)):
+                #expect(readFields == Array(fields.prefix(TelemetryEvent.Shadow.maxFields)) && truncated)
+            default:
+                #expect(read == event)
+            }
+        }
+        #expect(TelemetryEvent.Shadow.read(Array(#"{"event":"job","job_id":"j"}"#.utf8)) == nil)
+        #expect(TelemetryEvent.Shadow.read(Array("not json".utf8)) == nil)
     }
 }

@@ -401,7 +401,7 @@ struct WorkerStateMachineTests {
     func circuitRecordsInTransaction() throws {
         let m = Box(machine(exactlyOnce: true))
         _ = m.v.assigned([p0], generation: 1)
-        guard case .transaction(let transaction) = m.v.commit(circuit: [record(3, topic: "telemetry")]) else {
+        guard case .transaction(let transaction) = m.v.commit(unattached: [record(3, topic: "telemetry")]) else {
             Issue.record("no transaction")
             return
         }

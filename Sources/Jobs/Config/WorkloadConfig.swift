@@ -17,16 +17,19 @@ package struct WorkloadConfig: Sendable, Hashable {
     /// What a backup must stay within, against the primary, for `understudy compare` to pass it
     /// (`validation`).
     package var validation: ComparisonThresholds
+    /// Live jobs the worker also sends to shadow routes, to keep comparing (`shadow`); `nil`: none.
+    package var shadow: ShadowConfig?
 
     package init(
         name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults,
-        validation: ComparisonThresholds = .defaults
+        validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil
     ) {
         self.name = name
         self.routes = routes
         self.policy = policy
         self.limits = limits
         self.validation = validation
+        self.shadow = shadow
     }
 
     static func read(
@@ -36,7 +39,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         providers: [String: ProviderConfig]
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["routes", "policy", "limits", "validation"])
+        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow"])
         let routes = try object.required("routes", RouteKey.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
@@ -66,7 +69,10 @@ package struct WorkloadConfig: Sendable, Hashable {
             )
         }
         let validation = try object.optional("validation", readValidation) ?? .defaults
-        return WorkloadConfig(name: name, routes: routes, policy: policy, limits: limits, validation: validation)
+        let shadow = try object.optional("shadow") { (value: JSONValue, path: FieldPath) throws(FieldError) in
+            try ShadowConfig.read(value, path, workloadRoutes: routes, providers: providers)
+        }
+        return WorkloadConfig(name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow)
     }
 
     /// Reads `validation`: each threshold optional, within a range that keeps it meaningful.

@@ -3,12 +3,13 @@ import Failover
 import Foundation
 
 /// A message on the telemetry topic (`schemas/telemetry.v1.json`): one ``Attempt`` per provider
-/// call or skip, one ``JobFinished`` per finished job, one ``Circuit`` per breaker change. The
-/// wire field `event` tells them apart.
+/// call or skip, one ``JobFinished`` per finished job, one ``Circuit`` per breaker change, one
+/// ``Shadow`` per shadow call. The wire field `event` tells them apart.
 package enum TelemetryEvent: Sendable, Hashable {
     case attempt(Attempt)
     case job(JobFinished)
     case circuit(Circuit)
+    case shadow(Shadow)
 
     /// The message key: the job id, or `provider/model` for a circuit event.
     package var key: String {
@@ -16,15 +17,17 @@ package enum TelemetryEvent: Sendable, Hashable {
         case .attempt(let event): event.jobID
         case .job(let event): event.jobID
         case .circuit(let event): event.route.description
+        case .shadow(let event): event.jobID
         }
     }
 
-    /// The `event` field: `attempt`, `job` or `circuit`.
+    /// The `event` field: `attempt`, `job`, `circuit` or `shadow`.
     package var name: String {
         switch self {
         case .attempt: "attempt"
         case .job: "job"
         case .circuit: "circuit"
+        case .shadow: "shadow"
         }
     }
 }
@@ -35,6 +38,7 @@ extension TelemetryEvent: JSONWritable {
         case .attempt(let event): event.write(to: &writer)
         case .job(let event): event.write(to: &writer)
         case .circuit(let event): event.write(to: &writer)
+        case .shadow(let event): event.write(to: &writer)
         }
     }
 }

@@ -88,8 +88,9 @@ struct WorkerStateMachine: Sendable {
         /// Which held batches it carries (per partition: its generation and how many of its
         /// pending batches), to release them when it commits.
         fileprivate var parts: [KafkaTopicPartition: (generation: UInt64, count: Int)]
-        /// How many of the pending circuit records it carries (they come first).
-        fileprivate var circuitCount: Int
+        /// How many of the pending unattached telemetry records (breaker changes, shadow events) it
+        /// carries (they come first).
+        fileprivate var unattachedCount: Int
 
         static func == (lhs: Transaction, rhs: Transaction) -> Bool {
             lhs.records == rhs.records && lhs.offsets == rhs.offsets && lhs.bytes == rhs.bytes
@@ -140,7 +141,10 @@ struct WorkerStateMachine: Sendable {
     /// Exactly-once: a transaction is being performed (one at a time).
     private(set) var transactionOpen = false
     /// Circuit telemetry waiting for the next transaction (exactly-once).
-    private var pendingCircuit: [KafkaRecord] = []
+    private var pendingUnattached: [KafkaRecord] = []
+
+    /// Unattached telemetry records (breaker changes, shadow events) waiting for a transaction.
+    var unattachedWaiting: Int { pendingUnattached.count }
 
     init(configuration: Configuration) {
         self.configuration = configuration
@@ -296,7 +300,7 @@ struct WorkerStateMachine: Sendable {
 
     /// What to commit now: for every owned partition (or only `only`), the offsets below which
     /// every job finished. `nil` when there is nothing to do (or a transaction is open).
-    mutating func commit(only: Set<KafkaTopicPartition>? = nil, circuit: [KafkaRecord] = []) -> Commit? {
+    mutating func commit(only: Set<KafkaTopicPartition>? = nil, unattached: [KafkaRecord] = []) -> Commit? {
         if case .failed = phase { return nil }
         guard configuration.exactlyOnce else {
             var offsets: [KafkaPartitionOffset] = []
@@ -308,7 +312,7 @@ struct WorkerStateMachine: Sendable {
             offsets.sort { Self.precedes($0.topicPartition, $1.topicPartition) }
             return offsets.isEmpty ? nil : .offsets(offsets)
         }
-        pendingCircuit += circuit
+        pendingUnattached += unattached
         guard !transactionOpen else { return nil }
         for key in Array(partitions.keys) where only?.contains(key) ?? true {
             while let popped = partitions[key]?.tracker.popFirstFinished() {
@@ -316,8 +320,8 @@ struct WorkerStateMachine: Sendable {
             }
         }
         var transaction = Transaction(
-            records: pendingCircuit, offsets: [], bytes: pendingCircuit.reduce(0) { $0 + $1.byteCount }, parts: [:],
-            circuitCount: pendingCircuit.count
+            records: pendingUnattached, offsets: [], bytes: pendingUnattached.reduce(0) { $0 + $1.byteCount }, parts: [:],
+            unattachedCount: pendingUnattached.count
         )
         let keys = partitions.keys.sorted(by: Self.precedes)
         for key in keys where only?.contains(key) ?? true {
@@ -349,7 +353,7 @@ struct WorkerStateMachine: Sendable {
     /// The transaction committed: its batches are done, their bytes free.
     mutating func transactionCommitted(_ transaction: Transaction) -> [Action] {
         transactionOpen = false
-        pendingCircuit.removeFirst(min(pendingCircuit.count, transaction.circuitCount))
+        pendingUnattached.removeFirst(min(pendingUnattached.count, transaction.unattachedCount))
         for (key, part) in transaction.parts {
             // A partition revoked (and perhaps assigned again) meanwhile released its batches then.
             guard partitions[key]?.generation == part.generation else { continue }

@@ -95,18 +95,7 @@ final class ComparisonRun: Sendable {
                 routes: [RouteTarget(provider: route.provider, model: route.model, index: 0)], policy: job.policy, events: events
             )
         )
-        let isJSON = if case .jsonSchema = job.request.responseFormat { true } else { false }
-        let outcome: Outcome = result.status == .succeeded ? .ok : events.attempts.last?.outcome ?? .cancelled
-        // A json_schema answer is valid when it passed the engine's output check; one that failed
-        // that check is invalid; a job that failed otherwise says nothing about the schema.
-        let schemaValid: Bool? =
-            if !isJSON { nil } else if outcome == .ok { true } else if events.attempts.contains(where: { $0.outcome == .invalidOutput }) {
-                false
-            } else { nil }
-        return RouteSample(
-            jobId: job.id, provider: route.provider, model: route.model, outcome: outcome,
-            latencyMs: Double(result.latency.milliseconds), costUSD: result.costUSD, output: result.response?.text,
-            schemaValid: schemaValid
-        )
+        return RouteObservation(result: result, events: events, isJSON: job.request.responseFormat.isJSON).sample(
+            job: job.id, route: route, result: result)
     }
 }
