@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Kafka", "Simulator", "UnderstudyTesting", "understudy"],
+            dependencies: ["Kafka", "Simulator", "UnderstudyTesting", "Worker", "understudy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -61,6 +61,10 @@ package struct TestConfig {
     /// The routes of workload `support-summaries`, as `provider/model`.
     package var routes: [String] = []
     package var policy = "{max_attempts: 4, attempt_timeout_ms: 5000, deadline_ms: 60000}"
+    /// The `shadow` of workload `support-summaries` (`{sample_rate: ...}`); empty: none.
+    package var shadow = ""
+    /// The `validation` of workload `support-summaries` (`{judge: ...}`); empty: the defaults.
+    package var validation = ""
     package var extraWorkloads = ""
     package var engine = ""
     /// More `kafka.properties` (values may use `${VAR}`).
@@ -95,6 +99,8 @@ package struct TestConfig {
             text += "      - {provider: \(parts[0]), model: \(parts.count > 1 ? parts[1] : "")}\n"
         }
         text += "    policy: \(policy)\n"
+        if !shadow.isEmpty { text += "    shadow: \(shadow)\n" }
+        if !validation.isEmpty { text += "    validation: \(validation)\n" }
         text += extraWorkloads
         if !engine.isEmpty { text += "engine: \(engine)\n" }
         return text

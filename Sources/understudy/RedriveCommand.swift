@@ -28,11 +28,15 @@ struct RedriveCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print what would be moved; move nothing, commit nothing.")
     var dryRun = false
 
-    @Option(name: .long, help: "Stop after this many seconds without a new dead letter.")
+    @Option(name: .long, help: "Stop after this many seconds without a new dead letter (0.1 to 3600).")
     var idleSeconds: Double = 5
 
     func run() async throws {
         let logger = CommandSupport.bootstrapLogging(level: "warning")
+        guard (0.1...3_600).contains(idleSeconds) else {
+            CommandSupport.printError("--idle-seconds: expected 0.1 to 3600, got \(idleSeconds)")
+            throw ExitCode(2)
+        }
         let config = try CommandSupport.loadConfig(config)
         let settings = WorkerKafkaSettings(config: config)
         let group = "\(config.kafka.groupID).redrive.\(errorClass ?? "all")"
@@ -43,7 +47,8 @@ struct RedriveCommand: AsyncParsableCommand {
 
         var moved = 0
         var skipped = 0
-        while let batch = await nextBatch(consumer) {
+        let scan = TopicScan(consumer: consumer, idle: .milliseconds((idleSeconds * 1000).rounded()))
+        while let batch = await scan.nextBatch() {
             var records: [KafkaRecord] = []
             for message in batch {
                 let messageClass = message.headers.text(DeadLetter.Header.errorClass) ?? "unknown"
@@ -72,29 +77,5 @@ struct RedriveCommand: AsyncParsableCommand {
         print(
             "\(dryRun ? "would move" : "moved") \(moved) dead letters to \(config.kafka.topics.jobs)\(skipped > 0 ? "; \(skipped) of other classes left" : "")"
         )
-    }
-
-    /// The next batch, or `nil` once the topic has been idle for `idleSeconds` (counted from the
-    /// first assignment, since joining the group takes a few seconds itself).
-    private func nextBatch(_ consumer: KafkaConsumer) async -> [KafkaMessage]? {
-        let idle = Duration.milliseconds(Int(idleSeconds * 1000))
-        let joinDeadline = ContinuousClock.now + .seconds(60)
-        while consumer.assignment.isEmpty && ContinuousClock.now < joinDeadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return await withTaskGroup(of: [KafkaMessage]?.self) { group in
-            group.addTask {
-                var iterator = consumer.messages.makeAsyncIterator()
-                return await iterator.nextBatch(max: 500).map(Array.init)
-            }
-            group.addTask {
-                try? await Task.sleep(for: idle)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            _ = await group.next()
-            return first
-        }
     }
 }
