@@ -31,6 +31,11 @@ extension ComparisonReport {
         for backup in backups {
             page += "<h2>Similarity to the primary: <code>\(Self.escape(backup.summary.route))</code></h2>\n"
             page += similarityHistogram(backup)
+            if let judge {
+                page +=
+                    "<p class=\"judge\">Judge <code>\(Self.escape(judge))</code>: the answers say the same thing on "
+                    + "\(backup.judgedSame) of \(backup.judgements.count) judged jobs.</p>\n"
+            }
             page += worstJobs(backup)
         }
         page += "</body></html>\n"
@@ -101,7 +106,11 @@ extension ComparisonReport {
         guard !backup.worst.isEmpty else { return "" }
         var html = "<h3>Where it disagreed most</h3>\n"
         for pair in backup.worst {
-            html += "<p><code>\(Self.escape(pair.jobID))</code>: similarity \(DecimalText.fixed(pair.similarity, decimals: 2))</p>\n"
+            html += "<p><code>\(Self.escape(pair.jobID))</code>: similarity \(DecimalText.fixed(pair.similarity, decimals: 2))"
+            if let verdict = pair.judgement {
+                html += "; judge: \(verdict.same ? "same" : "different"), \(Self.escape(verdict.reason))"
+            }
+            html += "</p>\n"
             guard let primary = pair.primary, let answer = pair.backup else {
                 html += "<p class=\"note\">The answers are not kept in telemetry; run <code>understudy compare</code> on this job to see them.</p>\n"
                 continue

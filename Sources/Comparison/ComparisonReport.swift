@@ -29,6 +29,11 @@ package struct ComparisonReport: Sendable {
         package var verdict: BackupVerdict
         /// The jobs whose answers were least alike, least first, at most ``ComparisonReport/maxWorstJobs``.
         package var worst: [Disagreement]
+        /// The judge's verdict per job it judged (both routes answered), by job id; empty without a judge.
+        package var judgements: [String: JudgeVerdict] = [:]
+
+        /// How many judged jobs the judge found the answers to say the same thing on.
+        package var judgedSame: Int { judgements.values.count(where: \.same) }
 
         /// The spread of the per-job similarities.
         package var similarity: Percentiles { Percentiles(Array(similarities.values)) }
@@ -43,10 +48,14 @@ package struct ComparisonReport: Sendable {
         package var primary: String?
         /// The backup's answer, cut the same way.
         package var backup: String?
+        /// The judge's verdict on the pair, when a judge ran.
+        package var judgement: JudgeVerdict?
     }
 
     /// The most disagreeing jobs shown per backup.
     package static let maxWorstJobs = 5
+    /// The most judge verdicts `report.json` lists per backup (disagreements first).
+    package static let maxJudgementsListed = 1_000
     /// The most bytes of one answer shown in the report.
     package static let maxShownAnswerBytes = 2_048
 
@@ -61,12 +70,15 @@ package struct ComparisonReport: Sendable {
     package var partial: Bool
     package var primary: RouteSummary
     package var backups: [Backup]
+    /// The route that judged whether answers say the same thing (`validation.judge`), `nil` without one.
+    package var judge: String?
 
     /// Compares every route after the first (the primary) in `routes` with it, over `samples`,
     /// measuring each job's two answers (``PairMeasure``). `jsonJobs` are the ids of `json_schema` jobs.
     package init(
         workload: String, thresholds: ComparisonThresholds, routes: [(provider: String, model: String)], samples: [RouteSample],
-        jsonJobs: Set<String>, jobs: Int, partial: Bool = false
+        jsonJobs: Set<String>, jobs: Int, partial: Bool = false, judge: String? = nil,
+        judgements: [String: [String: JudgeVerdict]] = [:]
     ) {
         var answers: [String: [String: String]] = [:]
         for sample in samples where sample.outcome == .ok {
@@ -85,17 +97,20 @@ package struct ComparisonReport: Sendable {
         }
         self.init(
             workload: workload, thresholds: thresholds, routes: routes, samples: samples, measures: measures, answers: answers,
-            jobs: jobs, partial: partial)
+            jobs: jobs, partial: partial, judge: judge, judgements: judgements)
     }
 
     /// Compares every route after the first (the primary) in `routes` with it: each route's
     /// summary from `samples`, each backup's similarity and shape from `measures` (by backup route
     /// `provider/model`, then job id). `answers` (by route, then job id) are shown side by side for
-    /// the worst-disagreeing jobs when present; `compare --from-telemetry` has none.
+    /// the worst-disagreeing jobs when present; `compare --from-telemetry` has none. `judgements`
+    /// (by backup route, then job id) are what the `judge` route said about each pair.
     package init(
         workload: String, thresholds: ComparisonThresholds, routes: [(provider: String, model: String)], samples: [RouteSample],
-        measures: [String: [String: PairMeasure]], answers: [String: [String: String]] = [:], jobs: Int, partial: Bool = false
+        measures: [String: [String: PairMeasure]], answers: [String: [String: String]] = [:], jobs: Int, partial: Bool = false,
+        judge: String? = nil, judgements: [String: [String: JudgeVerdict]] = [:]
     ) {
+        self.judge = judge
         self.workload = workload
         self.thresholds = thresholds
         self.jobs = jobs
@@ -128,11 +143,13 @@ package struct ComparisonReport: Sendable {
             }
             backup.lengthRatio = Percentiles(ratios)
             let backupAnswers = answers[summary.route] ?? [:]
+            backup.judgements = judgements[summary.route] ?? [:]
+            let verdicts = backup.judgements
             backup.worst = backup.similarities.filter { $0.value < 1 }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
                 .prefix(Self.maxWorstJobs).map { job, similarity in
                     Disagreement(
                         jobID: job, similarity: similarity, primary: primaryAnswers[job].map(Self.cut),
-                        backup: backupAnswers[job].map(Self.cut))
+                        backup: backupAnswers[job].map(Self.cut), judgement: verdicts[job])
                 }
             backup.verdict = BackupVerdict(
                 primary: primary, backup: summary, similarities: backup.similarities.values, thresholds: thresholds)
@@ -229,9 +246,33 @@ package struct ComparisonReport: Sendable {
                 writer.beginObject()
                 writer.member("job_id", job)
                 writer.member("similarity", similarity)
+                if let verdict = backup.judgements[job] {
+                    writer.member("judge_same", verdict.same)
+                    writer.member("judge_reason", verdict.reason)
+                }
                 writer.endObject()
             }
             writer.endArray()
+            if let judge {
+                writer.key("judge")
+                writer.beginObject()
+                writer.member("route", judge)
+                writer.member("judged", backup.judgements.count)
+                writer.member("same", backup.judgedSame)
+                writer.key("jobs")
+                writer.beginArray()
+                // Disagreements first, then by job id; bounded so the report stays readable.
+                let ordered = backup.judgements.sorted { ($0.value.same ? 1 : 0, $0.key) < ($1.value.same ? 1 : 0, $1.key) }
+                for (job, verdict) in ordered.prefix(Self.maxJudgementsListed) {
+                    writer.beginObject()
+                    writer.member("job_id", job)
+                    writer.member("same", verdict.same)
+                    writer.member("reason", verdict.reason)
+                    writer.endObject()
+                }
+                writer.endArray()
+                writer.endObject()
+            }
             writer.endObject()
         }
         writer.endArray()
@@ -319,6 +360,11 @@ package struct ComparisonReport: Sendable {
             lines.append(
                 "Shape: \(backup.sameStructure) of \(backup.textPairs) text answers have the primary's bullets and paragraphs; "
                     + "length ratio p50 \(Self.text(backup.lengthRatio.p50)).")
+            if let judge {
+                lines.append("")
+                lines.append(
+                    "Judge `\(judge)`: the answers say the same thing on \(backup.judgedSame) of \(backup.judgements.count) judged jobs.")
+            }
         }
         lines.append("")
         lines.append(lastLine)

@@ -87,6 +87,7 @@ struct ConfigReferenceTests {
             "workloads.NAME.validation.min_similarity": .number(validation.minSimilarity),
             "workloads.NAME.validation.max_error_rate": .number(validation.maxErrorRate),
             "workloads.NAME.validation.min_schema_valid": .number(validation.minSchemaValid),
+            "workloads.NAME.validation.judge": nil,
             "workloads.NAME.shadow.sample_rate": nil,
             "workloads.NAME.shadow.max_in_flight": int(ShadowConfig.defaultMaxInFlight),
             "workloads.NAME.shadow.routes": nil,

@@ -167,6 +167,21 @@ struct UnderstudyConfigTests {
                 "workloads.w.shadow.rate: unknown key (expected one of: max_in_flight, routes, sample_rate)"
             ),
         ]
+        let judge = """
+            kafka:
+              bootstrap_servers: localhost:9092
+              topics: {jobs: j, results: r, telemetry: t, dead_letter: d}
+            providers:
+              a: {type: extractive}
+            workloads:
+              w:
+                routes: [{provider: a, model: m}]
+                validation: {judge: {provider: nope, model: j}}
+            """
+        #expect(
+            error(judge, environment: [:])?.message == "workloads.w.validation.judge.provider: \"nope\" is not a provider defined under providers")
+        let judged = try UnderstudyConfig.parse(yaml: judge.replacingOccurrences(of: "provider: nope", with: "provider: a"), environment: [:])
+        #expect(judged.workloads["w"]?.judge == RouteKey(provider: "a", model: "j"))
         for (shadow, routes, message) in cases {
             #expect(error(yaml(shadow, routes: routes), environment: [:])?.message == message)
         }

@@ -19,10 +19,13 @@ package struct WorkloadConfig: Sendable, Hashable {
     package var validation: ComparisonThresholds
     /// Live jobs the worker also sends to shadow routes, to keep comparing (`shadow`); `nil`: none.
     package var shadow: ShadowConfig?
+    /// The route `understudy compare` asks whether a backup's answer says the same thing as the
+    /// primary's (`validation.judge`); `nil`: no judge.
+    package var judge: RouteKey?
 
     package init(
         name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults,
-        validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil
+        validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil, judge: RouteKey? = nil
     ) {
         self.name = name
         self.routes = routes
@@ -30,6 +33,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         self.limits = limits
         self.validation = validation
         self.shadow = shadow
+        self.judge = judge
     }
 
     static func read(
@@ -72,13 +76,21 @@ package struct WorkloadConfig: Sendable, Hashable {
         let shadow = try object.optional("shadow") { (value: JSONValue, path: FieldPath) throws(FieldError) in
             try ShadowConfig.read(value, path, workloadRoutes: routes, providers: providers)
         }
-        return WorkloadConfig(name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow)
+        let judge = try object.optional("validation") { (value: JSONValue, path: FieldPath) throws(FieldError) -> RouteKey? in
+            guard let route = try ObjectReader(value, at: path).optional("judge", RouteKey.read) else { return nil }
+            guard providers[route.provider] != nil else {
+                throw .invalid(path.appending("judge").appending("provider"), "\"\(route.provider)\" is not a provider defined under providers")
+            }
+            return route
+        }
+        return WorkloadConfig(
+            name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow, judge: judge ?? nil)
     }
 
     /// Reads `validation`: each threshold optional, within a range that keeps it meaningful.
     private static func readValidation(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> ComparisonThresholds {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["max_latency_p95_ratio", "max_cost_ratio", "min_similarity", "max_error_rate", "min_schema_valid"])
+        try object.rejectUnknown(["max_latency_p95_ratio", "max_cost_ratio", "min_similarity", "max_error_rate", "min_schema_valid", "judge"])
         let d = ComparisonThresholds.defaults
         return ComparisonThresholds(
             maxLatencyP95Ratio: try object.optional("max_latency_p95_ratio", Read.number(in: 0.01...1_000)) ?? d.maxLatencyP95Ratio,

@@ -12,16 +12,27 @@ final class ComparisonRun: Sendable {
     private struct State {
         var samples: [RouteSample] = []
         var finishedJobs = 0
+        var judgements: [String: [String: JudgeVerdict]] = [:]
+        var judgeFailures = 0
     }
+
+    /// The most bytes of the request and of each answer put before the judge.
+    static let maxJudgedBytes = 8_192
 
     let engine: FailoverEngine<ContinuousClock>
     let workload: String
     let routes: [RouteKey]
     let jobs: [Job]
     let concurrency: Int
+    /// The route that judges whether two answers say the same thing, `nil` without one.
+    let judge: RouteKey?
     private let state = Mutex(State())
 
-    init(engine: FailoverEngine<ContinuousClock>, workload: String, routes: [RouteKey], jobs: [Job], concurrency: Int) {
+    init(
+        engine: FailoverEngine<ContinuousClock>, workload: String, routes: [RouteKey], jobs: [Job], concurrency: Int,
+        judge: RouteKey? = nil
+    ) {
+        self.judge = judge
         self.engine = engine
         self.workload = workload
         self.routes = routes
@@ -34,6 +45,12 @@ final class ComparisonRun: Sendable {
     var samples: [RouteSample] { state.withLock { $0.samples } }
 
     var finishedJobs: Int { state.withLock { $0.finishedJobs } }
+
+    /// The judge's verdicts, by backup route (`provider/model`), then job id.
+    var judgements: [String: [String: JudgeVerdict]] { state.withLock { $0.judgements } }
+
+    /// Pairs the judge was asked about but gave no usable verdict on.
+    var judgeFailures: Int { state.withLock { $0.judgeFailures } }
 
     /// Runs until every job is done, or until SIGINT or SIGTERM; true when interrupted.
     func untilDoneOrInterrupted() async -> Bool {
@@ -81,10 +98,51 @@ final class ComparisonRun: Sendable {
             samples.append(await run(job, on: route))
         }
         guard !Task.isCancelled else { return }
+        var verdicts: [(String, JudgeVerdict?)] = []
+        if let judge, let primary = samples.first, primary.outcome == .ok, let reference = primary.output {
+            for sample in samples.dropFirst() where sample.outcome == .ok {
+                guard let answer = sample.output else { continue }
+                verdicts.append((sample.route, await self.judge(job, primary: reference, backup: answer, on: judge)))
+                guard !Task.isCancelled else { return }
+            }
+        }
         state.withLock { state in
             state.samples += samples
             state.finishedJobs += 1
+            for (route, verdict) in verdicts {
+                if let verdict { state.judgements[route, default: [:]][job.id] = verdict } else { state.judgeFailures += 1 }
+            }
         }
+    }
+
+    /// Asks the judge route whether `backup` says the same thing as `primary` in answer to `job`.
+    private func judge(_ job: Job, primary: String, backup: String, on route: RouteKey) async -> JudgeVerdict? {
+        let request = job.request.messages.last { $0.role == .user }?.content ?? ""
+        let prompt = """
+            The request:
+            \(Self.cut(request))
+
+            Answer A:
+            \(Self.cut(primary))
+
+            Answer B:
+            \(Self.cut(backup))
+            """
+        let question = CompletionRequest(
+            system: "You check whether two answers to the same request say the same thing: the same facts, the same conclusions, "
+                + "nothing important missing or added; wording and order do not matter. Reply with JSON: "
+                + "\"same\" (true or false) and \"reason\" (one short sentence).",
+            messages: [.init(role: .user, content: prompt)], maxTokens: 300, temperature: 0,
+            responseFormat: .jsonSchema(JudgeVerdict.answerSchema))
+        let result = await engine.run(
+            FailoverJob(
+                id: job.id + "#judge", workload: workload, request: question,
+                routes: [RouteTarget(provider: route.provider, model: route.model, index: 0)], policy: job.policy))
+        return result.response.flatMap { JudgeVerdict(answer: $0.text) }
+    }
+
+    private static func cut(_ text: String) -> String {
+        ProviderFailure.bounded(text, toBytes: maxJudgedBytes)
     }
 
     private func run(_ job: Job, on route: RouteKey) async -> RouteSample {
