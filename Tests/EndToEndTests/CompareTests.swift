@@ -26,6 +26,7 @@ extension EndToEnd {
                     "other": "{type: anthropic, base_url: \"\(other.baseURL)\", api_key_env: TEST_BACKUP_KEY}",
                 ]
                 config.routes = ["primary/claude-sonnet-4-5", "twin/claude-sonnet-4-5", "other/claude-sonnet-4-5"]
+                config.validation = "{judge: {provider: primary, model: claude-judge}}"
                 let configPath = try writeTemporary(config.yaml, name: "config.yaml")
                 let lines = (0..<40).map { JobFactory.json(id: "cmp-\($0)") } + ["{not a job"]
                 let sample = try writeTemporary(lines.joined(separator: "\n") + "\n", name: "sample.jsonl")
@@ -55,9 +56,17 @@ extension EndToEnd {
                 #expect(backups.count == 2)
                 #expect(backups.first?["verdict"]?["passed"] == .bool(true), "the twin backup passes")
                 #expect(backups.last?["verdict"]?["passed"] == .bool(false), "the reshaped, slow backup fails")
+                // The judge gave a verdict and a reason on every job both routes answered.
+                for backup in backups {
+                    #expect(backup["judge"]?["route"] == .string("primary/claude-judge"))
+                    #expect(backup["judge"]?["judged"] == .number(40), "\(backup["judge"] ?? .null)")
+                    let verdicts = backup["judge"]?["jobs"]?.arrayValue ?? []
+                    #expect(verdicts.count == 40 && verdicts.allSatisfy { $0["reason"]?.stringValue?.isEmpty == false })
+                }
                 let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
                 #expect(markdown.contains("## `twin/claude-sonnet-4-5`: pass"), "\(markdown)")
                 #expect(markdown.contains("## `other/claude-sonnet-4-5`: FAIL"), "\(markdown)")
+                #expect(markdown.contains("Judge `primary/claude-judge`"), "\(markdown)")
                 // report.html: self-contained, its charts well-formed SVG (latency, cost, a histogram per backup).
                 let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
                 #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
@@ -70,6 +79,23 @@ extension EndToEnd {
                     rest = rest[end.upperBound...]
                 }
                 #expect(charts == 4)
+
+                // As a browser renders it: the verdict table with a row per backup and its
+                // verdict, and the four charts with their marks; a screenshot is kept under
+                // .build/test-artifacts/compare for a person to look at.
+                let dom = try await HeadlessChromium.dom(of: out + "/report.html")
+                let table = try #require(dom.range(of: "<table id=\"verdicts\">").map { dom[$0.lowerBound...] })
+                let verdictTable = table[..<(table.range(of: "</table>")?.upperBound ?? table.endIndex)]
+                #expect(verdictTable.components(separatedBy: "<tr>").count - 1 == 3, "a header row and one row per backup")
+                #expect(verdictTable.contains("twin/claude-sonnet-4-5") && verdictTable.contains("<td class=\"pass\">pass</td>"))
+                #expect(verdictTable.contains("other/claude-sonnet-4-5") && verdictTable.contains("<td class=\"fail\">fail</td>"))
+                #expect(dom.components(separatedBy: "<svg").count - 1 == 4)
+                #expect(dom.components(separatedBy: "<rect").count - 1 >= 6, "the charts have their bars")
+                let artifacts = RigPaths.packageRoot.appendingPathComponent(".build/test-artifacts/compare").path
+                try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+                try await HeadlessChromium.screenshot(of: out + "/report.html", to: artifacts + "/report.png")
+                let png = try #require(FileManager.default.contents(atPath: artifacts + "/report.png"))
+                #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "a PNG with something drawn: \(png.count) bytes")
 
                 // Only the twin: it passes, and the command exits 0.
                 let twinOnly = try await understudy(
