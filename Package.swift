@@ -167,7 +167,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "PipelineBenchmark",
-            dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting"],
+            dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting", "Worker"],
             path: "Benchmarks/PipelineBenchmark",
             swiftSettings: swiftSettings
         ),

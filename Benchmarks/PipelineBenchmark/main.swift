@@ -5,12 +5,17 @@
 //   .build/release/PipelineBenchmark [scenario ...]
 //
 // Scenarios: instant (providers answer at once), slow (2 s answers, max_in_flight 4000),
-// blackhole (primary accepts and never answers, 2 s attempt timeout), overloaded (primary 529).
+// blackhole (primary accepts and never answers, 2 s attempt timeout), overloaded (primary 529),
+// and shadow-off / shadow-on: jobs produced at a steady 400 per second while the worker runs
+// (not a backlog, so job latency means something), providers answering in 50 ms, without and
+// with shadow traffic at rate 0.1 to the backup: shadow mode must leave p50 job latency within
+// noise, and publish one shadow event per sampled job.
 import Completions
 import Foundation
 import Kafka
 import Simulator
 import UnderstudyTesting
+import Worker
 
 #if canImport(Glibc)
     import Glibc
@@ -22,6 +27,10 @@ struct Scenario {
     var maxInFlight: Int
     var primary: SimulatorMode
     var attemptTimeoutMs = 5_000
+    /// `workloads.support-summaries.shadow`; empty: none.
+    var shadow = ""
+    /// Jobs per second produced while the worker runs; `nil`: all on the topic before it starts.
+    var pacedPerSecond: Int? = nil
     var target: String
 }
 
@@ -35,6 +44,11 @@ struct Measurement {
     var cpuSecondsPer1000: Double
     var peakRSSMiB: Double
     var fallbacks: Int
+    /// Shadow events published, and jobs the sampler picked (shadow scenarios).
+    var shadowEvents = 0
+    var sampled = 0
+    /// The worker's own shadow counts from its closing log line (`shadow.sampled=...`).
+    var shadowCounts = ""
 }
 
 /// CPU seconds (user + system) and peak RSS of a process, from /proc.
@@ -77,13 +91,23 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     ]
     config.routes = ["primary/claude-sonnet-4-5", "backup/claude-sonnet-4-5"]
     config.policy = "{max_attempts: 4, attempt_timeout_ms: \(scenario.attemptTimeoutMs), deadline_ms: 120000}"
+    config.shadow = scenario.shadow
     for topic in [config.topics.jobs, config.topics.results, config.topics.telemetry, config.topics.deadLetter] {
         try await broker.createTopic(topic, partitions: config.partitions)
     }
-    // Jobs are on the topic before the worker starts, so the run measures the worker alone.
-    try await JobFactory.produce(JobFactory.records(count: scenario.jobs, topic: config.topics.jobs), bootstrapServers: broker.bootstrapServers)
-
-    let worker = try WorkerProcess.start(config: config.yaml, environment: ["BENCH_KEY": "bench-key", "UNDERSTUDY_LOG_LEVEL": "warning"])
+    let records = JobFactory.records(count: scenario.jobs, topic: config.topics.jobs)
+    var pacer: Task<Void, any Error>?
+    if scenario.pacedPerSecond == nil {
+        // Jobs are on the topic before the worker starts, so the run measures the worker alone.
+        try await JobFactory.produce(records, bootstrapServers: broker.bootstrapServers)
+    }
+    // Shadow scenarios log at info, both of them alike, for the worker's closing shadow counts.
+    let level = scenario.name.hasPrefix("shadow") ? "info" : "warning"
+    let worker = try WorkerProcess.start(config: config.yaml, environment: ["BENCH_KEY": "bench-key", "UNDERSTUDY_LOG_LEVEL": level])
+    if let rate = scenario.pacedPerSecond {
+        let bootstrap = broker.bootstrapServers
+        pacer = Task { try await produce(records, perSecond: rate, bootstrapServers: bootstrap) }
+    }
     let reader = try KafkaConsumer(
         configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("bench")),
         topics: [config.topics.results], logger: Rig.logger
@@ -110,10 +134,22 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     }
     let usage = processUsage(worker.process.pid)
     await reader.close()
+    try await pacer?.value
+    var shadowEvents = 0
+    var sampled = 0
+    if !scenario.shadow.isEmpty {
+        let telemetry = try await TopicReader.read(config.topics.telemetry, bootstrapServers: broker.bootstrapServers, idle: .seconds(3))
+        shadowEvents = telemetry.count { $0.value.starts(with: Array(#"{"event":"shadow""#.utf8)) }
+        sampled = (0..<scenario.jobs).count { ShadowSampler.isSampled("job-\($0)", rate: 0.1) }
+    }
     await worker.process.stop()
     await primary.stop()
     await backup.stop()
     await broker.stop()
+    var shadowCounts = ""
+    if !scenario.shadow.isEmpty, let line = worker.process.output().split(separator: "\n").last(where: { $0.contains("worker stopped") }) {
+        shadowCounts = line.split(separator: " ").filter { $0.hasPrefix("shadow.") }.joined(separator: " ")
+    }
 
     // Throughput from the first result to the last (the group join is not the worker's speed).
     let seconds = Double((last - (first ?? last)).components.attoseconds) / 1e18 + Double((last - (first ?? last)).components.seconds)
@@ -128,8 +164,27 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     return Measurement(
         jobsPerSecond: Double(seen.count) / max(seconds, 0.001), steadyJobsPerSecond: steady, p50: percentile(latencies, 0.5),
         p99: percentile(latencies, 0.99),
-        cpuSecondsPer1000: usage.cpu / Double(max(1, seen.count)) * 1000, peakRSSMiB: usage.peakKiB / 1024, fallbacks: fallbacks
+        cpuSecondsPer1000: usage.cpu / Double(max(1, seen.count)) * 1000, peakRSSMiB: usage.peakKiB / 1024, fallbacks: fallbacks,
+        shadowEvents: shadowEvents, sampled: sampled, shadowCounts: shadowCounts
     )
+}
+
+/// Produces `records` at `perSecond`, in a slice every 10 ms on a fixed schedule.
+func produce(_ records: [KafkaRecord], perSecond: Int, bootstrapServers: String) async throws {
+    let producer = try KafkaProducer(
+        configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: bootstrapServers)), logger: Rig.logger)
+    let perTick = max(1, perSecond / 100)
+    let start = ContinuousClock.now
+    var sent = 0
+    var tick = 0
+    while sent < records.count {
+        let slice = Array(records[sent..<min(records.count, sent + perTick)])
+        for result in await producer.send(slice) { _ = try result.get() }
+        sent += slice.count
+        tick += 1
+        try await Task.sleep(until: start + .milliseconds(10 * tick))
+    }
+    await producer.close(timeout: .seconds(10))
 }
 
 setenv("UNDERSTUDY_BIN_DIR", RigPaths.packageRoot.appendingPathComponent(".build/release").path, 0)  // an A/B passes its own
@@ -142,6 +197,13 @@ let all: [String: Scenario] = [
         name: "blackhole", jobs: 20_000, maxInFlight: 256, primary: SimulatorMode(fault: .blackhole), attemptTimeoutMs: 2_000,
         target: "≥ 80% of instant"),
     "overloaded": Scenario(name: "overloaded", jobs: 20_000, maxInFlight: 256, primary: .error(529), target: "≥ 90% of instant"),
+    "shadow-off": Scenario(
+        name: "shadow-off", jobs: 8_000, maxInFlight: 256, primary: SimulatorMode(latency: .init(ms: 50)), pacedPerSecond: 400,
+        target: "the baseline of shadow-on"),
+    "shadow-on": Scenario(
+        name: "shadow-on", jobs: 8_000, maxInFlight: 256, primary: SimulatorMode(latency: .init(ms: 50)),
+        shadow: "{sample_rate: 0.1, max_in_flight: 64}", pacedPerSecond: 400,
+        target: "p50 within noise of shadow-off; shadow events = sampled jobs"),
 ]
 // Arguments: scenario names (default: all four), and `--rounds N` (default 3). Each scenario runs
 // N times; the table shows the round with the median steady rate, and every round's steady rate.
@@ -167,7 +229,12 @@ for name in requested {
     }
     var measurements: [Measurement] = []
     for _ in 0..<rounds { measurements.append(try await run(scenario)) }
-    measurements.sort { $0.steadyJobsPerSecond < $1.steadyJobsPerSecond }
+    // Paced runs: the round with the median p50 latency (their rate is the producer's).
+    if scenario.pacedPerSecond != nil {
+        measurements.sort { $0.p50 < $1.p50 }
+    } else {
+        measurements.sort { $0.steadyJobsPerSecond < $1.steadyJobsPerSecond }
+    }
     let m = measurements[measurements.count / 2]
     if name == "instant" { instantRate = m.steadyJobsPerSecond }
     var target = scenario.target
@@ -183,5 +250,17 @@ for name in requested {
     )
     print(
         "            rounds, steady jobs/s: " + measurements.map { String(format: "%.0f", $0.steadyJobsPerSecond) }.joined(separator: ", ")
-            + "; CPU-s/1000: " + measurements.map { String(format: "%.3f", $0.cpuSecondsPer1000) }.joined(separator: ", "))
+            + "; CPU-s/1000: " + measurements.map { String(format: "%.3f", $0.cpuSecondsPer1000) }.joined(separator: ", ")
+            + "; p50 ms: " + measurements.map { "\($0.p50)" }.joined(separator: ", "))
+    if !scenario.shadow.isEmpty {
+        // The sampler picks a fixed set of ids; over 8,000 jobs at 0.1 its size is binomial with
+        // mean 800 and standard deviation 26.8 (4 sigma: 693 to 907).
+        let bound = 4 * (Double(scenario.jobs) * 0.1 * 0.9).squareRoot()
+        let inBounds = abs(Double(m.sampled) - Double(scenario.jobs) * 0.1) <= bound
+        print(
+            "            shadow events per round: " + measurements.map { "\($0.shadowEvents)" }.joined(separator: ", ")
+                + "; jobs sampled: \(m.sampled) (binomial 4σ bounds \(Int(Double(scenario.jobs) * 0.1 - bound))...\(Int(Double(scenario.jobs) * 0.1 + bound)): "
+                + (inBounds ? "within" : "OUTSIDE") + ")")
+        print("            worker's counts per round: " + measurements.map(\.shadowCounts).joined(separator: " | "))
+    }
 }

@@ -189,7 +189,9 @@ package final class Worker: Service, Sendable {
         if let counts = shadow?.counts {
             stopped["shadow.sampled"] = "\(counts.sampled)"
             stopped["shadow.published"] = "\(counts.published)"
-            stopped["shadow.skipped"] = "\(counts.skippedBreakerOpen + counts.skippedLiveBusy + counts.skippedFull)"
+            stopped["shadow.skipped.breaker_open"] = "\(counts.skippedBreakerOpen)"
+            stopped["shadow.skipped.live_busy"] = "\(counts.skippedLiveBusy)"
+            stopped["shadow.skipped.max_in_flight"] = "\(counts.skippedFull)"
         }
         logger.info("worker stopped", metadata: stopped)
         if let failure = failure ?? shared.withLock({ $0.fatal }) { throw failure }

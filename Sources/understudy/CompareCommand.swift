@@ -32,6 +32,8 @@ struct CompareCommand: AsyncParsableCommand {
 
     /// The most sample jobs one comparison reads.
     static let maxJobs = 100_000
+    /// The largest sample file read (it is read whole).
+    static let maxSampleBytes = 1 << 30
 
     @Option(name: .long, help: "The YAML config file.")
     var config: String
@@ -195,6 +197,11 @@ struct CompareCommand: AsyncParsableCommand {
     /// The sample's jobs of this workload; a line that is not a valid job of it is reported by
     /// its line number and left out.
     private func readSample(_ sample: String, config: UnderstudyConfig, workload: String) throws -> [Job] {
+        let size = (try? FileManager.default.attributesOfItem(atPath: sample))?[.size] as? Int
+        if let size, size > Self.maxSampleBytes {
+            CommandSupport.printError("--sample: \(sample) is \(size) bytes; at most \(Self.maxSampleBytes) are read (split it)")
+            throw ExitCode(2)
+        }
         guard let data = FileManager.default.contents(atPath: sample) else {
             CommandSupport.printError("--sample: cannot read \(sample)")
             throw ExitCode(2)

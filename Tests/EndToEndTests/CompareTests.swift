@@ -4,6 +4,10 @@ import Simulator
 import Testing
 import UnderstudyTesting
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
@@ -119,6 +123,50 @@ extension EndToEnd {
             await primary.stop()
             await twin.stop()
             await other.stop()
+        }
+
+        @Test("Ctrl-C part-way writes a report of the jobs that finished on every route, marked partial, and exits non-zero")
+        func interruptedWritesPartialReport() async throws {
+            let primary = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 200)))
+            let backup = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 200)))
+            do {
+                var config = TestConfig(bootstrapServers: "127.0.0.1:9")
+                config.providers = [
+                    "primary": "{type: anthropic, base_url: \"\(primary.baseURL)\", api_key_env: TEST_PRIMARY_KEY}",
+                    "twin": "{type: anthropic, base_url: \"\(backup.baseURL)\", api_key_env: TEST_BACKUP_KEY}",
+                ]
+                config.routes = ["primary/claude-sonnet-4-5", "twin/claude-sonnet-4-5"]
+                let configPath = try writeTemporary(config.yaml, name: "config.yaml")
+                // 200 jobs, two at a time, 400 ms each: about 40 s, interrupted after a few.
+                let sample = try writeTemporary((0..<200).map { JobFactory.json(id: "int-\($0)") }.joined(separator: "\n"), name: "sample.jsonl")
+                let out = (sample as NSString).deletingLastPathComponent + "/report"
+                var environment = ProcessInfo.processInfo.environment
+                for (key, value) in Stack.environment { environment[key] = value }
+                let process = try ChildProcess(
+                    executable: RigPaths.product("understudy"),
+                    arguments: [
+                        "compare", "--config", configPath, "--workload", "support-summaries", "--sample", sample, "--out", out, "--concurrency", "2",
+                    ],
+                    environment: environment, logPath: NSTemporaryDirectory() + Rig.unique("compare-int") + ".log")
+                // Interrupt once a few jobs finished on both routes (primary and twin each served some).
+                for _ in 0..<300 where primary.requests < 6 || backup.requests < 6 { try await Task.sleep(for: .milliseconds(50)) }
+                process.send(SIGINT)
+                let status = await process.waitForExit(timeout: .seconds(30))
+                #expect(status == 1, "a partial report never passes: \(process.output())")
+                let json = try #require(FileManager.default.contents(atPath: out + "/report.json"), "\(process.output())")
+                #expect(try SchemaCheck.failures([Array(json)], schema: "compare-report") == [])
+                let report = try JSONParser.parse(Array(json))
+                #expect(report["partial"] == .bool(true))
+                let jobs = report["jobs"]?.numberValue ?? 0
+                #expect(jobs >= 1 && jobs < 200, "only the jobs that finished: \(jobs)")
+                #expect(report["primary"]?["calls"]?.numberValue == jobs, "every route judged on the same jobs")
+                let lastLine = process.output().split(separator: "\n").last.map(String.init) ?? ""
+                #expect(lastLine.hasPrefix("partial report: "), "\(lastLine)")
+            } catch {
+                Issue.record("\(error)")
+            }
+            await primary.stop()
+            await backup.stop()
         }
     }
 }
