@@ -56,6 +56,8 @@ package struct TestConfig {
     package var commitIntervalMs = 100
     package var shutdownGraceSeconds = 30
     package var maxMessageBytes = 1_048_576
+    /// `worker.http_listen`; empty: no status server.
+    package var httpListen = ""
     /// `NAME: {type: ..., base_url: ...}` lines under `providers:`.
     package var providers: [String: String] = [:]
     /// The routes of workload `support-summaries`, as `provider/model`.
@@ -88,7 +90,7 @@ package struct TestConfig {
               max_in_flight: \(maxInFlight)
               commit_interval_ms: \(commitIntervalMs)
               shutdown_grace_seconds: \(shutdownGraceSeconds)
-              max_message_bytes: \(maxMessageBytes)
+              max_message_bytes: \(maxMessageBytes)\(httpListen.isEmpty ? "" : "\n  http_listen: \"\(httpListen)\"")
             providers:
 
             """

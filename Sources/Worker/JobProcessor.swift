@@ -19,6 +19,8 @@ struct JobProcessor: Sendable {
     let logger: Logger
     /// Where sampled live jobs go once their result is known; `nil` when no workload shadows.
     var shadow: ShadowTraffic? = nil
+    /// Where attempts are counted; `nil`: not counted.
+    var metrics: WorkerMetrics? = nil
 
     /// The W3C trace headers a job's result and telemetry carry over from the job message.
     static let traceHeaderNames: Set<String> = ["traceparent", "tracestate"]
@@ -71,6 +73,7 @@ struct JobProcessor: Sendable {
         let outcome = await engine.run(failoverJob)
         if outcome.error?.errorClass == .cancelled || Task.isCancelled { return nil }
         let attempts = events.attempts
+        metrics?.attempts(attempts, workload: job.workload)
         shadow?.offer(job, live: outcome, attempts: attempts)
 
         let status: JobResult.Status

@@ -23,8 +23,10 @@ enum Publisher {
         var isPrimary: Bool
     }
 
-    static func publish(_ publication: Publication, producer: any ResultProducer, maxBytes: Int, logger: Logger) async -> Bool {
-        var pending = entries(for: publication, maxBytes: maxBytes, logger: logger)
+    static func publish(
+        _ publication: Publication, producer: any ResultProducer, maxBytes: Int, logger: Logger, metrics: WorkerMetrics? = nil
+    ) async -> Bool {
+        var pending = entries(for: publication, maxBytes: maxBytes, logger: logger, metrics: metrics)
         var delay = Duration.milliseconds(50)
         while !pending.isEmpty {
             let results = await producer.send(pending.map(\.record))
@@ -33,7 +35,7 @@ enum Publisher {
                 guard case .failure(let error) = result else { continue }
                 if error.code == .msgSizeTooLarge {
                     let budget = entry.record.byteCount / 2
-                    if let smaller = fit(entry, publication: publication, maxBytes: budget, logger: logger),
+                    if let smaller = fit(entry, publication: publication, maxBytes: budget, logger: logger, metrics: metrics),
                         smaller.record.byteCount < entry.record.byteCount
                     {
                         retry.append(smaller)
@@ -60,11 +62,11 @@ enum Publisher {
 
     /// The records of `publication`, each within `maxBytes`: the result or dead letter first,
     /// then the telemetry.
-    static func records(for publication: Publication, maxBytes: Int, logger: Logger) -> [KafkaRecord] {
-        entries(for: publication, maxBytes: maxBytes, logger: logger).map(\.record)
+    static func records(for publication: Publication, maxBytes: Int, logger: Logger, metrics: WorkerMetrics? = nil) -> [KafkaRecord] {
+        entries(for: publication, maxBytes: maxBytes, logger: logger, metrics: metrics).map(\.record)
     }
 
-    private static func entries(for publication: Publication, maxBytes: Int, logger: Logger) -> [Entry] {
+    private static func entries(for publication: Publication, maxBytes: Int, logger: Logger, metrics: WorkerMetrics?) -> [Entry] {
         var entries: [Entry]
         switch publication {
         case .deadLetter(let record):
@@ -75,7 +77,7 @@ enum Publisher {
         }
         return entries.compactMap { entry in
             guard entry.record.byteCount > maxBytes else { return entry }
-            return fit(entry, publication: publication, maxBytes: maxBytes, logger: logger)
+            return fit(entry, publication: publication, maxBytes: maxBytes, logger: logger, metrics: metrics)
         }
     }
 
@@ -86,7 +88,7 @@ enum Publisher {
     }
 
     /// A stand-in for `entry` within `maxBytes`, or `nil` to leave it out (telemetry only).
-    private static func fit(_ entry: Entry, publication: Publication, maxBytes: Int, logger: Logger) -> Entry? {
+    private static func fit(_ entry: Entry, publication: Publication, maxBytes: Int, logger: Logger, metrics: WorkerMetrics?) -> Entry? {
         let record = entry.record
         guard entry.isPrimary else {
             logger.warning(
@@ -114,6 +116,7 @@ enum Publisher {
             smaller.value = record.value.map { Array($0.prefix(max(0, room))) }
             return Entry(record: smaller, isPrimary: true)
         case .job(let result, let topic, _, let headers):
+            metrics?.resultTooLarge(workload: result.workload)
             let failed = result.failing(
                 with: .init(.resultTooLarge, message: "the result is larger than the broker accepts (\(record.byteCount) bytes)")
             )

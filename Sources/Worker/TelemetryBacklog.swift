@@ -23,13 +23,17 @@ final class TelemetryBacklog: FailoverEventSink {
 
     private let pending = Mutex(Pending())
     let topic: String
+    /// Where breaker changes are counted; `nil`: not counted.
+    let metrics: WorkerMetrics?
 
-    init(topic: String) {
+    init(topic: String, metrics: WorkerMetrics? = nil) {
         self.topic = topic
+        self.metrics = metrics
     }
 
     func record(_ event: FailoverEvent) {
         guard case .circuit(let circuit) = event else { return }
+        metrics?.breakerChanged(RouteKey(provider: circuit.provider, model: circuit.model), to: circuit.state)
         let message = TelemetryEvent.circuit(
             .init(route: RouteKey(provider: circuit.provider, model: circuit.model), state: circuit.state, at: circuit.at)
         )

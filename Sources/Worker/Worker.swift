@@ -86,6 +86,15 @@ package final class Worker: Service, Sendable {
     private let cancelJobs = Atomic<Bool>(false)
     /// Counts for reports and tests: jobs finished, dead letters, results published.
     package let counters = WorkerCounters()
+    /// What it reports to swift-metrics; `nil`: nothing.
+    private let metrics: WorkerMetrics?
+    /// For health: the clients started, the group joined, shutdown begun, and the commit loop's
+    /// last turn (nanoseconds since `healthOrigin`).
+    private let started = Atomic<Bool>(false)
+    private let joined = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let lastCommitTurn = Atomic<Int64>(0)
+    private let healthOrigin = ContinuousClock.now
 
     private var exactlyOnce: Bool { config.kafka.delivery == .exactlyOnce }
 
@@ -93,26 +102,27 @@ package final class Worker: Service, Sendable {
     /// commits, grace periods and revokes; `kafka` makes its clients (by default from the config).
     package init(
         config: UnderstudyConfig, providers: [String: any CompletionProvider], logger: Logger,
-        clock: any Clock<Duration> = ContinuousClock(), kafka: WorkerKafka? = nil
+        clock: any Clock<Duration> = ContinuousClock(), kafka: WorkerKafka? = nil, metrics: WorkerMetrics? = nil
     ) {
+        self.metrics = metrics
         self.config = config
         self.kafka = kafka ?? .kafka(config: config, logger: logger)
         self.settings = WorkerKafkaSettings(config: config)
         self.logger = logger
         self.clock = clock
         self.shared = Mutex(Shared(machine: WorkerStateMachine(configuration: Self.machineConfiguration(config))))
-        let backlog = TelemetryBacklog(topic: config.kafka.topics.telemetry)
+        let backlog = TelemetryBacklog(topic: config.kafka.topics.telemetry, metrics: metrics)
         self.backlog = backlog
         let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: backlog)
         self.engine = engine
         let shadow = ShadowTraffic(
             plans: config.workloads.compactMapValues(\.shadow), providers: providers, configuration: config.engineConfiguration,
-            live: engine, backlog: backlog, logger: logger)
+            live: engine, backlog: backlog, logger: logger, metrics: metrics)
         self.shadow = shadow
         self.processor = JobProcessor(
             decoder: JobDecoder(config: config), engine: engine,
             providerKinds: providers.mapValues(\.kind), topics: config.kafka.topics,
-            maxMessageBytes: config.worker.maxMessageBytes, logger: logger, shadow: shadow
+            maxMessageBytes: config.worker.maxMessageBytes, logger: logger, shadow: shadow, metrics: metrics
         )
         // Live jobs come first: no shadow call starts while a fetched job waits for a slot.
         shadow?.setLiveSlotsShort { [weak self] in self?.shared.withLock { $0.consumer != nil } ?? true }
@@ -140,6 +150,8 @@ package final class Worker: Service, Sendable {
             throw error
         }
         clients.withLock { $0 = (consumer, producer) }
+        markCommitTurn()
+        started.store(true, ordering: .releasing)
         var started: Logger.Metadata = [
             KafkaLoggingKeys.groupID: "\(config.kafka.groupID)", "delivery": "\(config.kafka.delivery.rawValue)",
             "max_in_flight": "\(config.worker.maxInFlight)",
@@ -159,6 +171,7 @@ package final class Worker: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .releasing)
             self.logger.info("shutting down: no new jobs; finishing the ones in flight")
             self.apply { $0.shutdownRequested() }
         }
@@ -195,6 +208,51 @@ package final class Worker: Service, Sendable {
         }
         logger.info("worker stopped", metadata: stopped)
         if let failure = failure ?? shared.withLock({ $0.fatal }) { throw failure }
+    }
+
+    // MARK: Health and gauges
+
+    private func markCommitTurn() {
+        lastCommitTurn.store(healthOrigin.duration(to: .now).nanoseconds, ordering: .relaxed)
+    }
+
+    /// Alive and ready, as a probe sees it (``WorkerHealth``).
+    package var health: WorkerHealth {
+        let fatal = shared.withLock { $0.fatal }
+        if let fatal {
+            return WorkerHealth(alive: false, ready: false, detail: "fatal Kafka error: \(fatal.description)")
+        }
+        var detail: [String] = []
+        var alive = true
+        if started.load(ordering: .acquiring) {
+            let since = healthOrigin.duration(to: .now).nanoseconds - lastCommitTurn.load(ordering: .relaxed)
+            let limit = max(Duration.seconds(30), .milliseconds(max(1, config.worker.commitIntervalMs)) * 50).nanoseconds
+            if since > limit {
+                alive = false
+                detail.append("the commit loop has not turned for \(since / 1_000_000) ms")
+            }
+        }
+        let ready = started.load(ordering: .acquiring) && joined.load(ordering: .acquiring) && !stopping.load(ordering: .acquiring)
+        if !started.load(ordering: .acquiring) {
+            detail.append("Kafka clients not started")
+        } else if !joined.load(ordering: .acquiring) {
+            detail.append("consumer group not joined yet")
+        }
+        if stopping.load(ordering: .acquiring) { detail.append("shutting down") }
+        return WorkerHealth(alive: alive, ready: ready, detail: detail.joined(separator: "; "))
+    }
+
+    /// Sets the gauges a scrape reads: jobs in flight and the limit, each configured route's
+    /// breaker state, and each provider's current concurrency limit.
+    package func refreshGauges() {
+        guard let metrics else { return }
+        metrics.inFlight(shared.withLock { $0.machine.inFlight }, limit: config.worker.maxInFlight)
+        var routes: Set<RouteKey> = []
+        for workload in config.workloads.values { routes.formUnion(workload.routes) }
+        for route in routes { metrics.breakerState(route, engine.circuitState(of: route)) }
+        for provider in config.providers.keys {
+            if let limit = engine.concurrencyLimit(of: provider) { metrics.concurrencyLimit(provider: provider, limit: limit) }
+        }
     }
 
     // MARK: Events
@@ -287,12 +345,14 @@ package final class Worker: Service, Sendable {
         }
         if exactlyOnce {
             let held = WorkerStateMachine.Held(
-                records: Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes, logger: logger))
+                records: Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes, logger: logger, metrics: metrics))
             apply { $0.jobFinished(ticket, held: held) }
             counters.count(publication)
+            metrics?.count(publication)
             return
         }
-        let published = await Publisher.publish(publication, producer: producer, maxBytes: settings.producerMessageMaxBytes, logger: logger)
+        let published = await Publisher.publish(
+            publication, producer: producer, maxBytes: settings.producerMessageMaxBytes, logger: logger, metrics: metrics)
         guard published else {
             apply { $0.jobAbandoned(ticket) }
             return
@@ -300,6 +360,7 @@ package final class Worker: Service, Sendable {
         // Counted once the state machine knows: a count seen means the job is committable.
         apply { $0.jobFinished(ticket) }
         counters.count(publication)
+        metrics?.count(publication)
     }
 
     /// Waits until `condition` holds, or `limit` passed (false), or the worker failed.
@@ -358,6 +419,7 @@ package final class Worker: Service, Sendable {
         let interval = Duration.milliseconds(max(1, config.worker.commitIntervalMs))
         while !Task.isCancelled {
             try? await clock.sleep(for: interval)
+            markCommitTurn()
             if shared.withLock({ $0.fatal != nil }) { return }
             do {
                 try await commitFinished(consumer: consumer, producer: producer, synchronous: false)
@@ -458,6 +520,7 @@ package final class Worker: Service, Sendable {
     // MARK: Rebalance
 
     fileprivate func assigned(_ partitions: [KafkaTopicPartition], generation: UInt64) {
+        joined.store(true, ordering: .releasing)
         apply { $0.assigned(partitions, generation: generation) }
     }
 

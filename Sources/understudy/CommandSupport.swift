@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Jobs
 import Logging
+import Observability
 
 /// What every subcommand shares: logging set-up and config loading with clear errors.
 enum CommandSupport {
@@ -16,6 +17,31 @@ enum CommandSupport {
         }
         var logger = Logger(label: "understudy")
         logger.logLevel = parsed
+        return logger
+    }
+
+    /// Sends logs to stderr for `understudy run`: JSON lines or text (`$LOG_FORMAT`, else
+    /// `worker.log_format`), at the level of `--log-level`, else `$LOG_LEVEL`, else
+    /// `$UNDERSTUDY_LOG_LEVEL`, else `worker.log_level`.
+    static func bootstrapWorkerLogging(flag: String?, config: WorkerConfig) -> Logger {
+        let environment = ProcessInfo.processInfo.environment
+        let name = flag ?? environment["LOG_LEVEL"] ?? environment["UNDERSTUDY_LOG_LEVEL"] ?? config.logLevel
+        let level = Logger.Level(rawValue: name.lowercased()) ?? .info
+        let format = environment["LOG_FORMAT"].flatMap { WorkerConfig.LogFormat(rawValue: $0.lowercased()) } ?? config.logFormat
+        LoggingSystem.bootstrap { label in
+            switch format {
+            case .json:
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+        var logger = Logger(label: "understudy")
+        logger.logLevel = level
         return logger
     }
 

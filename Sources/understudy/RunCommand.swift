@@ -1,6 +1,10 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
+import Jobs
 import Logging
+import Observability
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import Worker
@@ -19,8 +23,8 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        let logger = CommandSupport.bootstrapLogging(level: logLevel)
         let config = try CommandSupport.loadConfig(config)
+        let logger = CommandSupport.bootstrapWorkerLogging(flag: logLevel, config: config.worker)
         let catalog: ProviderCatalog
         do {
             catalog = try ProviderCatalog(config: config, environment: ProcessInfo.processInfo.environment, logger: logger)
@@ -28,12 +32,26 @@ struct RunCommand: AsyncParsableCommand {
             CommandSupport.printError("config error: \(error)")
             throw ExitCode(2)
         }
-        let worker = Worker(config: config, providers: catalog.providers, logger: logger)
+        // Metrics are kept only when something serves them (`worker.http_listen`).
+        var metrics: WorkerMetrics?
+        let registry = PrometheusCollectorRegistry()
+        if config.worker.httpListen != nil {
+            let factory = MetricsExport.factory(registry: registry)
+            MetricsSystem.bootstrap(factory)
+            metrics = WorkerMetrics(factory: factory)
+        }
+        let worker = Worker(config: config, providers: catalog.providers, logger: logger, metrics: metrics)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let listen = config.worker.httpListen {
+            let server = StatusServer(host: listen.host, port: listen.port, worker: worker, registry: registry, logger: logger)
+            // The status server stops with the worker; if it cannot listen, the worker stops too.
+            services.append(.init(service: server, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

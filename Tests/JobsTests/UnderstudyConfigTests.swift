@@ -122,6 +122,34 @@ struct UnderstudyConfigTests {
         #expect(config.workloads["w"]?.policy.failOverOn == [.timeout, .clientError])
     }
 
+    @Test("worker.http_listen, log_format and log_level: read when right, and a wrong one names its key path")
+    func operationsKeys() throws {
+        func yaml(_ worker: String) -> String {
+            Fixtures.minimalYAML + "\nworker: \(worker)\n"
+        }
+        let config = try UnderstudyConfig.parse(
+            yaml: yaml("{http_listen: \"0.0.0.0:9464\", log_format: json, log_level: debug}"), environment: [:])
+        #expect(config.worker.httpListen == WorkerConfig.HostPort(host: "0.0.0.0", port: 9_464))
+        #expect(config.worker.logFormat == .json && config.worker.logLevel == "debug")
+        let v6 = try UnderstudyConfig.parse(yaml: yaml("{http_listen: \"[::1]:0\"}"), environment: [:])
+        #expect(v6.worker.httpListen == WorkerConfig.HostPort(host: "::1", port: 0))
+        let cases: [(String, String)] = [
+            (
+                "{http_listen: \"9464\"}",
+                "worker.http_listen: expected host:port (for example 0.0.0.0:9464), got \"9464\""
+            ),
+            (
+                "{http_listen: \"0.0.0.0:70000\"}",
+                "worker.http_listen: expected host:port with a port from 0 to 65535 (for example 0.0.0.0:9464), got \"0.0.0.0:70000\""
+            ),
+            ("{log_format: yaml}", "worker.log_format: expected \"text\" or \"json\", got \"yaml\""),
+        ]
+        for (worker, message) in cases {
+            #expect(error(yaml(worker), environment: [:])?.message == message)
+        }
+        #expect(error(yaml("{log_level: loud}"), environment: [:])?.message.hasPrefix("worker.log_level: expected") == true)
+    }
+
     @Test("workloads.NAME.shadow: routes default to the backups, and bad values name their key path")
     func shadow() throws {
         func yaml(_ shadow: String, routes: String = "[{provider: a, model: m}, {provider: b, model: m}]") -> String {
@@ -228,7 +256,7 @@ struct UnderstudyConfigTests {
         ),
         (
             Fixtures.configYAML.replacingOccurrences(of: "  shutdown_grace_seconds: 30", with: "  shutdown_grace_secs: 30"),
-            "worker.shutdown_grace_secs: unknown key (expected one of: commit_interval_ms, max_in_flight, max_message_bytes, revoke_grace_ms, shutdown_grace_seconds)",
+            "worker.shutdown_grace_secs: unknown key (expected one of: commit_interval_ms, http_listen, log_format, log_level, max_in_flight, max_message_bytes, revoke_grace_ms, shutdown_grace_seconds)",
             .unknownKey
         ),
         (

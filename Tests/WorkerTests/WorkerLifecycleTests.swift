@@ -130,9 +130,16 @@ struct WorkerLifecycleTests {
 
     @Test("a fatal client error stops the worker with that error, and commits nothing more")
     func fatalErrorStopsTheWorker() async throws {
-        let (outcome, consumer) = try await withWorker { _, _, _, _, fake in
+        let (outcome, consumer) = try await withWorker { worker, _, _, _, fake in
+            // Not yet in its group: alive, not ready.
+            #expect(worker.health.alive && !worker.health.ready && !worker.health.detail.isEmpty)
             await fake.listener()?.partitionsAssigned([Self.partition], generation: 1)
+            let ready = await eventually { worker.health.ready ? worker.health : nil }
+            #expect(ready == WorkerHealth(alive: true, ready: true, detail: ""))
             fake.raiseFatal(KafkaError(code: .producerFenced, message: "producer fenced", isFatal: true))
+            // Failed: neither alive nor ready, saying why, until the process exits.
+            #expect(!worker.health.alive && !worker.health.ready)
+            #expect(worker.health.detail.contains("producer fenced"))
         }
         guard case .failure(let error) = outcome else {
             Issue.record("the worker returned normally after a fatal error")

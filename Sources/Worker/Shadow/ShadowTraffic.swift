@@ -57,6 +57,7 @@ package final class ShadowTraffic: Sendable {
     private let live: FailoverEngine<ContinuousClock>
     private let backlog: TelemetryBacklog
     private let logger: Logger
+    private let metrics: WorkerMetrics?
     private let state = Mutex(State())
     private let calls: AsyncStream<Call>
     private let queue: AsyncStream<Call>.Continuation
@@ -66,7 +67,7 @@ package final class ShadowTraffic: Sendable {
     /// breakers a shadow call respects; events go to `backlog`. `nil` when no workload shadows.
     init?(
         plans: [String: ShadowConfig], providers: [String: any CompletionProvider], configuration: EngineConfiguration,
-        live: FailoverEngine<ContinuousClock>, backlog: TelemetryBacklog, logger: Logger
+        live: FailoverEngine<ContinuousClock>, backlog: TelemetryBacklog, logger: Logger, metrics: WorkerMetrics? = nil
     ) {
         let plans = plans.filter { $0.value.sampleRate > 0 }
         guard !plans.isEmpty else { return nil }
@@ -75,6 +76,7 @@ package final class ShadowTraffic: Sendable {
         self.live = live
         self.backlog = backlog
         self.logger = logger
+        self.metrics = metrics
         (calls, queue) = AsyncStream.makeStream(of: Call.self, bufferingPolicy: .unbounded)
     }
 
@@ -109,10 +111,12 @@ package final class ShadowTraffic: Sendable {
         for route in plan.routes where route != served {
             guard !short else {
                 state.withLock { $0.counts.skippedLiveBusy += 1 }
+                metrics?.shadowCall(workload: job.workload, route: route, result: "skipped_live_busy")
                 continue
             }
             guard live.isAvailable(route), engine.isAvailable(route) else {
                 state.withLock { $0.counts.skippedBreakerOpen += 1 }
+                metrics?.shadowCall(workload: job.workload, route: route, result: "skipped_breaker_open")
                 continue
             }
             let admitted = state.withLock { state -> Bool in
@@ -124,7 +128,10 @@ package final class ShadowTraffic: Sendable {
                 state.counts.started += 1
                 return true
             }
-            guard admitted else { continue }
+            guard admitted else {
+                metrics?.shadowCall(workload: job.workload, route: route, result: "skipped_max_in_flight")
+                continue
+            }
             if case .terminated = queue.yield(Call(job: job, route: route, primary: primary, primaryAnswer: answer)) {
                 release(job.workload)
             }
@@ -164,6 +171,7 @@ package final class ShadowTraffic: Sendable {
         if Task.isCancelled || result.error?.errorClass == .cancelled { return }
         guard result.attempts > 0 else {
             state.withLock { $0.counts.skippedBreakerOpen += 1 }
+            metrics?.shadowCall(workload: call.job.workload, route: call.route, result: "skipped_breaker_open")
             return
         }
         let isJSON = call.job.request.responseFormat.isJSON
@@ -176,6 +184,7 @@ package final class ShadowTraffic: Sendable {
             .init(jobID: call.job.id, workload: call.job.workload, primary: call.primary, backup: backup, measure: measure, at: Date()))
         if backlog.enqueue(event) {
             state.withLock { $0.counts.published += 1 }
+            metrics?.shadowCall(workload: call.job.workload, route: call.route, result: "published")
         }
     }
 

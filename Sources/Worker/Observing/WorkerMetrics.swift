@@ -1,0 +1,212 @@
+import Completions
+import CoreMetrics
+import Failover
+import Jobs
+import Kafka
+import Synchronization
+
+/// What the worker reports to swift-metrics (exported by the status server in Prometheus text):
+/// Prometheus-style names with units, and labels only from a bounded set (workload, provider,
+/// model, route, outcome, class, status, state), all of which come from the config or from the
+/// contract's closed lists, never from a job (no job id, no text).
+///
+/// Counters and histograms are recorded as jobs finish; gauges (jobs in flight, breaker state,
+/// concurrency limits) are set when the status server is scraped (``Worker/refreshGauges()``).
+/// Metric objects are made once per label set and kept; with labels bounded by the config, so is
+/// that cache.
+package final class WorkerMetrics: Sendable {
+    /// The metric names, in one place (the README and the dashboard use them).
+    package enum Name {
+        package static let jobs = "understudy_jobs_total"
+        package static let jobDuration = "understudy_job_duration_seconds"
+        package static let queueTime = "understudy_job_queue_seconds"
+        package static let deadLetters = "understudy_dead_letters_total"
+        package static let resultsTooLarge = "understudy_results_too_large_total"
+        package static let attempts = "understudy_attempts_total"
+        package static let attemptDuration = "understudy_attempt_duration_seconds"
+        package static let failovers = "understudy_failovers_total"
+        package static let hedges = "understudy_hedges_total"
+        package static let hedgesWon = "understudy_hedges_won_total"
+        package static let tokens = "understudy_tokens_total"
+        package static let cost = "understudy_cost_usd_total"
+        package static let inFlight = "understudy_jobs_in_flight"
+        package static let inFlightLimit = "understudy_jobs_in_flight_limit"
+        package static let concurrencyLimit = "understudy_provider_concurrency_limit"
+        package static let breakerState = "understudy_breaker_state"
+        package static let breakerTransitions = "understudy_breaker_transitions_total"
+        package static let shadowCalls = "understudy_shadow_calls_total"
+
+        /// Every name above.
+        package static let all = [
+            jobs, jobDuration, queueTime, deadLetters, resultsTooLarge, attempts, attemptDuration, failovers, hedges, hedgesWon, tokens,
+            cost, inFlight, inFlightLimit, concurrencyLimit, breakerState, breakerTransitions, shadowCalls,
+        ]
+    }
+
+    private struct Key: Hashable {
+        var label: String
+        var dimensions: [String]
+
+        init(_ label: String, _ dimensions: [(String, String)]) {
+            self.label = label
+            self.dimensions = dimensions.flatMap { [$0.0, $0.1] }
+        }
+    }
+
+    private struct Handles {
+        var counters: [Key: Counter] = [:]
+        var floatingCounters: [Key: FloatingPointCounter] = [:]
+        var timers: [Key: CoreMetrics.Timer] = [:]
+        var gauges: [Key: Gauge] = [:]
+    }
+
+    private let factory: any MetricsFactory
+    private let handles = Mutex(Handles())
+
+    /// Metrics made by `factory` (by default the process's, bootstrapped by the command line).
+    package init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
+    // MARK: Recording
+
+    /// A message's publication was acknowledged: a job's result, or a dead letter.
+    func count(_ publication: Publication) {
+        switch publication {
+        case .deadLetter(let record):
+            let code = record.headers.last { $0.name == DeadLetter.Header.errorClass }?.value.map { String(decoding: $0, as: UTF8.self) }
+            counter(Name.deadLetters, [("class", code ?? "unknown")]).increment()
+        case .job(let result, _, _, _):
+            jobFinished(result)
+        }
+    }
+
+    /// A job got its result.
+    func jobFinished(_ result: JobResult) {
+        let status = result.failure == nil ? "succeeded" : "failed"
+        counter(Name.jobs, [("workload", result.workload), ("status", status)]).increment()
+        timer(Name.jobDuration, [("workload", result.workload), ("status", status)])
+            .recordMilliseconds(max(0, result.latencyMs))
+        if let queueMs = result.queueMs {
+            timer(Name.queueTime, [("workload", result.workload)]).recordMilliseconds(max(0, queueMs))
+        }
+    }
+
+    /// A job's attempts: each call and skip, the failovers between routes, hedges, tokens and cost.
+    func attempts(_ events: [AttemptEvent], workload: String) {
+        for (index, event) in events.enumerated() {
+            let route = [("provider", event.provider), ("model", event.model)]
+            counter(Name.attempts, route + [("outcome", event.outcome.rawValue)]).increment()
+            if event.outcome != .circuitOpen {
+                timer(Name.attemptDuration, route + [("outcome", event.outcome.rawValue)]).recordNanoseconds(event.latency.nanoseconds)
+            }
+            if event.decision == .failOver, index + 1 < events.count {
+                let next = events[index + 1]
+                if next.provider != event.provider || next.model != event.model {
+                    counter(
+                        Name.failovers,
+                        [("workload", workload), ("from_route", "\(event.provider)/\(event.model)"), ("to_route", "\(next.provider)/\(next.model)")]
+                    ).increment()
+                }
+            }
+            if event.decision == .hedge {
+                // The race's loser carries the hedge decision: the hedge won when the loser was the earlier call.
+                counter(Name.hedges, [("workload", workload)]).increment()
+                if events.contains(where: { $0.outcome == .ok && $0.attempt > event.attempt }) {
+                    counter(Name.hedgesWon, [("workload", workload)]).increment()
+                }
+            }
+            if let usage = event.usage {
+                let labels = [("workload", workload)] + route
+                counter(Name.tokens, labels + [("direction", "input")]).increment(by: Int64(max(0, usage.inputTokens)))
+                counter(Name.tokens, labels + [("direction", "output")]).increment(by: Int64(max(0, usage.outputTokens)))
+            }
+            if event.costUSD > 0, event.costUSD.isFinite {
+                floatingCounter(Name.cost, [("workload", workload)] + route).increment(by: event.costUSD)
+            }
+        }
+    }
+
+    /// A job's result was too large to publish and became a `result_too_large` failure.
+    func resultTooLarge(workload: String) {
+        counter(Name.resultsTooLarge, [("workload", workload)]).increment()
+    }
+
+    /// A route's breaker changed state.
+    func breakerChanged(_ route: RouteKey, to state: CircuitState) {
+        counter(Name.breakerTransitions, [("provider", route.provider), ("model", route.model), ("state", state.rawValue)]).increment()
+        gauge(Name.breakerState, [("provider", route.provider), ("model", route.model)]).record(Self.level(state))
+    }
+
+    /// A shadow call ended (`published`) or was not made (`skipped_*`).
+    func shadowCall(workload: String, route: RouteKey, result: String) {
+        counter(Name.shadowCalls, [("workload", workload), ("provider", route.provider), ("model", route.model), ("result", result)])
+            .increment()
+    }
+
+    // MARK: Gauges, set at scrape time
+
+    func inFlight(_ count: Int, limit: Int) {
+        gauge(Name.inFlight, []).record(count)
+        gauge(Name.inFlightLimit, []).record(limit)
+    }
+
+    func breakerState(_ route: RouteKey, _ state: CircuitState) {
+        gauge(Name.breakerState, [("provider", route.provider), ("model", route.model)]).record(Self.level(state))
+    }
+
+    func concurrencyLimit(provider: String, limit: Int) {
+        gauge(Name.concurrencyLimit, [("provider", provider)]).record(limit)
+    }
+
+    /// The breaker gauge's value: 0 closed, 1 half-open, 2 open.
+    static func level(_ state: CircuitState) -> Int {
+        switch state {
+        case .closed: 0
+        case .halfOpen: 1
+        case .open: 2
+        }
+    }
+
+    // MARK: Handles
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = Key(label, dimensions)
+        return handles.withLock { handles in
+            if let found = handles.counters[key] { return found }
+            let made = Counter(label: label, dimensions: dimensions, factory: factory)
+            handles.counters[key] = made
+            return made
+        }
+    }
+
+    private func floatingCounter(_ label: String, _ dimensions: [(String, String)]) -> FloatingPointCounter {
+        let key = Key(label, dimensions)
+        return handles.withLock { handles in
+            if let found = handles.floatingCounters[key] { return found }
+            let made = FloatingPointCounter(label: label, dimensions: dimensions, factory: factory)
+            handles.floatingCounters[key] = made
+            return made
+        }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        let key = Key(label, dimensions)
+        return handles.withLock { handles in
+            if let found = handles.timers[key] { return found }
+            let made = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
+            handles.timers[key] = made
+            return made
+        }
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        let key = Key(label, dimensions)
+        return handles.withLock { handles in
+            if let found = handles.gauges[key] { return found }
+            let made = Gauge(label: label, dimensions: dimensions, factory: factory)
+            handles.gauges[key] = made
+            return made
+        }
+    }
+}

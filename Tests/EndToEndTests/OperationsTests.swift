@@ -1,0 +1,89 @@
+import Foundation
+import Kafka
+import Simulator
+import Testing
+import UnderstudyTesting
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A GET on the status server: the status and the body.
+func statusGet(_ port: Int, _ path: String) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)")))
+    request.timeoutInterval = 5
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
+
+/// The value of the sample `name{labels}` in Prometheus text, `nil` when absent.
+func sample(_ text: String, _ series: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
+}
+
+extension EndToEnd {
+    /// Running it in production: the status server and JSON logs of the real worker binary.
+    @Suite(.serialized, .timeLimit(.minutes(4)))
+    struct OperationsTests {
+        @Test(
+            "/readyz fails before the group join and passes after; /metrics shows the failovers and the open breaker; JSON logs carry no key and no job text"
+        )
+        func statusServerDuringOutage() async throws {
+            try await withStack { stack in
+                stack.primary.setMode(.error(503))
+                stack.config.httpListen = "127.0.0.1:0"
+                stack.config.engine = "{breaker_cooldown_ms: 60000, breaker_max_cooldown_ms: 60000}"
+                let worker = try await stack.startWorker(environment: ["LOG_FORMAT": "json"])
+                // The status server logs the port it took.
+                var port: Int?
+                for _ in 0..<200 where port == nil {
+                    for line in worker.process.output().split(separator: "\n") where line.contains("status server listening") {
+                        let object = jsonObject(Array(line.utf8))
+                        port = (object["address"] as? String)?.split(separator: ":").last.flatMap { Int($0) }
+                    }
+                    if port == nil { try await Task.sleep(for: .milliseconds(25)) }
+                }
+                let statusPort = try #require(port, "no status server line in:\n\(worker.process.output())")
+
+                // Ready only once the group is joined: the first answers say not ready.
+                var statuses: [Int] = []
+                for _ in 0..<400 where statuses.last != 200 {
+                    statuses.append((try? await statusGet(statusPort, "/readyz"))?.status ?? 0)
+                    if statuses.last != 200 { try await Task.sleep(for: .milliseconds(25)) }
+                }
+                #expect(statuses.contains(503), "readyz answered \(statuses.prefix(5)) before the join")
+                #expect(statuses.last == 200)
+                #expect(try await statusGet(statusPort, "/healthz").status == 200)
+
+                try await stack.produceJobs(200)
+                let results = try await stack.results(distinct: 200)
+                #expect(Set(results.map(jobID)).count == 200)
+                let metrics = try await statusGet(statusPort, "/metrics")
+                #expect(metrics.status == 200)
+                let text = metrics.body
+                let failovers = sample(
+                    text,
+                    #"understudy_failovers_total{workload="support-summaries",from_route="claude-direct/claude-sonnet-4-5",to_route="claude-azure/claude-sonnet-4-5"}"#
+                )
+                #expect((failovers ?? 0) >= 1, "\(text)")
+                #expect(sample(text, #"understudy_breaker_state{provider="claude-direct",model="claude-sonnet-4-5"}"#) == 2, "\(text)")
+                #expect(sample(text, #"understudy_breaker_state{provider="claude-azure",model="claude-sonnet-4-5"}"#) == 0, "\(text)")
+                #expect(sample(text, #"understudy_jobs_total{workload="support-summaries",status="succeeded"}"#) == 200, "\(text)")
+                #expect(sample(text, "understudy_jobs_in_flight_limit") == Double(stack.config.maxInFlight), "\(text)")
+                #expect(await worker.process.stop() == 0)
+
+                // Every log line is one JSON object; none holds a key or a job's text.
+                let lines = worker.process.output().split(separator: "\n")
+                #expect(lines.count > 3)
+                for line in lines {
+                    #expect(!jsonObject(Array(line.utf8)).isEmpty, "not a JSON object: \(line.prefix(300))")
+                    for key in Stack.environment.values { #expect(!line.contains(key)) }
+                    #expect(!line.contains("invoices exported"), "job text in a log line: \(line.prefix(300))")
+                }
+            }
+        }
+    }
+}
