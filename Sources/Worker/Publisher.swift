@@ -47,6 +47,7 @@ enum Publisher {
                     }
                 } else {
                     logger.warning("publish failed; retrying", metadata: [KafkaLoggingKeys.topic: "\(entry.record.topic)", "error": "\(error)"])
+                    metrics?.deliveryError(topic: entry.record.topic)
                     retry.append(entry)
                 }
             }

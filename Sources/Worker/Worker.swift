@@ -106,7 +106,9 @@ package final class Worker: Service, Sendable {
     ) {
         self.metrics = metrics
         self.config = config
-        self.kafka = kafka ?? .kafka(config: config, logger: logger)
+        var statistics: (@Sendable (KafkaStatistics) -> Void)?
+        if let metrics { statistics = { metrics.record($0) } }
+        self.kafka = kafka ?? .kafka(config: config, logger: logger, statistics: statistics)
         self.settings = WorkerKafkaSettings(config: config)
         self.logger = logger
         self.clock = clock
@@ -422,7 +424,9 @@ package final class Worker: Service, Sendable {
             markCommitTurn()
             if shared.withLock({ $0.fatal != nil }) { return }
             do {
+                let start = ContinuousClock.now
                 try await commitFinished(consumer: consumer, producer: producer, synchronous: false)
+                metrics?.commitPass(start.duration(to: .now))
             } catch let error as KafkaError where error.isFatal {
                 // A fenced or otherwise dead client: stop taking jobs and exit non-zero, so the
                 // orchestrator restarts the worker with fresh clients; nothing unfinished is committed.

@@ -10,6 +10,8 @@ import Kafka
 /// config: one place that decides group, offsets, sizes and the transactional identity.
 package struct WorkerKafkaSettings: Sendable {
     package let config: UnderstudyConfig
+    /// How often the clients report librdkafka's statistics; `nil`: never (the default).
+    package var statisticsInterval: Duration?
 
     package init(config: UnderstudyConfig) {
         self.config = config
@@ -18,7 +20,7 @@ package struct WorkerKafkaSettings: Sendable {
     package var common: KafkaConfiguration {
         KafkaConfiguration(
             bootstrapServers: config.kafka.bootstrapServers, clientID: "understudy",
-            properties: config.kafka.properties
+            properties: config.kafka.properties, statisticsInterval: statisticsInterval
         )
     }
 

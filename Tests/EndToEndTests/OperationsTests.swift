@@ -29,11 +29,14 @@ extension EndToEnd {
     @Suite(.serialized, .timeLimit(.minutes(4)))
     struct OperationsTests {
         @Test(
-            "/readyz fails before the group join and passes after; /metrics shows the failovers and the open breaker; JSON logs carry no key and no job text"
+            "/readyz fails before the group join and passes after; /metrics shows the failovers, the open breaker and the lag; JSON logs carry no key and no job text"
         )
         func statusServerDuringOutage() async throws {
             try await withStack { stack in
                 stack.primary.setMode(.error(503))
+                // A slow backup and few slots, so a backlog (consumer lag) builds and drains.
+                stack.backup.setMode(SimulatorMode(latency: .init(ms: 100)))
+                stack.config.maxInFlight = 4
                 stack.config.httpListen = "127.0.0.1:0"
                 stack.config.engine = "{breaker_cooldown_ms: 60000, breaker_max_cooldown_ms: 60000}"
                 let worker = try await stack.startWorker(environment: ["LOG_FORMAT": "json"])
@@ -58,9 +61,27 @@ extension EndToEnd {
                 #expect(statuses.last == 200)
                 #expect(try await statusGet(statusPort, "/healthz").status == 200)
 
-                try await stack.produceJobs(200)
-                let results = try await stack.results(distinct: 200)
-                #expect(Set(results.map(jobID)).count == 200)
+                try await stack.produceJobs(300)
+                // librdkafka reports lag every 5 s: a scrape while the backlog drains sees it.
+                func lag() async throws -> Double {
+                    let text = try await statusGet(statusPort, "/metrics").body
+                    return text.split(separator: "\n").filter { $0.hasPrefix("understudy_consumer_lag_messages{") }
+                        .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+                }
+                var lags: [Double] = []
+                for _ in 0..<60 where (lags.last ?? 0) == 0 {
+                    lags.append(try await lag())
+                    if lags.last == 0 { try await Task.sleep(for: .milliseconds(500)) }
+                }
+                #expect((lags.last ?? 0) > 0, "no lag seen while 300 jobs wait: \(lags)")
+                let results = try await stack.results(distinct: 300, idle: .seconds(30))
+                #expect(Set(results.map(jobID)).count == 300)
+                var drained = try await lag()
+                for _ in 0..<40 where drained > 0 {
+                    try await Task.sleep(for: .milliseconds(500))
+                    drained = try await lag()
+                }
+                #expect(drained == 0, "the lag went back to 0 once every job was done")
                 let metrics = try await statusGet(statusPort, "/metrics")
                 #expect(metrics.status == 200)
                 let text = metrics.body
@@ -71,7 +92,7 @@ extension EndToEnd {
                 #expect((failovers ?? 0) >= 1, "\(text)")
                 #expect(sample(text, #"understudy_breaker_state{provider="claude-direct",model="claude-sonnet-4-5"}"#) == 2, "\(text)")
                 #expect(sample(text, #"understudy_breaker_state{provider="claude-azure",model="claude-sonnet-4-5"}"#) == 0, "\(text)")
-                #expect(sample(text, #"understudy_jobs_total{workload="support-summaries",status="succeeded"}"#) == 200, "\(text)")
+                #expect(sample(text, #"understudy_jobs_total{workload="support-summaries",status="succeeded"}"#) == 300, "\(text)")
                 #expect(sample(text, "understudy_jobs_in_flight_limit") == Double(stack.config.maxInFlight), "\(text)")
                 #expect(await worker.process.stop() == 0)
 

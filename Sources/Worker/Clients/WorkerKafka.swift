@@ -32,13 +32,22 @@ package struct WorkerKafka: Sendable {
         self.makeConsumer = makeConsumer
     }
 
-    /// The real clients, from the config's `kafka` and `worker` sections.
-    package static func kafka(config: UnderstudyConfig, logger: Logger) -> WorkerKafka {
-        let settings = WorkerKafkaSettings(config: config)
+    /// How often librdkafka reports its statistics when something reads them.
+    package static let statisticsInterval = Duration.seconds(5)
+
+    /// The real clients, from the config's `kafka` and `worker` sections. With `statistics`, both
+    /// clients report librdkafka's statistics to it every ``statisticsInterval``.
+    package static func kafka(
+        config: UnderstudyConfig, logger: Logger, statistics: (@Sendable (KafkaStatistics) -> Void)? = nil
+    ) -> WorkerKafka {
+        var configured = WorkerKafkaSettings(config: config)
+        if statistics != nil { configured.statisticsInterval = statisticsInterval }
+        let settings = configured
         return WorkerKafka(
             prepareTopics: { try await TopicSetup.prepare(config: config, logger: logger) },
             makeProducer: { onFatalError in
-                let producer = try KafkaProducer(configuration: settings.producer, logger: logger, onFatalError: onFatalError)
+                let producer = try KafkaProducer(
+                    configuration: settings.producer, logger: logger, statistics: statistics, onFatalError: onFatalError)
                 guard config.kafka.delivery == .exactlyOnce else { return producer }
                 do {
                     try await producer.initTransactions(timeout: .seconds(30))
@@ -51,7 +60,7 @@ package struct WorkerKafka: Sendable {
             makeConsumer: { listener, onFatalError in
                 try KafkaConsumer(
                     configuration: settings.consumer, topics: [config.kafka.topics.jobs], listener: listener, logger: logger,
-                    onFatalError: onFatalError
+                    statistics: statistics, onFatalError: onFatalError
                 )
             }
         )

@@ -35,11 +35,16 @@ package final class WorkerMetrics: Sendable {
         package static let breakerState = "understudy_breaker_state"
         package static let breakerTransitions = "understudy_breaker_transitions_total"
         package static let shadowCalls = "understudy_shadow_calls_total"
+        package static let consumerLag = "understudy_consumer_lag_messages"
+        package static let producerQueue = "understudy_producer_queue_messages"
+        package static let commitDuration = "understudy_commit_duration_seconds"
+        package static let deliveryErrors = "understudy_delivery_errors_total"
 
         /// Every name above.
         package static let all = [
             jobs, jobDuration, queueTime, deadLetters, resultsTooLarge, attempts, attemptDuration, failovers, hedges, hedgesWon, tokens,
             cost, inFlight, inFlightLimit, concurrencyLimit, breakerState, breakerTransitions, shadowCalls,
+            consumerLag, producerQueue, commitDuration, deliveryErrors,
         ]
     }
 
@@ -62,6 +67,8 @@ package final class WorkerMetrics: Sendable {
 
     private let factory: any MetricsFactory
     private let handles = Mutex(Handles())
+    /// The partitions the last consumer statistics reported, so a partition that left is zeroed.
+    private let lagPartitions = Mutex<Set<KafkaTopicPartition>>([])
 
     /// Metrics made by `factory` (by default the process's, bootstrapped by the command line).
     package init(factory: any MetricsFactory = MetricsSystem.factory) {
@@ -142,6 +149,37 @@ package final class WorkerMetrics: Sendable {
     func shadowCall(workload: String, route: RouteKey, result: String) {
         counter(Name.shadowCalls, [("workload", workload), ("provider", route.provider), ("model", route.model), ("result", result)])
             .increment()
+    }
+
+    /// One pass of the commit loop (storing offsets or a transaction) took `duration`.
+    func commitPass(_ duration: Duration) {
+        timer(Name.commitDuration, []).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// A record was refused or not acknowledged and is sent again.
+    func deliveryError(topic: String) {
+        counter(Name.deliveryErrors, [("topic", topic)]).increment()
+    }
+
+    /// A librdkafka statistics report: a consumer's lag per partition, a producer's queue depth.
+    func record(_ statistics: KafkaStatistics) {
+        guard statistics.clientName.contains("consumer") else {
+            gauge(Name.producerQueue, []).record(statistics.queuedMessages)
+            return
+        }
+        // The lag behind the stored offset is known before a new group's first commit.
+        var lag = statistics.consumerLagStored
+        for (partition, value) in statistics.consumerLag where (lag[partition] ?? -1) < 0 { lag[partition] = value }
+        let gone = lagPartitions.withLock { known in
+            defer { known = Set(lag.keys) }
+            return known.subtracting(lag.keys)
+        }
+        for partition in gone { gauge(Name.consumerLag, Self.labels(partition)).record(0) }
+        for (partition, value) in lag where value >= 0 { gauge(Name.consumerLag, Self.labels(partition)).record(value) }
+    }
+
+    private static func labels(_ partition: KafkaTopicPartition) -> [(String, String)] {
+        [("topic", partition.topic), ("partition", "\(partition.partition)")]
     }
 
     // MARK: Gauges, set at scrape time
