@@ -180,6 +180,7 @@ let package = Package(
                 "Observability", "Worker", "Jobs", "Failover", "Completions",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

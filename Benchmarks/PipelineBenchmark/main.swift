@@ -9,7 +9,8 @@
 // and shadow-off / shadow-on: jobs produced at a steady 400 per second while the worker runs
 // (not a backlog, so job latency means something), providers answering in 50 ms, without and
 // with shadow traffic at rate 0.1 to the backup: shadow mode must leave p50 job latency within
-// noise, and publish one shadow event per sampled job.
+// noise, and publish one shadow event per sampled job. instant-metrics is instant with the status
+// server on, so metrics are kept (off otherwise): throughput and CPU within 5% of instant.
 import Completions
 import Foundation
 import Kafka
@@ -31,6 +32,8 @@ struct Scenario {
     var shadow = ""
     /// Jobs per second produced while the worker runs; `nil`: all on the topic before it starts.
     var pacedPerSecond: Int? = nil
+    /// Serve `/metrics` (`worker.http_listen` on a free port): metrics are kept only then.
+    var metrics = false
     var target: String
 }
 
@@ -92,6 +95,7 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     config.routes = ["primary/claude-sonnet-4-5", "backup/claude-sonnet-4-5"]
     config.policy = "{max_attempts: 4, attempt_timeout_ms: \(scenario.attemptTimeoutMs), deadline_ms: 120000}"
     config.shadow = scenario.shadow
+    if scenario.metrics { config.httpListen = "127.0.0.1:0" }
     for topic in [config.topics.jobs, config.topics.results, config.topics.telemetry, config.topics.deadLetter] {
         try await broker.createTopic(topic, partitions: config.partitions)
     }
@@ -197,6 +201,9 @@ let all: [String: Scenario] = [
         name: "blackhole", jobs: 20_000, maxInFlight: 256, primary: SimulatorMode(fault: .blackhole), attemptTimeoutMs: 2_000,
         target: "≥ 80% of instant"),
     "overloaded": Scenario(name: "overloaded", jobs: 20_000, maxInFlight: 256, primary: .error(529), target: "≥ 90% of instant"),
+    "instant-metrics": Scenario(
+        name: "instant-metrics", jobs: 50_000, maxInFlight: 256, primary: .healthy, metrics: true,
+        target: "within 5% of instant (metrics off)"),
     "shadow-off": Scenario(
         name: "shadow-off", jobs: 8_000, maxInFlight: 256, primary: SimulatorMode(latency: .init(ms: 50)), pacedPerSecond: 400,
         target: "the baseline of shadow-on"),
@@ -238,7 +245,7 @@ for name in requested {
     let m = measurements[measurements.count / 2]
     if name == "instant" { instantRate = m.steadyJobsPerSecond }
     var target = scenario.target
-    if let instantRate, name == "blackhole" || name == "overloaded" {
+    if let instantRate, name == "blackhole" || name == "overloaded" || name == "instant-metrics" {
         target += String(format: " (steady: %.0f%%)", m.steadyJobsPerSecond / instantRate * 100)
     }
     print(

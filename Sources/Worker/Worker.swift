@@ -244,14 +244,24 @@ package final class Worker: Service, Sendable {
         return WorkerHealth(alive: alive, ready: ready, detail: detail.joined(separator: "; "))
     }
 
-    /// Sets the gauges a scrape reads: jobs in flight and the limit, each configured route's
-    /// breaker state, and each provider's current concurrency limit.
+    /// Sets the gauges a scrape reads: readiness, jobs in flight and the limit, each configured
+    /// route's breaker state, how many routes of each workload are not open, and each provider's
+    /// current concurrency limit.
     package func refreshGauges() {
         guard let metrics else { return }
         metrics.inFlight(shared.withLock { $0.machine.inFlight }, limit: config.worker.maxInFlight)
-        var routes: Set<RouteKey> = []
-        for workload in config.workloads.values { routes.formUnion(workload.routes) }
-        for route in routes { metrics.breakerState(route, engine.circuitState(of: route)) }
+        metrics.ready(health.ready)
+        var states: [RouteKey: CircuitState] = [:]
+        for workload in config.workloads.values {
+            var available = 0
+            for route in workload.routes {
+                let state = states[route] ?? engine.circuitState(of: route)
+                states[route] = state
+                if state != .open { available += 1 }
+            }
+            metrics.routesAvailable(workload: workload.name, available)
+        }
+        for (route, state) in states { metrics.breakerState(route, state) }
         for provider in config.providers.keys {
             if let limit = engine.concurrencyLimit(of: provider) { metrics.concurrencyLimit(provider: provider, limit: limit) }
         }

@@ -3,6 +3,7 @@ import Kafka
 import Simulator
 import Testing
 import UnderstudyTesting
+import Worker
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -94,6 +95,20 @@ extension EndToEnd {
                 #expect(sample(text, #"understudy_breaker_state{provider="claude-azure",model="claude-sonnet-4-5"}"#) == 0, "\(text)")
                 #expect(sample(text, #"understudy_jobs_total{workload="support-summaries",status="succeeded"}"#) == 300, "\(text)")
                 #expect(sample(text, "understudy_jobs_in_flight_limit") == Double(stack.config.maxInFlight), "\(text)")
+                #expect(sample(text, "understudy_ready") == 1, "\(text)")
+                #expect(sample(text, #"understudy_workload_routes_available{workload="support-summaries"}"#) == 1, "\(text)")
+                // Every metric the worker really exports is one WorkerMetrics names (which the
+                // dashboard and alert test checks against).
+                var exported: Set<String> = []
+                for line in text.split(separator: "\n") where line.hasPrefix("understudy_") {
+                    var name = String(line.prefix { $0 != "{" && $0 != " " })
+                    for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) && !WorkerMetrics.Name.all.contains(name) {
+                        name = String(name.dropLast(suffix.count))
+                    }
+                    exported.insert(name)
+                }
+                #expect(exported.count >= 15, "\(exported.sorted())")
+                #expect(exported.subtracting(WorkerMetrics.Name.all).isEmpty, "\(exported.subtracting(WorkerMetrics.Name.all))")
                 #expect(await worker.process.stop() == 0)
 
                 // Every log line is one JSON object; none holds a key or a job's text.

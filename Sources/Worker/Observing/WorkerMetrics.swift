@@ -39,12 +39,14 @@ package final class WorkerMetrics: Sendable {
         package static let producerQueue = "understudy_producer_queue_messages"
         package static let commitDuration = "understudy_commit_duration_seconds"
         package static let deliveryErrors = "understudy_delivery_errors_total"
+        package static let ready = "understudy_ready"
+        package static let routesAvailable = "understudy_workload_routes_available"
 
         /// Every name above.
         package static let all = [
             jobs, jobDuration, queueTime, deadLetters, resultsTooLarge, attempts, attemptDuration, failovers, hedges, hedgesWon, tokens,
             cost, inFlight, inFlightLimit, concurrencyLimit, breakerState, breakerTransitions, shadowCalls,
-            consumerLag, producerQueue, commitDuration, deliveryErrors,
+            consumerLag, producerQueue, commitDuration, deliveryErrors, ready, routesAvailable,
         ]
     }
 
@@ -191,6 +193,15 @@ package final class WorkerMetrics: Sendable {
 
     func breakerState(_ route: RouteKey, _ state: CircuitState) {
         gauge(Name.breakerState, [("provider", route.provider), ("model", route.model)]).record(Self.level(state))
+    }
+
+    func ready(_ ready: Bool) {
+        gauge(Name.ready, []).record(ready ? 1 : 0)
+    }
+
+    /// How many of a workload's routes are not open (0: every route of it is open).
+    func routesAvailable(workload: String, _ count: Int) {
+        gauge(Name.routesAvailable, [("workload", workload)]).record(count)
     }
 
     func concurrencyLimit(provider: String, limit: Int) {
