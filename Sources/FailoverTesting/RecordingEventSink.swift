@@ -26,6 +26,11 @@ package final class RecordingEventSink: FailoverEventSink {
         events.compactMap { if case .circuit(let event) = $0 { event } else { nil } }
     }
 
+    /// How many retries the retry budget refused so far.
+    package var retriesRefused: Int {
+        events.count { if case .retryRefused = $0 { true } else { false } }
+    }
+
     /// Forgets every event.
     package func reset() {
         storage.withLock { $0.removeAll() }

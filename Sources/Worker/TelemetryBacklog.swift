@@ -2,6 +2,7 @@ import Failover
 import Foundation
 import Jobs
 import Kafka
+import Logging
 import Synchronization
 
 /// Telemetry records that belong to no job's offset: breaker changes (it is the engine's
@@ -25,15 +26,29 @@ final class TelemetryBacklog: FailoverEventSink {
     let topic: String
     /// Where breaker changes are counted; `nil`: not counted.
     let metrics: WorkerMetrics?
+    /// Where breaker changes are logged, one line each; `nil`: not logged.
+    let logger: Logger?
+    /// Adapter kinds by provider name, for the log's `gen_ai.provider.name`.
+    let providerKinds: [String: String]
 
-    init(topic: String, metrics: WorkerMetrics? = nil) {
+    init(topic: String, metrics: WorkerMetrics? = nil, logger: Logger? = nil, providerKinds: [String: String] = [:]) {
         self.topic = topic
         self.metrics = metrics
+        self.logger = logger
+        self.providerKinds = providerKinds
     }
 
     func record(_ event: FailoverEvent) {
+        if case .retryRefused(let workload) = event { metrics?.retryRefused(workload: workload) }
         guard case .circuit(let circuit) = event else { return }
         metrics?.breakerChanged(RouteKey(provider: circuit.provider, model: circuit.model), to: circuit.state)
+        logger?.log(
+            level: circuit.state == .open ? .warning : .notice, "breaker \(circuit.state.rawValue)",
+            metadata: [
+                GenAIAttributes.route: "\(circuit.provider)", GenAIAttributes.requestModel: "\(circuit.model)",
+                GenAIAttributes.providerName: "\(GenAIAttributes.providerName(ofKind: providerKinds[circuit.provider] ?? circuit.provider))",
+                "understudy.breaker.state": "\(circuit.state.rawValue)",
+            ])
         let message = TelemetryEvent.circuit(
             .init(route: RouteKey(provider: circuit.provider, model: circuit.model), state: circuit.state, at: circuit.at)
         )

@@ -113,7 +113,8 @@ package final class Worker: Service, Sendable {
         self.logger = logger
         self.clock = clock
         self.shared = Mutex(Shared(machine: WorkerStateMachine(configuration: Self.machineConfiguration(config))))
-        let backlog = TelemetryBacklog(topic: config.kafka.topics.telemetry, metrics: metrics)
+        let backlog = TelemetryBacklog(
+            topic: config.kafka.topics.telemetry, metrics: metrics, logger: logger, providerKinds: providers.mapValues(\.kind))
         self.backlog = backlog
         let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: backlog)
         self.engine = engine
@@ -155,8 +156,12 @@ package final class Worker: Service, Sendable {
         markCommitTurn()
         started.store(true, ordering: .releasing)
         var started: Logger.Metadata = [
+            "understudy.version": "\(UnderstudyVersion.current)",
             KafkaLoggingKeys.groupID: "\(config.kafka.groupID)", "delivery": "\(config.kafka.delivery.rawValue)",
-            "max_in_flight": "\(config.worker.maxInFlight)",
+            "max_in_flight": "\(config.worker.maxInFlight)", "kafka.topic.jobs": "\(config.kafka.topics.jobs)",
+            "understudy.workloads": "\(config.workloads.keys.sorted().joined(separator: ","))",
+            "understudy.providers": "\(config.providers.keys.sorted().joined(separator: ","))",
+            "understudy.status_server": "\(config.worker.httpListen?.description ?? "off")",
         ]
         // Static membership: the identity a restarted pod comes back under.
         if let instance = settings.staticMemberID {

@@ -114,6 +114,13 @@ extension EndToEnd {
                 // Every log line is one JSON object; none holds a key or a job's text.
                 let lines = worker.process.output().split(separator: "\n")
                 #expect(lines.count > 3)
+                let objects = lines.map { jsonObject(Array($0.utf8)) }
+                let started = objects.first { $0["message"] as? String == "worker started" }
+                #expect(started?["understudy.version"] is String, "the start line names the version")
+                let breaker = objects.first { $0["message"] as? String == "breaker open" }
+                #expect(breaker?["gen_ai.provider.name"] as? String == "anthropic", "\(breaker ?? [:])")
+                #expect(breaker?["understudy.route"] as? String == "claude-direct")
+                #expect(breaker?["gen_ai.request.model"] as? String == "claude-sonnet-4-5")
                 for line in lines {
                     #expect(!jsonObject(Array(line.utf8)).isEmpty, "not a JSON object: \(line.prefix(300))")
                     for key in Stack.environment.values { #expect(!line.contains(key)) }

@@ -195,6 +195,8 @@ import Testing
         #expect(retries <= 200 + 10 * 4, "retries: \(retries)")
         #expect(retries > 0)
         #expect(rig.primary.calls < 4000)
+        // Every retry the budget refused is reported, for the worker's counter.
+        #expect(rig.sink.retriesRefused > 0, "the budget refused none of \(4000 - rig.primary.calls) missing retries")
     }
 
     @Test func badRequestFailsAfterOneAttempt() async throws {

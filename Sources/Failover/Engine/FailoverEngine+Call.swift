@@ -215,6 +215,13 @@ extension FailoverEngine {
                 hasUntriedRoute: hasUntried, attemptsLeft: job.policy.maxAttempts - run.calls, remaining: instant.duration(to: deadline),
                 backoff: max(backoff, .milliseconds(1)), retryBudgetLeft: budgetLeft, cutByDeadline: call.cutByDeadline)
             let verdict = OutcomeClassification.decide(failure, policy: job.policy, context: context)
+            if !budgetLeft {
+                var unlimited = context
+                unlimited.retryBudgetLeft = true
+                if case .retrySameRoute = OutcomeClassification.decide(failure, policy: job.policy, context: unlimited) {
+                    sink.record(.retryRefused(workload: job.workload))
+                }
+            }
             switch verdict {
             case .giveUp(let code) where !othersInFlight || code == .notRetryable:
                 step = .failed(FailoverError(code, message: run.message(Self.summary(code, job))))

@@ -132,7 +132,10 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
                 do { try await clock.sleep(until: wake, tolerance: nil) } catch {
                     return failed(&run, start, .cancelled, "the job was cancelled")
                 }
-            case .needsBackoff, .budgetExhausted:
+            case .needsBackoff:
+                delay = nextBackoff(&run)
+            case .budgetExhausted:
+                sink.record(.retryRefused(workload: job.workload))
                 delay = nextBackoff(&run)
             case .call(let route, let probe, _):
                 waitingForRoutes = false

@@ -3,4 +3,7 @@
 package enum FailoverEvent: Sendable, Hashable {
     case attempt(AttemptEvent)
     case circuit(CircuitEvent)
+    /// A job of `workload` would have retried a route, and the process-wide retry budget refused
+    /// it (the job failed over, backed off or gave up instead). Goes to the engine's sink.
+    case retryRefused(workload: String)
 }

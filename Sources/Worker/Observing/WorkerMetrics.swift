@@ -39,6 +39,7 @@ package final class WorkerMetrics: Sendable {
         package static let producerQueue = "understudy_producer_queue_messages"
         package static let commitDuration = "understudy_commit_duration_seconds"
         package static let deliveryErrors = "understudy_delivery_errors_total"
+        package static let retriesRefused = "understudy_retries_refused_total"
         package static let ready = "understudy_ready"
         package static let routesAvailable = "understudy_workload_routes_available"
 
@@ -47,6 +48,7 @@ package final class WorkerMetrics: Sendable {
             jobs, jobDuration, queueTime, deadLetters, resultsTooLarge, attempts, attemptDuration, failovers, hedges, hedgesWon, tokens,
             cost, inFlight, inFlightLimit, concurrencyLimit, breakerState, breakerTransitions, shadowCalls,
             consumerLag, producerQueue, commitDuration, deliveryErrors, ready, routesAvailable,
+            retriesRefused,
         ]
     }
 
@@ -145,6 +147,11 @@ package final class WorkerMetrics: Sendable {
     func breakerChanged(_ route: RouteKey, to state: CircuitState) {
         counter(Name.breakerTransitions, [("provider", route.provider), ("model", route.model), ("state", state.rawValue)]).increment()
         gauge(Name.breakerState, [("provider", route.provider), ("model", route.model)]).record(Self.level(state))
+    }
+
+    /// The retry budget refused a retry a job of `workload` wanted.
+    func retryRefused(workload: String) {
+        counter(Name.retriesRefused, [("workload", workload)]).increment()
     }
 
     /// A shadow call ended (`published`) or was not made (`skipped_*`).
