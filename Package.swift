@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // The C boundary: librdkafka through pkg-config. Only `Kafka` imports it.
@@ -88,6 +89,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -189,7 +191,12 @@ let package = Package(
         .testTarget(
             name: "FailoverTests", dependencies: ["Failover", "FailoverTesting", "Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "WorkerTests", dependencies: ["Worker", "Jobs", "Completions", "Comparison", "Failover", "Kafka", "Providers", "FailoverTesting"],
+            name: "WorkerTests",
+            dependencies: [
+                "Worker", "Jobs", "Completions", "Comparison", "Failover", "Kafka", "Providers", "FailoverTesting",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "JobsTests", dependencies: ["Jobs", "Completions", "Comparison", "Failover", "FuzzTesting", "UnderstudyTesting"],

@@ -4,6 +4,7 @@ import Foundation
 import Jobs
 import Kafka
 import Logging
+import Tracing
 
 /// Turns one consumed message into its ``Publication``: a dead letter for a message that cannot
 /// become a job, or the job run through the failover engine with its result and telemetry.
@@ -21,6 +22,8 @@ struct JobProcessor: Sendable {
     var shadow: ShadowTraffic? = nil
     /// Where attempts are counted; `nil`: not counted.
     var metrics: WorkerMetrics? = nil
+    /// Spans of each job and its attempts; `nil`: no tracing.
+    var tracing: JobTracing? = nil
 
     /// The W3C trace headers a job's result and telemetry carry over from the job message.
     static let traceHeaderNames: Set<String> = ["traceparent", "tracestate"]
@@ -50,6 +53,7 @@ struct JobProcessor: Sendable {
             Self.traceHeaderNames.contains($0.name) && ($0.value?.count ?? 0) <= Self.maxTraceHeaderBytes
         }
         let queueMs = message.timestampMilliseconds.map { max(0, Int(started.timeIntervalSince1970 * 1000) - Int($0)) }
+        let span = tracing?.startJob(message, job: job)
 
         if job.isExpired(at: started) {
             let result = JobResult(
@@ -58,6 +62,7 @@ struct JobProcessor: Sendable {
                 attempts: 0, usage: .init(inputTokens: 0, outputTokens: 0), costUSD: 0,
                 latencyMs: 0, queueMs: queueMs, metadata: job.metadata, completedAt: Date()
             )
+            if let span { tracing?.finish(span, result: result, attempts: []) }
             return publication(result, attempts: [], trace: trace)
         }
 
@@ -71,7 +76,10 @@ struct JobProcessor: Sendable {
             events: events
         )
         let outcome = await engine.run(failoverJob)
-        if outcome.error?.errorClass == .cancelled || Task.isCancelled { return nil }
+        if outcome.error?.errorClass == .cancelled || Task.isCancelled {
+            span?.end()
+            return nil
+        }
         let attempts = events.attempts
         metrics?.attempts(attempts, workload: job.workload)
         shadow?.offer(job, live: outcome, attempts: attempts)
@@ -91,6 +99,7 @@ struct JobProcessor: Sendable {
             costUSD: outcome.costUSD, latencyMs: Int(outcome.latency.milliseconds), queueMs: queueMs,
             metadata: job.metadata, completedAt: Date()
         )
+        if let span { tracing?.finish(span, result: result, attempts: attempts) }
         return publication(result, attempts: attempts, trace: trace)
     }
 

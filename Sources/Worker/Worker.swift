@@ -6,6 +6,7 @@ import Kafka
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 #if canImport(Glibc)
     import Glibc
@@ -102,7 +103,8 @@ package final class Worker: Service, Sendable {
     /// commits, grace periods and revokes; `kafka` makes its clients (by default from the config).
     package init(
         config: UnderstudyConfig, providers: [String: any CompletionProvider], logger: Logger,
-        clock: any Clock<Duration> = ContinuousClock(), kafka: WorkerKafka? = nil, metrics: WorkerMetrics? = nil
+        clock: any Clock<Duration> = ContinuousClock(), kafka: WorkerKafka? = nil, metrics: WorkerMetrics? = nil,
+        tracer: (any Tracer)? = nil
     ) {
         self.metrics = metrics
         self.config = config
@@ -125,7 +127,8 @@ package final class Worker: Service, Sendable {
         self.processor = JobProcessor(
             decoder: JobDecoder(config: config), engine: engine,
             providerKinds: providers.mapValues(\.kind), topics: config.kafka.topics,
-            maxMessageBytes: config.worker.maxMessageBytes, logger: logger, shadow: shadow, metrics: metrics
+            maxMessageBytes: config.worker.maxMessageBytes, logger: logger, shadow: shadow, metrics: metrics,
+            tracing: tracer.map { JobTracing(tracer: $0, providerKinds: providers.mapValues(\.kind)) }
         )
         // Live jobs come first: no shadow call starts while a fetched job waits for a slot.
         shadow?.setLiveSlotsShort { [weak self] in self?.shared.withLock { $0.consumer != nil } ?? true }
