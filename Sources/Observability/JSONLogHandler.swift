@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Logging
 import Synchronization
 
@@ -214,7 +215,7 @@ package struct JSONLogHandler: LogHandler {
         out.reserveCapacity(min(limit, 1024))
 
         out.append(contentsOf: #"{"time":""#.utf8)
-        JSONEncoding.appendTimestamp(time, to: &out)
+        out.append(contentsOf: RFC3339.string(from: time).utf8)
         out.append(contentsOf: #"","level":""#.utf8)
         out.append(contentsOf: event.level.rawValue.utf8)
         out.append(contentsOf: #"","message":"#.utf8)
@@ -265,7 +266,7 @@ package struct JSONLogHandler: LogHandler {
 
     private static func fallbackLine(level: Logger.Level, time: Date) -> [UInt8] {
         var out: [UInt8] = Array(#"{"time":""#.utf8)
-        JSONEncoding.appendTimestamp(time, to: &out)
+        out.append(contentsOf: RFC3339.string(from: time).utf8)
         out.append(contentsOf: #"","level":""#.utf8)
         out.append(contentsOf: level.rawValue.utf8)
         out.append(contentsOf: #"","message":"…(line over limit)","logger":"","truncated":true}"#.utf8)
@@ -443,69 +444,5 @@ enum JSONEncoding {
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + (nibble - 10)
-    }
-
-    /// Milliseconds since 1970 of 0000-01-01T00:00:00.000Z.
-    static let minimumMilliseconds: Int64 = -62_167_219_200_000
-    /// Milliseconds since 1970 of 9999-12-31T23:59:59.999Z.
-    static let maximumMilliseconds: Int64 = 253_402_300_799_999
-
-    /// Milliseconds since 1970, rounded to nearest and clamped to years 0000...9999; NaN maps to the minimum.
-    static func clampedMilliseconds(_ date: Date) -> Int64 {
-        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.toNearestOrAwayFromZero)
-        guard milliseconds >= Double(minimumMilliseconds) else { return minimumMilliseconds }
-        guard milliseconds <= Double(maximumMilliseconds) else { return maximumMilliseconds }
-        return Int64(exactly: milliseconds) ?? minimumMilliseconds
-    }
-
-    /// Appends `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, proleptic Gregorian calendar).
-    static func appendTimestamp(_ date: Date, to out: inout [UInt8]) {
-        let milliseconds = clampedMilliseconds(date)
-        let millisecondsPerDay: Int64 = 86_400_000
-        // Floor division, so times before 1970 land on the right day.
-        var days = milliseconds / millisecondsPerDay
-        var ofDay = milliseconds % millisecondsPerDay
-        if ofDay < 0 {
-            ofDay += millisecondsPerDay
-            days -= 1
-        }
-        // Days to civil date (Howard Hinnant's algorithm), all in Int64 with small magnitudes.
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-
-        appendDigits(year, count: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(month, count: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(day, count: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(ofDay / 3_600_000, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(ofDay / 60_000 % 60, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(ofDay / 1000 % 60, count: 2, to: &out)
-        out.append(UInt8(ascii: "."))
-        appendDigits(ofDay % 1000, count: 3, to: &out)
-        out.append(UInt8(ascii: "Z"))
-    }
-
-    /// Appends the last `count` decimal digits of a non-negative `value`, zero padded.
-    private static func appendDigits(_ value: Int64, count: Int, to out: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: count)
-        var rest = value < 0 ? 0 : value
-        var position = count - 1
-        while position >= 0 {
-            digits[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-            position -= 1
-        }
-        out.append(contentsOf: digits)
     }
 }

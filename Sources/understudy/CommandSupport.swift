@@ -6,18 +6,9 @@ import Observability
 
 /// What every subcommand shares: logging set-up and config loading with clear errors.
 enum CommandSupport {
-    /// Sends logs to stderr at `level` (default `info`, or `$UNDERSTUDY_LOG_LEVEL`).
+    /// Sends logs to stderr at `level` (default `info`, or `$UNDERSTUDY_LOG_LEVEL`), as text.
     static func bootstrapLogging(level: String?) -> Logger {
-        let name = level ?? ProcessInfo.processInfo.environment["UNDERSTUDY_LOG_LEVEL"] ?? "info"
-        let parsed = Logger.Level(rawValue: name) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = parsed
-            return handler
-        }
-        var logger = Logger(label: "understudy")
-        logger.logLevel = parsed
-        return logger
+        bootstrap(level: level ?? ProcessInfo.processInfo.environment["UNDERSTUDY_LOG_LEVEL"] ?? "info", format: .text)
     }
 
     /// Sends logs to stderr for `understudy run`: JSON lines or text (`$LOG_FORMAT`, else
@@ -25,9 +16,15 @@ enum CommandSupport {
     /// `$UNDERSTUDY_LOG_LEVEL`, else `worker.log_level`.
     static func bootstrapWorkerLogging(flag: String?, config: WorkerConfig) -> Logger {
         let environment = ProcessInfo.processInfo.environment
-        let name = flag ?? environment["LOG_LEVEL"] ?? environment["UNDERSTUDY_LOG_LEVEL"] ?? config.logLevel
-        let level = Logger.Level(rawValue: name.lowercased()) ?? .info
+        let level = flag ?? environment["LOG_LEVEL"] ?? environment["UNDERSTUDY_LOG_LEVEL"] ?? config.logLevel
         let format = environment["LOG_FORMAT"].flatMap { WorkerConfig.LogFormat(rawValue: $0.lowercased()) } ?? config.logFormat
+        return bootstrap(level: level, format: format)
+    }
+
+    /// Bootstraps swift-log once for the process: every handler writes to stderr in `format` at
+    /// `name`'s level (`info` when it names none).
+    private static func bootstrap(level name: String, format: WorkerConfig.LogFormat) -> Logger {
+        let level = Logger.Level(rawValue: name.lowercased()) ?? .info
         LoggingSystem.bootstrap { label in
             switch format {
             case .json:

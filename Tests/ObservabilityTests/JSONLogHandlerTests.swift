@@ -83,9 +83,10 @@ private func onlyLine(_ recorder: LineRecorder) throws -> (line: String, object:
         (-62_135_596_800.0, "0001-01-01T00:00:00.000Z"),
         (-1e300, "0000-01-01T00:00:00.000Z"),
         (1e300, "9999-12-31T23:59:59.999Z"),
-        (-Double.infinity, "0000-01-01T00:00:00.000Z"),
-        (Double.infinity, "9999-12-31T23:59:59.999Z"),
-        (Double.nan, "0000-01-01T00:00:00.000Z"),
+        // Not an instant at all: the contract's RFC3339 writes the epoch.
+        (-Double.infinity, "1970-01-01T00:00:00.000Z"),
+        (Double.infinity, "1970-01-01T00:00:00.000Z"),
+        (Double.nan, "1970-01-01T00:00:00.000Z"),
     ])
     func formatsAndClampsTimes(seconds: Double, expected: String) throws {
         let handler = JSONLogHandler(label: "t", metadataProvider: nil, sink: { _ in })

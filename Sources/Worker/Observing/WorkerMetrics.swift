@@ -227,41 +227,30 @@ package final class WorkerMetrics: Sendable {
     // MARK: Handles
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Key(label, dimensions)
-        return handles.withLock { handles in
-            if let found = handles.counters[key] { return found }
-            let made = Counter(label: label, dimensions: dimensions, factory: factory)
-            handles.counters[key] = made
-            return made
-        }
+        handle(\.counters, label, dimensions) { Counter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     private func floatingCounter(_ label: String, _ dimensions: [(String, String)]) -> FloatingPointCounter {
-        let key = Key(label, dimensions)
-        return handles.withLock { handles in
-            if let found = handles.floatingCounters[key] { return found }
-            let made = FloatingPointCounter(label: label, dimensions: dimensions, factory: factory)
-            handles.floatingCounters[key] = made
-            return made
-        }
+        handle(\.floatingCounters, label, dimensions) { FloatingPointCounter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        let key = Key(label, dimensions)
-        return handles.withLock { handles in
-            if let found = handles.timers[key] { return found }
-            let made = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
-            handles.timers[key] = made
-            return made
-        }
+        handle(\.timers, label, dimensions) { CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory) }
     }
 
     private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        handle(\.gauges, label, dimensions) { Gauge(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// The metric object of `label` and `dimensions` kept at `store`, made by `make` the first time.
+    private func handle<Metric: Sendable>(
+        _ store: WritableKeyPath<Handles, [Key: Metric]>, _ label: String, _ dimensions: [(String, String)], make: () -> Metric
+    ) -> Metric {
         let key = Key(label, dimensions)
         return handles.withLock { handles in
-            if let found = handles.gauges[key] { return found }
-            let made = Gauge(label: label, dimensions: dimensions, factory: factory)
-            handles.gauges[key] = made
+            if let found = handles[keyPath: store][key] { return found }
+            let made = make()
+            handles[keyPath: store][key] = made
             return made
         }
     }
