@@ -67,7 +67,12 @@ package final class StatusServer: Service, Sendable {
             },
             logger: quiet
         )
-        try await app.run()
+        do {
+            try await app.run()
+        } catch {
+            // A bad address or a taken port: say which setting, so the operator knows what to fix.
+            throw WorkerError("worker.http_listen: cannot serve on \(host):\(port): \(error)")
+        }
     }
 
     private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -210,6 +210,10 @@ struct UnderstudyConfigTests {
             error(judge, environment: [:])?.message == "workloads.w.validation.judge.provider: \"nope\" is not a provider defined under providers")
         let judged = try UnderstudyConfig.parse(yaml: judge.replacingOccurrences(of: "provider: nope", with: "provider: a"), environment: [:])
         #expect(judged.workloads["w"]?.judge == RouteKey(provider: "a", model: "j"))
+        let seventeen = (0..<17).map { "{provider: c, model: m\($0)}" }.joined(separator: ", ")
+        #expect(
+            error(yaml("{sample_rate: 0.1, routes: [\(seventeen)]}"), environment: [:])?.message
+                == "workloads.w.shadow.routes: expected at most 16 routes, got 17")
         for (shadow, routes, message) in cases {
             #expect(error(yaml(shadow, routes: routes), environment: [:])?.message == message)
         }

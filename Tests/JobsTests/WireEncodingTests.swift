@@ -190,4 +190,34 @@ struct WireEncodingTests {
         #expect(TelemetryEvent.Shadow.read(Array(#"{"event":"job","job_id":"j"}"#.utf8)) == nil)
         #expect(TelemetryEvent.Shadow.read(Array("not json".utf8)) == nil)
     }
+
+    @Test("a shadow event read off the topic with out-of-range values is refused, and a negative cost reads as unknown")
+    func shadowHostileValues() throws {
+        func event(cost: String = "0.1", similarity: String = "0.5", ratio: String = "1", path: String = "a") -> [UInt8] {
+            Array(
+                """
+                {"event":"shadow","job_id":"j","workload":"w","at":"2026-11-24T22:10:03.120Z","similarity":\(similarity),"shape_matches":true,
+                "primary":{"provider":"p","model":"m","outcome":"ok","latency_ms":1,"cost_usd":\(cost)},
+                "backup":{"provider":"b","model":"m","outcome":"ok","latency_ms":1,"cost_usd":\(cost)},
+                "shape":{"kind":"text","similarity_measure":"rouge_l_f1","length_ratio":\(ratio),"same_bullets_and_paragraphs":true}}
+                """.utf8)
+        }
+        func json(path: String) -> [UInt8] {
+            Array(
+                """
+                {"event":"shadow","job_id":"j","workload":"w","at":"2026-11-24T22:10:03.120Z","similarity":1,"shape_matches":true,
+                "primary":{"provider":"p","model":"m","outcome":"ok","latency_ms":1,"cost_usd":null},
+                "backup":{"provider":"b","model":"m","outcome":"ok","latency_ms":1,"cost_usd":null},
+                "shape":{"kind":"json","similarity_measure":"field_agreement","fields":[{"path":"\(path)","agrees":true}],"fields_truncated":false}}
+                """.utf8)
+        }
+        #expect(TelemetryEvent.Shadow.read(event()) != nil)
+        let negative = try #require(TelemetryEvent.Shadow.read(event(cost: "-5")))
+        #expect(negative.primary.costUSD == nil && negative.backup.costUSD == nil)
+        #expect(TelemetryEvent.Shadow.read(event(similarity: "1.5")) == nil)
+        #expect(TelemetryEvent.Shadow.read(event(similarity: "-0.1")) == nil)
+        #expect(TelemetryEvent.Shadow.read(event(ratio: "-2")) == nil)
+        #expect(TelemetryEvent.Shadow.read(json(path: "items[0].name")) != nil)
+        #expect(TelemetryEvent.Shadow.read(json(path: String(repeating: "x", count: TelemetryEvent.Shadow.maxPathBytes + 1))) == nil)
+    }
 }

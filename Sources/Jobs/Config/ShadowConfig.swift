@@ -5,13 +5,15 @@ import Failover
 /// shadow route in the background, to keep comparing backups with what served the job.
 ///
 /// Guarantees: `sampleRate` is in `0...1`, `maxInFlight` in `1...maxInFlightLimit`, and `routes`
-/// is a non-empty list of routes of configured providers, none twice (the workload's backups
-/// when the config names none).
+/// is a non-empty list of at most ``maxRoutes`` routes of configured providers, none twice (the
+/// workload's backups when the config names none).
 package struct ShadowConfig: Sendable, Hashable {
     /// The largest `max_in_flight` accepted.
     package static let maxInFlightLimit = 1_024
     /// `max_in_flight` when the config leaves it out.
     package static let defaultMaxInFlight = 16
+    /// The most shadow routes one workload lists (each sampled job is sent to every one).
+    package static let maxRoutes = 16
 
     /// The share of live jobs shadowed (`sample_rate`), in `0...1`.
     package var sampleRate: Double
@@ -36,6 +38,9 @@ package struct ShadowConfig: Sendable, Hashable {
         let maxInFlight = try object.optional("max_in_flight", Read.integer(in: 1...maxInFlightLimit)) ?? defaultMaxInFlight
         let routes: [RouteKey]
         if let listed = try object.optional("routes", RouteKey.readList) {
+            guard listed.count <= maxRoutes else {
+                throw .invalid(path.appending("routes"), "expected at most \(maxRoutes) routes, got \(listed.count)")
+            }
             for (index, route) in listed.enumerated() where providers[route.provider] == nil {
                 throw .invalid(
                     path.appending("routes").appending(index: index).appending("provider"),

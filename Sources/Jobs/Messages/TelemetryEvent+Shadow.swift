@@ -30,6 +30,9 @@ extension TelemetryEvent {
 
         /// The most field verdicts one event lists; the rest are left out and `fields_truncated` says so.
         package static let maxFields = 64
+        /// The longest field path ``read(_:)`` accepts (``FieldAgreement`` writes far shorter ones);
+        /// an event read off the topic with a longer one is not a shadow event understudy wrote.
+        package static let maxPathBytes = 4_096
 
         package var jobID: String
         package var workload: String
@@ -116,7 +119,9 @@ extension TelemetryEvent {
         }
 
         /// Reads a `shadow` event as ``write(to:)`` writes it; `nil` for any other message, or a
-        /// `shadow` event that does not hold what the telemetry schema says.
+        /// `shadow` event that does not hold what the telemetry schema says (a similarity outside
+        /// 0...1, a negative latency or length ratio, more than ``maxFields`` fields, a path over
+        /// ``maxPathBytes``). A negative cost reads as unknown.
         package static func read(_ bytes: [UInt8]) -> Shadow? {
             guard let value = try? JSONParser.parse(bytes), let object = value.objectValue, object["event"]?.stringValue == "shadow",
                 let jobID = object["job_id"]?.stringValue, let workload = object["workload"]?.stringValue,
@@ -124,17 +129,23 @@ extension TelemetryEvent {
                 let atText = object["at"]?.stringValue, let at = RFC3339.date(from: atText)
             else { return nil }
             var measure: PairMeasure?
-            if let shape = object["shape"]?.objectValue, let similarity = object["similarity"]?.numberValue, (0...1).contains(similarity) {
+            // A similarity, when there is one, is in 0...1; a shape comes with one.
+            let similarity = object["similarity"]?.numberValue
+            if let similarity, !(0...1).contains(similarity) { return nil }
+            if object["shape"] != nil, similarity == nil { return nil }
+            if let shape = object["shape"]?.objectValue, let similarity {
                 switch shape["kind"]?.stringValue {
                 case "text":
                     guard let same = shape["same_bullets_and_paragraphs"]?.boolValue else { return nil }
                     let ratio = shape["length_ratio"]?.numberValue ?? .infinity
+                    guard ratio >= 0 else { return nil }
                     measure = PairMeasure(similarity: similarity, shape: .text(lengthRatio: ratio, sameStructure: same))
                 case "json":
                     guard let list = shape["fields"]?.arrayValue, list.count <= maxFields else { return nil }
                     var fields: [PairMeasure.FieldVerdict] = []
                     for item in list {
-                        guard let field = item.objectValue, let path = field["path"]?.stringValue, let agrees = field["agrees"]?.boolValue
+                        guard let field = item.objectValue, let path = field["path"]?.stringValue, path.utf8.count <= maxPathBytes,
+                            let agrees = field["agrees"]?.boolValue
                         else { return nil }
                         fields.append(PairMeasure.FieldVerdict(path: path, agrees: agrees))
                     }
@@ -154,7 +165,7 @@ extension TelemetryEvent {
             else { return nil }
             return Side(
                 route: RouteKey(provider: provider, model: model), outcome: outcome, latencyMs: latency,
-                costUSD: object["cost_usd"]?.numberValue, schemaValid: object["schema_valid"]?.boolValue)
+                costUSD: object["cost_usd"]?.numberValue.flatMap { $0 >= 0 ? $0 : nil }, schemaValid: object["schema_valid"]?.boolValue)
         }
     }
 }
