@@ -89,11 +89,10 @@ package final class Worker: Service, Sendable {
     package let counters = WorkerCounters()
     /// What it reports to swift-metrics; `nil`: nothing.
     private let metrics: WorkerMetrics?
-    /// For health: the clients started, the group joined, shutdown begun, and the commit loop's
-    /// last turn (nanoseconds since `healthOrigin`).
+    /// For health: the clients started, the group joined, and the commit loop's last turn
+    /// (nanoseconds since `healthOrigin`). Shutdown and failure are the state machine's phase.
     private let started = Atomic<Bool>(false)
     private let joined = Atomic<Bool>(false)
-    private let stopping = Atomic<Bool>(false)
     private let lastCommitTurn = Atomic<Int64>(0)
     private let healthOrigin = ContinuousClock.now
 
@@ -181,7 +180,6 @@ package final class Worker: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .releasing)
             self.logger.info("shutting down: no new jobs; finishing the ones in flight")
             self.apply { $0.shutdownRequested() }
         }
@@ -228,13 +226,15 @@ package final class Worker: Service, Sendable {
 
     /// Alive and ready, as a probe sees it (``WorkerHealth``).
     package var health: WorkerHealth {
-        let fatal = shared.withLock { $0.fatal }
+        let (fatal, phase) = shared.withLock { ($0.fatal, $0.machine.phase) }
         if let fatal {
             return WorkerHealth(alive: false, ready: false, detail: "fatal Kafka error: \(fatal.description)")
         }
+        let started = started.load(ordering: .acquiring)
+        let joined = joined.load(ordering: .acquiring)
         var detail: [String] = []
         var alive = true
-        if started.load(ordering: .acquiring) {
+        if started {
             let since = healthOrigin.duration(to: .now).nanoseconds - lastCommitTurn.load(ordering: .relaxed)
             let limit = max(Duration.seconds(30), .milliseconds(max(1, config.worker.commitIntervalMs)) * 50).nanoseconds
             if since > limit {
@@ -242,14 +242,14 @@ package final class Worker: Service, Sendable {
                 detail.append("the commit loop has not turned for \(since / 1_000_000) ms")
             }
         }
-        let ready = started.load(ordering: .acquiring) && joined.load(ordering: .acquiring) && !stopping.load(ordering: .acquiring)
-        if !started.load(ordering: .acquiring) {
+        if !started {
             detail.append("Kafka clients not started")
-        } else if !joined.load(ordering: .acquiring) {
+        } else if !joined {
             detail.append("consumer group not joined yet")
         }
-        if stopping.load(ordering: .acquiring) { detail.append("shutting down") }
-        return WorkerHealth(alive: alive, ready: ready, detail: detail.joined(separator: "; "))
+        let stopping = phase != .running
+        if stopping { detail.append("shutting down") }
+        return WorkerHealth(alive: alive, ready: started && joined && !stopping, detail: detail.joined(separator: "; "))
     }
 
     /// Sets the gauges a scrape reads: readiness, jobs in flight and the limit, each configured
