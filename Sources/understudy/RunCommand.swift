@@ -6,6 +6,7 @@ import Logging
 import Observability
 import Prometheus
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 import Worker
 
@@ -40,10 +41,27 @@ struct RunCommand: AsyncParsableCommand {
             MetricsSystem.bootstrap(factory)
             metrics = WorkerMetrics(factory: factory)
         }
-        let worker = Worker(config: config, providers: catalog.providers, logger: logger, metrics: metrics)
+        // Spans only when the config names a collector (`worker.tracing`).
+        var spanExport: (tracer: any Tracer, service: any Service)?
+        if let tracing = config.worker.tracing {
+            do {
+                let instance = config.kafka.properties["group.instance.id"] ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+                spanExport = try SpanExport.backend(config: tracing, instance: instance, logger: logger)
+            } catch {
+                CommandSupport.printError("config error: \(error)")
+                await catalog.shutdown()
+                throw ExitCode(2)
+            }
+        }
+        let worker = Worker(config: config, providers: catalog.providers, logger: logger, metrics: metrics, tracer: spanExport?.tracer)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
         ]
+        if let spanExport {
+            // Started before the worker and stopped after it (the group stops services in reverse order),
+            // so the last spans are flushed.
+            services.insert(.init(service: spanExport.service), at: 0)
+        }
         if let listen = config.worker.httpListen {
             let server = StatusServer(host: listen.host, port: listen.port, worker: worker, registry: registry, logger: logger)
             // The status server stops with the worker; if it cannot listen, the worker stops too.

@@ -150,6 +150,29 @@ struct UnderstudyConfigTests {
         #expect(error(yaml("{log_level: loud}"), environment: [:])?.message.hasPrefix("worker.log_level: expected") == true)
     }
 
+    @Test("worker.tracing: endpoint, sample_ratio and protocol read when right; a wrong one names its key path")
+    func tracingKeys() throws {
+        func yaml(_ tracing: String) -> String {
+            Fixtures.minimalYAML + "\nworker: {tracing: \(tracing)}\n"
+        }
+        let config = try UnderstudyConfig.parse(
+            yaml: yaml("{endpoint: \"http://otel:4318/v1/traces\", sample_ratio: 0.01, protocol: http/json}"), environment: [:])
+        #expect(config.worker.tracing?.endpoint.absoluteString == "http://otel:4318/v1/traces")
+        #expect(config.worker.tracing?.sampleRatio == 0.01)
+        #expect(config.worker.tracing?.wireProtocol == .httpJSON)
+        let defaults = try UnderstudyConfig.parse(yaml: yaml("{endpoint: \"https://otel/v1/traces\"}"), environment: [:])
+        #expect(defaults.worker.tracing?.sampleRatio == 1 && defaults.worker.tracing?.wireProtocol == .httpProtobuf)
+        let cases: [(String, String)] = [
+            ("{sample_ratio: 0.5}", "worker.tracing.endpoint: required field is missing"),
+            ("{endpoint: \"otel:4318\"}", "worker.tracing.endpoint: expected an http:// or https:// URL, got \"otel:4318\""),
+            ("{endpoint: \"http://otel\", sample_ratio: 2}", "worker.tracing.sample_ratio: expected a number from 0.0 to 1.0, got 2"),
+            ("{endpoint: \"http://otel\", protocol: grpc}", "worker.tracing.protocol: expected \"http/protobuf\" or \"http/json\", got \"grpc\""),
+        ]
+        for (tracing, message) in cases {
+            #expect(error(yaml(tracing), environment: [:])?.message == message)
+        }
+    }
+
     @Test("workloads.NAME.shadow: routes default to the backups, and bad values name their key path")
     func shadow() throws {
         func yaml(_ shadow: String, routes: String = "[{provider: a, model: m}, {provider: b, model: m}]") -> String {
@@ -260,7 +283,7 @@ struct UnderstudyConfigTests {
         ),
         (
             Fixtures.configYAML.replacingOccurrences(of: "  shutdown_grace_seconds: 30", with: "  shutdown_grace_secs: 30"),
-            "worker.shutdown_grace_secs: unknown key (expected one of: commit_interval_ms, http_listen, log_format, log_level, max_in_flight, max_message_bytes, revoke_grace_ms, shutdown_grace_seconds)",
+            "worker.shutdown_grace_secs: unknown key (expected one of: commit_interval_ms, http_listen, log_format, log_level, max_in_flight, max_message_bytes, revoke_grace_ms, shutdown_grace_seconds, tracing)",
             .unknownKey
         ),
         (

@@ -122,7 +122,7 @@ package struct ProviderConfig: Sendable, Hashable {
         let config = ProviderConfig(
             name: name,
             type: try object.required("type", Read.oneOf(ProviderType.self)),
-            baseURL: try object.optional("base_url", readBaseURL),
+            baseURL: try object.optional("base_url", Read.httpURL),
             apiKeyEnv: try object.optional("api_key_env", environmentVariable),
             auth: try object.optional("auth", Read.oneOf(Auth.self)) ?? .apiKey,
             apiKeyHeader: try object.optional("api_key_header", Read.oneOf(apiKeyHeaders) { apiKeyHeaders.contains($0) ? $0 : nil }),
@@ -188,15 +188,5 @@ package struct ProviderConfig: Sendable, Hashable {
         guard size > 0 else {
             throw ConfigError(code: .unreadableFile, keyPath: keyPath, detail: "\(tokenFile) is empty")
         }
-    }
-
-    private static func readBaseURL(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> URL {
-        let text = try Read.string(value, path)
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else {
-            throw .invalid(path, expected: "an http:// or https:// URL", got: value)
-        }
-        return url
     }
 }

@@ -18,6 +18,8 @@ package struct WorkerConfig: Sendable, Hashable {
     package var logFormat: LogFormat
     /// The least level logged (`log_level`); `$LOG_LEVEL` overrides it.
     package var logLevel: String
+    /// Span export over OTLP/HTTP (`tracing`); `nil`: no spans.
+    package var tracing: TracingConfig?
 
     /// `worker.log_format`.
     package enum LogFormat: String, Sendable, Hashable, CaseIterable {
@@ -66,8 +68,10 @@ package struct WorkerConfig: Sendable, Hashable {
         revokeGraceMs: Int = 5_000,
         httpListen: HostPort? = nil,
         logFormat: LogFormat = .text,
-        logLevel: String = "info"
+        logLevel: String = "info",
+        tracing: TracingConfig? = nil
     ) {
+        self.tracing = tracing
         self.httpListen = httpListen
         self.logFormat = logFormat
         self.logLevel = logLevel
@@ -82,7 +86,7 @@ package struct WorkerConfig: Sendable, Hashable {
         let object = try ObjectReader(value, at: path)
         try object.rejectUnknown([
             "max_in_flight", "max_message_bytes", "shutdown_grace_seconds", "commit_interval_ms", "revoke_grace_ms", "http_listen",
-            "log_format", "log_level",
+            "log_format", "log_level", "tracing",
         ])
         let defaults = WorkerConfig()
         return WorkerConfig(
@@ -95,7 +99,8 @@ package struct WorkerConfig: Sendable, Hashable {
             revokeGraceMs: try object.optional("revoke_grace_ms", Read.integer(in: 0...3_600_000)) ?? defaults.revokeGraceMs,
             httpListen: try object.optional("http_listen", HostPort.read),
             logFormat: try object.optional("log_format", Read.oneOf(LogFormat.self)) ?? defaults.logFormat,
-            logLevel: try object.optional("log_level", Read.oneOf(logLevels) { logLevels.contains($0) ? $0 : nil }) ?? defaults.logLevel
+            logLevel: try object.optional("log_level", Read.oneOf(logLevels) { logLevels.contains($0) ? $0 : nil }) ?? defaults.logLevel,
+            tracing: try object.optional("tracing", TracingConfig.read)
         )
     }
 }

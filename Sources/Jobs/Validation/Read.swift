@@ -1,4 +1,5 @@
 import Completions
+import Foundation
 
 /// Readers of single JSON values, each failing with the field's path and what was expected.
 /// They have the shape `(JSONValue, FieldPath) throws(FieldError) -> T` that ``ObjectReader``
@@ -23,6 +24,17 @@ enum Read {
     static func number(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> Double {
         guard case .number(let number) = value, number.isFinite else { throw .invalid(path, expected: "a number", got: value) }
         return number
+    }
+
+    /// An absolute `http://` or `https://` URL with a host.
+    static func httpURL(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> URL {
+        let text = try Read.string(value, path)
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else {
+            throw .invalid(path, expected: "an http:// or https:// URL", got: value)
+        }
+        return url
     }
 
     /// A reader of whole numbers within `range`.
