@@ -12,27 +12,30 @@ package final class WorkerProcess: Sendable {
 
     /// Writes `config` (YAML) to a temporary file and starts `understudy run` on it.
     package static func start(
-        config: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil
+        config: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil,
+        extraArguments: [String] = []
     ) throws -> WorkerProcess {
         let directory = NSTemporaryDirectory() + Rig.unique("understudy")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/config.yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
-        return try start(configPath: path, environment: environment, name: name, softOpenFileLimit: softOpenFileLimit)
+        return try start(
+            configPath: path, environment: environment, name: name, softOpenFileLimit: softOpenFileLimit, extraArguments: extraArguments)
     }
 
     /// Starts `understudy run` on an existing config file (a restart). With `softOpenFileLimit`,
     /// the binary starts with that soft `RLIMIT_NOFILE` (set by a shell that then execs it, so the
     /// PID is the worker's), as a container runtime's default of 1024 would.
     package static func start(
-        configPath: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil
+        configPath: String, environment: [String: String] = [:], name: String = "worker", softOpenFileLimit: Int? = nil,
+        extraArguments: [String] = []
     ) throws -> WorkerProcess {
         var merged = ProcessInfo.processInfo.environment
         merged["UNDERSTUDY_LOG_LEVEL"] = merged["UNDERSTUDY_LOG_LEVEL"] ?? "info"
         for (key, value) in environment { merged[key] = value }
         let log = (configPath as NSString).deletingLastPathComponent + "/\(name)-\(Rig.unique("run")).log"
         var executable = RigPaths.product("understudy")
-        var arguments = ["run", "--config", configPath]
+        var arguments = ["run", "--config", configPath] + extraArguments
         if let softOpenFileLimit {
             arguments = ["-c", "ulimit -S -n \(softOpenFileLimit) && exec \"$0\" \"$@\"", executable] + arguments
             executable = "/bin/sh"

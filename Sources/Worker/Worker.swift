@@ -224,6 +224,15 @@ package final class Worker: Service, Sendable {
         lastCommitTurn.store(healthOrigin.duration(to: .now).nanoseconds, ordering: .relaxed)
     }
 
+    /// Raises a fatal error on the worker's producer through librdkafka's own test hook, so the
+    /// whole fatal path (the client's callback, the probes, the exit status) can be drilled on the
+    /// real binary (`understudy run --drill-fatal-error-after`). Does nothing before the worker
+    /// started its clients.
+    package func drillFatalError() {
+        guard let producer = clients.withLock({ $0.producer }) as? KafkaProducer else { return }
+        producer.raiseTestFatalError(.fenced, reason: "fatal error drill (--drill-fatal-error-after)")
+    }
+
     /// Alive and ready, as a probe sees it (``WorkerHealth``).
     package var health: WorkerHealth {
         let (fatal, phase) = shared.withLock { ($0.fatal, $0.machine.phase) }

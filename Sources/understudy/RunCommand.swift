@@ -23,6 +23,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("drill-fatal-error-after"),
+        help: ArgumentHelp("Seconds after readiness to raise a fatal Kafka error (a drill of the fatal path).", visibility: .hidden))
+    var drillFatalErrorAfter: Double?
+
+    func validate() throws {
+        if let seconds = drillFatalErrorAfter, !(seconds.isFinite && (0...86_400).contains(seconds)) {
+            throw ValidationError("--drill-fatal-error-after: expected seconds from 0 to 86400")
+        }
+    }
+
     func run() async throws {
         let config = try CommandSupport.loadConfig(config)
         let logger = CommandSupport.bootstrapWorkerLogging(flag: logLevel, config: config.worker)
@@ -57,6 +68,9 @@ struct RunCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
         ]
+        if let seconds = drillFatalErrorAfter {
+            services.append(.init(service: FatalErrorDrill(worker: worker, seconds: seconds), successTerminationBehavior: .ignore))
+        }
         if let spanExport {
             // Started before the worker and stopped after it (the group stops services in reverse order),
             // so the last spans are flushed.

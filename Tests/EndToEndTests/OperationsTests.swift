@@ -17,6 +17,19 @@ func statusGet(_ port: Int, _ path: String) async throws -> (status: Int, body: 
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
 }
 
+/// The port the worker's status server took (it logs it, as JSON or text).
+func statusPort(of worker: WorkerProcess) async throws -> Int {
+    for _ in 0..<200 {
+        for line in worker.process.output().split(separator: "\n") where line.contains("status server listening") {
+            let object = jsonObject(Array(line.utf8))
+            let address = object["address"] as? String ?? line.split(separator: "address=").last.map(String.init) ?? ""
+            if let port = address.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) { return port }
+        }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    throw RigError("no status server line in:\n\(worker.output())")
+}
+
 /// The value of the sample `name{labels}` in Prometheus text, `nil` when absent.
 func sample(_ text: String, _ series: String) -> Double? {
     for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
@@ -41,16 +54,7 @@ extension EndToEnd {
                 stack.config.httpListen = "127.0.0.1:0"
                 stack.config.engine = "{breaker_cooldown_ms: 60000, breaker_max_cooldown_ms: 60000}"
                 let worker = try await stack.startWorker(environment: ["LOG_FORMAT": "json"])
-                // The status server logs the port it took.
-                var port: Int?
-                for _ in 0..<200 where port == nil {
-                    for line in worker.process.output().split(separator: "\n") where line.contains("status server listening") {
-                        let object = jsonObject(Array(line.utf8))
-                        port = (object["address"] as? String)?.split(separator: ":").last.flatMap { Int($0) }
-                    }
-                    if port == nil { try await Task.sleep(for: .milliseconds(25)) }
-                }
-                let statusPort = try #require(port, "no status server line in:\n\(worker.process.output())")
+                let statusPort = try await statusPort(of: worker)
 
                 // Ready only once the group is joined: the first answers say not ready.
                 var statuses: [Int] = []
@@ -126,6 +130,30 @@ extension EndToEnd {
                     for key in Stack.environment.values { #expect(!line.contains(key)) }
                     #expect(!line.contains("invoices exported"), "job text in a log line: \(line.prefix(300))")
                 }
+            }
+        }
+
+        @Test("/healthz fails after a fatal Kafka error (librdkafka's own fatal path, drilled) until the process exits non-zero")
+        func healthzAfterFatalError() async throws {
+            try await withStack { stack in
+                stack.config.httpListen = "127.0.0.1:0"
+                let worker = try await stack.startWorker(arguments: ["--drill-fatal-error-after", "1"])
+                let port = try await statusPort(of: worker)
+                try await stack.produceJobs(20)
+                // Before the drill: alive. After it, until the process exits: not alive, and why.
+                var answers: [(status: Int, body: String)] = []
+                let deadline = ContinuousClock.now + .seconds(60)
+                while worker.process.isRunning && ContinuousClock.now < deadline {
+                    if let answer = try? await statusGet(port, "/healthz") { answers.append(answer) }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                let exit = await worker.process.waitForExit(timeout: .seconds(30))
+                #expect(exit != nil && exit != 0, "the worker exits non-zero after a fatal error: \(String(describing: exit))")
+                #expect(answers.first?.status == 200, "alive before the drill")
+                let failing = answers.drop { $0.status == 200 }
+                #expect(!failing.isEmpty, "no failing /healthz between the fatal error and the exit:\n\(worker.output().suffix(2_000))")
+                #expect(failing.allSatisfy { $0.status == 503 && $0.body.contains("fatal Kafka error") }, "\(failing.map(\.body))")
+                #expect(worker.output().contains("fatal Kafka error"))
             }
         }
     }

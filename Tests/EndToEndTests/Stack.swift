@@ -38,12 +38,15 @@ struct Stack {
 
     /// Creates the topics (so a producer's auto-creation cannot race the worker's), then starts
     /// the real worker binary on this stack's config.
-    func startWorker(name: String = "worker", environment: [String: String] = [:], softOpenFileLimit: Int? = nil) async throws -> WorkerProcess {
+    func startWorker(
+        name: String = "worker", environment: [String: String] = [:], softOpenFileLimit: Int? = nil, arguments: [String] = []
+    ) async throws -> WorkerProcess {
         for topic in [config.topics.jobs, config.topics.results, config.topics.telemetry, config.topics.deadLetter] {
             try await broker.createTopic(topic, partitions: config.partitions)
         }
         return try WorkerProcess.start(
-            config: config.yaml, environment: Self.environment.merging(environment) { $1 }, name: name, softOpenFileLimit: softOpenFileLimit
+            config: config.yaml, environment: Self.environment.merging(environment) { $1 }, name: name, softOpenFileLimit: softOpenFileLimit,
+            extraArguments: arguments
         )
     }
 
