@@ -122,6 +122,9 @@ let package = Package(
         // Backup against primary, for `understudy compare` and shadow traffic: similarity, structure,
         // field agreement, percentiles, verdicts against thresholds. No Kafka, no HTTP.
         .target(name: "Comparison", dependencies: ["Completions"], swiftSettings: swiftSettings),
+        // The fleet's view of its telemetry, for `understudy report` and `understudy dashboard`: per-minute
+        // aggregation, the summary, the SVG timeline, the live page and its snapshots. No Kafka, no HTTP.
+        .target(name: "FleetView", dependencies: ["Jobs", "Failover", "Completions"], swiftSettings: swiftSettings),
         // The failover engine: no Kafka, no HTTP.
         .target(name: "Failover", dependencies: ["Completions"], swiftSettings: swiftSettings),
         // The test rig shared by every test target: Tansu brokers, mock clusters, processes.
@@ -144,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "understudy",
             dependencies: [
-                "Kafka", "Jobs", "Worker", "Simulator", "Providers", "Comparison", "Failover", "Completions", "Observability",
+                "Kafka", "Jobs", "Worker", "Simulator", "Providers", "Comparison", "Failover", "Completions", "Observability", "FleetView",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -200,6 +203,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "FleetViewTests", dependencies: ["FleetView", "Jobs", "Failover", "Completions", "Comparison"], swiftSettings: swiftSettings),
         .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Completions"], swiftSettings: swiftSettings),
         .testTarget(name: "CompletionsTests", dependencies: ["Completions", "FuzzTesting"], swiftSettings: swiftSettings),
         .testTarget(

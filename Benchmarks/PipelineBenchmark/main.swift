@@ -1,7 +1,7 @@
 // End-to-end pipeline benchmark: the release-built `understudy run` binary against a Tansu
 // broker and in-process provider simulators, all on this machine.
 //
-//   swift build -c release --product understudy && swift build -c release --product PipelineBenchmark
+//   swift build -c release --product understudy --traits OTLPTracing && swift build -c release --product PipelineBenchmark
 //   .build/release/PipelineBenchmark [scenario ...]
 //
 // Scenarios: instant (providers answer at once), slow (2 s answers, max_in_flight 4000),
@@ -11,6 +11,8 @@
 // with shadow traffic at rate 0.1 to the backup: shadow mode must leave p50 job latency within
 // noise, and publish one shadow event per sampled job. instant-metrics is instant with the status
 // server on, so metrics are kept (off otherwise): throughput and CPU within 5% of instant.
+// instant-tracing is instant with spans exported over OTLP/HTTP (protobuf) to a local receiver at
+// 1% sampling; it needs the binary built with the OTLPTracing trait (the command below does).
 import Completions
 import Foundation
 import Kafka
@@ -34,6 +36,8 @@ struct Scenario {
     var pacedPerSecond: Int? = nil
     /// Serve `/metrics` (`worker.http_listen` on a free port): metrics are kept only then.
     var metrics = false
+    /// `worker.tracing.sample_ratio`, exporting to a local OTLP receiver; `nil`: no tracing.
+    var tracingRatio: Double? = nil
     var target: String
 }
 
@@ -52,6 +56,8 @@ struct Measurement {
     var sampled = 0
     /// The worker's own shadow counts from its closing log line (`shadow.sampled=...`).
     var shadowCounts = ""
+    /// OTLP export requests the receiver got (tracing scenarios).
+    var exports = 0
 }
 
 /// CPU seconds (user + system) and peak RSS of a process, from /proc.
@@ -96,6 +102,12 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     config.policy = "{max_attempts: 4, attempt_timeout_ms: \(scenario.attemptTimeoutMs), deadline_ms: 120000}"
     config.shadow = scenario.shadow
     if scenario.metrics { config.httpListen = "127.0.0.1:0" }
+    var receiver: OTLPReceiver?
+    if let ratio = scenario.tracingRatio {
+        let started = try await OTLPReceiver.start()
+        receiver = started
+        config.tracing = "{endpoint: \"\(started.tracesURL)\", sample_ratio: \(ratio)}"
+    }
     for topic in [config.topics.jobs, config.topics.results, config.topics.telemetry, config.topics.deadLetter] {
         try await broker.createTopic(topic, partitions: config.partitions)
     }
@@ -147,6 +159,8 @@ func run(_ scenario: Scenario) async throws -> Measurement {
         sampled = (0..<scenario.jobs).count { ShadowSampler.isSampled("job-\($0)", rate: 0.1) }
     }
     await worker.process.stop()
+    let exports = receiver?.requests ?? 0
+    await receiver?.stop()
     await primary.stop()
     await backup.stop()
     await broker.stop()
@@ -169,7 +183,7 @@ func run(_ scenario: Scenario) async throws -> Measurement {
         jobsPerSecond: Double(seen.count) / max(seconds, 0.001), steadyJobsPerSecond: steady, p50: percentile(latencies, 0.5),
         p99: percentile(latencies, 0.99),
         cpuSecondsPer1000: usage.cpu / Double(max(1, seen.count)) * 1000, peakRSSMiB: usage.peakKiB / 1024, fallbacks: fallbacks,
-        shadowEvents: shadowEvents, sampled: sampled, shadowCounts: shadowCounts
+        shadowEvents: shadowEvents, sampled: sampled, shadowCounts: shadowCounts, exports: exports
     )
 }
 
@@ -204,6 +218,9 @@ let all: [String: Scenario] = [
     "instant-metrics": Scenario(
         name: "instant-metrics", jobs: 50_000, maxInFlight: 256, primary: .healthy, metrics: true,
         target: "within 5% of instant (metrics off)"),
+    "instant-tracing": Scenario(
+        name: "instant-tracing", jobs: 50_000, maxInFlight: 256, primary: .healthy, tracingRatio: 0.01,
+        target: "within 5% of instant (no tracing)"),
     "shadow-off": Scenario(
         name: "shadow-off", jobs: 8_000, maxInFlight: 256, primary: SimulatorMode(latency: .init(ms: 50)), pacedPerSecond: 400,
         target: "the baseline of shadow-on"),
@@ -225,7 +242,7 @@ if let flag = arguments.firstIndex(of: "--rounds"), flag + 1 < arguments.count, 
 let requested = arguments.isEmpty ? ["instant", "slow", "blackhole", "overloaded"] : arguments
 print("understudy pipeline benchmark (release build; broker, providers and worker share this machine; \(rounds) rounds per scenario, median shown)")
 print(
-    "reproduce: swift build -c release --product understudy && swift build -c release --product PipelineBenchmark && .build/release/PipelineBenchmark \(requested.joined(separator: " ")) --rounds \(rounds)"
+    "reproduce: swift build -c release --product understudy --traits OTLPTracing && swift build -c release --product PipelineBenchmark && .build/release/PipelineBenchmark \(requested.joined(separator: " ")) --rounds \(rounds)"
 )
 print("scenario    jobs    in-flight  jobs/s    steady/s  p50 ms  p99 ms  CPU-s/1000  peak RSS MiB  via backup  target")
 var instantRate: Double?
@@ -245,7 +262,7 @@ for name in requested {
     let m = measurements[measurements.count / 2]
     if name == "instant" { instantRate = m.steadyJobsPerSecond }
     var target = scenario.target
-    if let instantRate, name == "blackhole" || name == "overloaded" || name == "instant-metrics" {
+    if let instantRate, ["blackhole", "overloaded", "instant-metrics", "instant-tracing"].contains(name) {
         target += String(format: " (steady: %.0f%%)", m.steadyJobsPerSecond / instantRate * 100)
     }
     print(
@@ -259,6 +276,9 @@ for name in requested {
         "            rounds, steady jobs/s: " + measurements.map { String(format: "%.0f", $0.steadyJobsPerSecond) }.joined(separator: ", ")
             + "; CPU-s/1000: " + measurements.map { String(format: "%.3f", $0.cpuSecondsPer1000) }.joined(separator: ", ")
             + "; p50 ms: " + measurements.map { "\($0.p50)" }.joined(separator: ", "))
+    if scenario.tracingRatio != nil {
+        print("            OTLP export requests per round: " + measurements.map { "\($0.exports)" }.joined(separator: ", "))
+    }
     if !scenario.shadow.isEmpty {
         // The sampler picks a fixed set of ids; over 8,000 jobs at 0.1 its size is binomial with
         // mean 800 and standard deviation 26.8 (4 sigma: 693 to 907).

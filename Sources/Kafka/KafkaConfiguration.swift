@@ -73,6 +73,11 @@ package struct KafkaConsumerConfiguration: Sendable, Hashable {
     package var bufferCapacity: Int
     /// How long a revoke waits for the application to finish or drop in-flight work.
     package var revokeTimeout: Duration
+    /// For readers that commit nothing (`report`, `dashboard`): each assigned partition starts at
+    /// its first message stamped at or after this time (milliseconds since the epoch), looked up
+    /// with the broker's ListOffsets by timestamp; `nil`: the committed offset, else
+    /// `autoOffsetReset`. Where the broker cannot answer, the partition starts as if `nil`.
+    package var startTimestampMs: Int64? = nil
 
     package init(
         common: KafkaConfiguration, groupID: String, autoOffsetReset: String = "earliest",

@@ -342,11 +342,33 @@ package final class KafkaConsumer: Sendable {
 
     // MARK: Rebalance (poll thread)
 
+    /// With `startTimestampMs`, an assignment's partitions at the offsets of that time (poll
+    /// thread); `nil` for other events, without the setting, or when the broker cannot say.
+    /// A partition the lookup failed for starts at its committed offset (or the reset policy).
+    private func startingList(_ event: RebalanceInbox.Event) -> TopicPartitionList? {
+        guard event.err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, let timestamp = configuration.startTimestampMs, !event.partitions.isEmpty
+        else { return nil }
+        let lookup = TopicPartitionList(capacity: event.partitions.count)
+        for (partition, _) in event.partitions { lookup.add(partition, offset: timestamp) }
+        let err = client.withHandle { rd_kafka_offsets_for_times($0, lookup.pointer, 10_000) } ?? RD_KAFKA_RESP_ERR__DESTROY
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            logger.warning(
+                "no offsets by timestamp; starting from the committed offsets",
+                metadata: ["error": "\(KafkaError(err, context: "offsets for times"))"])
+            return nil
+        }
+        let list = TopicPartitionList(capacity: event.partitions.count)
+        for (partition, offset, partitionErr) in TopicPartitionList.entries(lookup.pointer) {
+            list.add(partition, offset: partitionErr == RD_KAFKA_RESP_ERR_NO_ERROR ? offset : Int64(RD_KAFKA_OFFSET_INVALID))
+        }
+        return list
+    }
+
     /// Applies one rebalance event (poll thread, between fetches or while closing).
     private func rebalance(_ event: RebalanceInbox.Event) {
         let generation = generationCounter.add(1, ordering: .acquiringAndReleasing).newValue
         let partitions = event.partitions.map(\.0)
-        let list = event.list()
+        let list = startingList(event) ?? event.list()
         let cooperative = client.withHandle { String(cString: rd_kafka_rebalance_protocol($0)) == "COOPERATIVE" } ?? false
         let wait = waitBudget(configuration.revokeTimeout)
         switch event.err {

@@ -19,7 +19,16 @@ package enum HeadlessChromium {
     /// The serialized DOM of the local page `path` after it loaded (with no network: the page
     /// must stand alone).
     package static func dom(of path: String, timeout: Duration = .seconds(60)) async throws -> String {
-        let output = try await run(["--dump-dom", URL(fileURLWithPath: path).absoluteString], timeout: timeout)
+        try await dom(url: URL(fileURLWithPath: path).absoluteString, timeout: timeout)
+    }
+
+    /// The serialized DOM of the page at `url` (a loopback server of the test's), after
+    /// `settleMs` of the page's own time (long enough for server-sent events to arrive and be
+    /// drawn; the page's streams must end now and then, or its virtual time never runs out), or
+    /// just after it loaded.
+    package static func dom(url: String, settleMs: Int? = nil, timeout: Duration = .seconds(60)) async throws -> String {
+        let settle = settleMs.map { ["--virtual-time-budget=\($0)"] } ?? []
+        let output = try await run(settle + ["--dump-dom", url], timeout: timeout)
         guard let start = output.range(of: "<html") else { throw RigError("chromium printed no DOM:\n\(output.suffix(2_000))") }
         return String(output[start.lowerBound...])
     }

@@ -55,4 +55,19 @@ enum CommandSupport {
     static func printError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
+
+    /// `30m`, `24h`, `7d`, `90s` as a duration, `nil` for anything else or more than 365 days.
+    static func duration(_ text: String) -> Duration? {
+        guard let unit = text.last, let amount = Int(text.dropLast()), amount > 0 else { return nil }
+        let seconds: Int
+        switch unit {
+        case "s": seconds = 1
+        case "m": seconds = 60
+        case "h": seconds = 3_600
+        case "d": seconds = 86_400
+        default: return nil
+        }
+        guard amount <= 365 * 86_400 / seconds else { return nil }
+        return .seconds(amount * seconds)
+    }
 }

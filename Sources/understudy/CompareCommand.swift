@@ -124,7 +124,7 @@ struct CompareCommand: AsyncParsableCommand {
 
     /// Reads the telemetry topic to its end and judges the workload's shadow events since `--since`.
     private func compareTelemetry(config: UnderstudyConfig, workload: WorkloadConfig, logger: Logger) async throws -> ComparisonReport {
-        guard let window = Self.duration(since) else {
+        guard let window = CommandSupport.duration(since) else {
             CommandSupport.printError("--since: expected a whole number and a unit (30m, 24h, 7d) of at most 365d, got \(since)")
             throw ExitCode(2)
         }
@@ -160,21 +160,6 @@ struct CompareCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         return evidence.report(thresholds: workload.validation)
-    }
-
-    /// `30m`, `24h`, `7d`, `90s` as a duration, `nil` for anything else or more than 365 days.
-    static func duration(_ text: String) -> Duration? {
-        guard let unit = text.last, let amount = Int(text.dropLast()), amount > 0 else { return nil }
-        let seconds: Int
-        switch unit {
-        case "s": seconds = 1
-        case "m": seconds = 60
-        case "h": seconds = 3_600
-        case "d": seconds = 86_400
-        default: return nil
-        }
-        guard amount <= 365 * 86_400 / seconds else { return nil }
-        return .seconds(amount * seconds)
     }
 
     /// The workload's primary and the backups (among `candidates`) to compare with it.

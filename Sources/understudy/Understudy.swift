@@ -11,7 +11,7 @@ struct Understudy: AsyncParsableCommand {
         version: UnderstudyVersion.current,
         subcommands: [
             RunCommand.self, EnqueueCommand.self, CheckConfigCommand.self, RedriveCommand.self, SimulateCommand.self,
-            DemoCommand.self, CompareCommand.self,
+            DemoCommand.self, CompareCommand.self, ReportCommand.self, DashboardCommand.self,
         ]
     )
 }

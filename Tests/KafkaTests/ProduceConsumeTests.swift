@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import Testing
 import UnderstudyTesting
@@ -116,6 +117,38 @@ struct ProduceConsumeTests {
             #expect(wave3.allSatisfy { $0.partition == 0 })
             await consumer.close()
             await producer.close(timeout: .seconds(5))
+        }
+    }
+
+    @Test("startTimestampMs: a reader starts each partition at the first message stamped at or after that time")
+    func startsAtATimestamp() async throws {
+        try await withTansu { broker in
+            let topic = Rig.unique("since")
+            try await broker.createTopic(topic, partitions: 2)
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
+                logger: Rig.logger
+            )
+            func send(_ prefix: String) async throws {
+                let records = (0..<20).map { KafkaRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("\(prefix)-\($0)".utf8)) }
+                for report in await producer.send(records) { _ = try report.get() }
+            }
+            try await send("old")
+            // Broker timestamps are in milliseconds: a gap makes the cut unambiguous.
+            try await Task.sleep(for: .milliseconds(1_200))
+            let cut = Int64(Date().timeIntervalSince1970 * 1_000)
+            try await Task.sleep(for: .milliseconds(200))
+            try await send("new")
+            await producer.close(timeout: .seconds(10))
+
+            var configuration = Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("since"))
+            configuration.startTimestampMs = cut
+            let consumer = try KafkaConsumer(configuration: configuration, topics: [topic], logger: Rig.logger)
+            let messages = await Rig.collect(consumer, count: 40, timeout: .seconds(8))
+            await consumer.close()
+            let values = messages.map { String(decoding: $0.value, as: UTF8.self) }
+            #expect(values.count == 20, "\(values)")
+            #expect(values.allSatisfy { $0.hasPrefix("new-") }, "\(values)")
         }
     }
 }
