@@ -74,6 +74,8 @@ package struct TestConfig {
     package var validation = ""
     package var extraWorkloads = ""
     package var engine = ""
+    /// The `fleet` section (`{route_health: {...}}`); empty: the defaults.
+    package var fleet = ""
     /// More `kafka.properties` (values may use `${VAR}`).
     package var properties: [String: String] = [:]
 
@@ -110,6 +112,7 @@ package struct TestConfig {
         if !validation.isEmpty { text += "    validation: \(validation)\n" }
         text += extraWorkloads
         if !engine.isEmpty { text += "engine: \(engine)\n" }
+        if !fleet.isEmpty { text += "fleet: \(fleet)\n" }
         return text
     }
 }

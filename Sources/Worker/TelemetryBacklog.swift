@@ -1,3 +1,4 @@
+import Completions
 import Failover
 import Foundation
 import Jobs
@@ -23,6 +24,8 @@ final class TelemetryBacklog: FailoverEventSink {
     }
 
     private let pending = Mutex(Pending())
+    /// Told of every breaker change (shared route health); `nil`: nobody.
+    private let circuitObserver = Mutex<(@Sendable (CircuitEvent) -> Void)?>(nil)
     let topic: String
     /// Where breaker changes are counted; `nil`: not counted.
     let metrics: WorkerMetrics?
@@ -38,9 +41,15 @@ final class TelemetryBacklog: FailoverEventSink {
         self.providerKinds = providerKinds
     }
 
+    /// Sets who hears of every breaker change from now on.
+    func observeCircuits(_ observer: @escaping @Sendable (CircuitEvent) -> Void) {
+        circuitObserver.withLock { $0 = observer }
+    }
+
     func record(_ event: FailoverEvent) {
         if case .retryRefused(let workload) = event { metrics?.retryRefused(workload: workload) }
         guard case .circuit(let circuit) = event else { return }
+        circuitObserver.withLock { $0 }?(circuit)
         metrics?.breakerChanged(RouteKey(provider: circuit.provider, model: circuit.model), to: circuit.state)
         logger?.log(
             level: circuit.state == .open ? .warning : .notice, "breaker \(circuit.state.rawValue)",
@@ -50,7 +59,9 @@ final class TelemetryBacklog: FailoverEventSink {
                 "understudy.breaker.state": "\(circuit.state.rawValue)",
             ])
         let message = TelemetryEvent.circuit(
-            .init(route: RouteKey(provider: circuit.provider, model: circuit.model), state: circuit.state, at: circuit.at)
+            .init(
+                route: RouteKey(provider: circuit.provider, model: circuit.model), state: circuit.state, at: circuit.at,
+                cooldownMs: circuit.cooldown.map { Int(clamping: $0.milliseconds) })
         )
         guard let bytes = try? WireJSON.encodeBytes(message) else { return }
         let record = KafkaRecord(topic: topic, key: Array(message.key.utf8), value: bytes)

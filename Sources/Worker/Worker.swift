@@ -77,6 +77,8 @@ package final class Worker: Service, Sendable {
     private let processor: JobProcessor
     /// Shadow calls for sampled live jobs; `nil` when no workload shadows.
     package let shadow: ShadowTraffic?
+    /// Shared route health (`fleet.route_health`); `nil` when off or on test clients.
+    let routeHealth: RouteHealthExchange?
     private let logger: Logger
     private let clock: any Clock<Duration>
     private let shared: Mutex<Shared>
@@ -119,6 +121,16 @@ package final class Worker: Service, Sendable {
         self.backlog = backlog
         let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: backlog)
         self.engine = engine
+        // Shared route health needs the real clients; a worker built on test clients keeps its breakers to itself.
+        if kafka == nil, config.routeHealth.enabled {
+            let exchange = RouteHealthExchange(
+                config: config, worker: "\(WorkerKafkaSettings(config: config).instanceID)-\(UUID().uuidString.prefix(8).lowercased())",
+                engine: engine, logger: logger)
+            backlog.observeCircuits { exchange.localChange($0) }
+            routeHealth = exchange
+        } else {
+            routeHealth = nil
+        }
         let shadow = ShadowTraffic(
             plans: config.workloads.compactMapValues(\.shadow), providers: providers, configuration: config.engineConfiguration,
             live: engine, backlog: backlog, logger: logger, metrics: metrics)
@@ -175,6 +187,12 @@ package final class Worker: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.commitLoop(consumer: consumer, producer: producer) }
                 if let shadow = self.shadow { group.addTask { await shadow.run() } }
+                if let routeHealth = self.routeHealth {
+                    group.addTask { await routeHealth.run() }
+                    // The fleet's word before the first job: a route another worker opened is
+                    // skipped from the start (the job consumer joins its group meanwhile).
+                    await routeHealth.waitUntilCaughtUp(timeout: .seconds(10))
+                }
                 await self.consume(consumer: consumer, producer: producer)
                 self.shadow?.finish()
                 group.cancelAll()

@@ -81,10 +81,24 @@ package struct WorkerKafkaSettings: Sendable {
         KafkaProducerConfiguration(common: common, idempotent: true, messageMaxBytes: producerMessageMaxBytes)
     }
 
+    /// The topics start-up checks or creates: the contract's four and, when breaker state is
+    /// shared, the route-health topic (compacted: only each route's last word matters; one
+    /// partition, so every worker reads every route in order).
     package var topicSpecs: [KafkaTopicSpec] {
         let topics = config.kafka.topics
-        return [topics.jobs, topics.results, topics.telemetry, topics.deadLetter].map {
+        var specs = [topics.jobs, topics.results, topics.telemetry, topics.deadLetter].map {
             KafkaTopicSpec(name: $0, partitions: config.kafka.topicPartitions)
         }
+        if config.routeHealth.enabled {
+            specs.append(
+                KafkaTopicSpec(
+                    name: config.kafka.routeHealthTopic, partitions: 1,
+                    configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "\(Self.routeHealthCompactionLagMs)"]))
+        }
+        return specs
     }
+
+    /// `min.compaction.lag.ms` of the route-health topic: a word stays readable this long before
+    /// compaction may drop it for a newer one of the same route.
+    package static let routeHealthCompactionLagMs = 60_000
 }

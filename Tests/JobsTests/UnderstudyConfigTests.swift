@@ -339,7 +339,7 @@ struct UnderstudyConfigTests {
         ),
         (
             Fixtures.configYAML + "\ntracing: {}\n",
-            "tracing: unknown key (expected one of: engine, kafka, pricing, providers, worker, workloads)",
+            "tracing: unknown key (expected one of: engine, fleet, kafka, pricing, providers, worker, workloads)",
             .unknownKey
         ),
         (

@@ -55,7 +55,7 @@ struct EngineState: Sendable {
         if unknown.contains(route.index) { return .unknownProvider }
         let key = route.key
         guard let health = routes[key] else { return .healthy }
-        if case .unavailable(let until) = health.breaker.availability(at: now) { return .unavailable(until: until) }
+        if case .unavailable(let until) = health.availability(at: now) { return .unavailable(until: until) }
         let threshold = job.policy.slowAfter ?? (configuration.slowAfter.isEmpty ? nil : configuration.slowAfter[key])
         if let threshold, health.latency.isSlow(threshold: threshold, at: now) { return .slow }
         return .healthy
@@ -71,7 +71,7 @@ struct EngineState: Sendable {
         job.routes.contains { route in
             guard !tried.contains(route.index), !unknown.contains(route.index) else { return false }
             guard let health = routes[route.key] else { return true }
-            return health.breaker.availability(at: now) == .available
+            return health.availability(at: now) == .available
         }
     }
 
@@ -85,7 +85,7 @@ struct EngineState: Sendable {
 
         func attempt(_ route: RouteTarget, recall: Bool) -> Choice? {
             let key = route.key
-            let (permission, change) = routes[key, default: Self.freshHealth(configuration)].breaker.acquire(at: now)
+            let (permission, change) = routes[key, default: Self.freshHealth(configuration)].acquire(at: now)
             if let change { changes.append(CircuitChange(key: key, state: change)) }
             let probe: Bool
             switch permission {
@@ -173,7 +173,7 @@ struct EngineState: Sendable {
         let plan = plan(job, unknown: unknown, now: now)
         guard let route = plan.ordered.first(where: { !tried.contains($0.index) }) else { return nil }
         guard hedgeBudget.tryHedge(at: now) else { return nil }
-        let (permission, change) = routes[route.key, default: Self.freshHealth(configuration)].breaker.acquire(at: now)
+        let (permission, change) = routes[route.key, default: Self.freshHealth(configuration)].acquire(at: now)
         let changes = change.map { [CircuitChange(key: route.key, state: $0)] } ?? []
         switch permission {
         case .allowed:
@@ -208,6 +208,7 @@ struct EngineState: Sendable {
             switch outcome {
             case .ok:
                 note(health.breaker.recordSuccess(probe: probe, at: now))
+                health.lastSuccess = now
                 health.latency.record(latency, at: now)
             case .cancelled, .circuitOpen:
                 health.breaker.recordNeutral(probe: probe)
@@ -232,6 +233,28 @@ struct EngineState: Sendable {
         }
         let granted = slots[route.provider]?.finish(succeeded: outcome == .ok, overloaded: countsAsOverload, at: now) ?? []
         return (changes, granted)
+    }
+
+    /// Keeps calls off `key` for `duration` from `now` because another worker opened its breaker
+    /// or probes it. A route that succeeded here within one probe interval (the breaker's
+    /// cooldown) is held for at most that long: the fleet's word never outweighs this process's
+    /// own fresh evidence for longer. `nil` lifts the hold; with `closeBreaker`, an open breaker
+    /// here closes too (the fleet's probe succeeded). Returns the breaker change, if any.
+    mutating func hold(_ key: RouteKey, for duration: Duration?, closeBreaker: Bool, now: Duration) -> CircuitChange? {
+        var change: CircuitChange?
+        routes[key, default: Self.freshHealth(configuration)].mutate { health in
+            guard let duration, duration > .zero else {
+                health.fleetHold = nil
+                if closeBreaker, health.breaker.state == .open, health.breaker.forceClose() { change = CircuitChange(key: key, state: .closed) }
+                return
+            }
+            var length = duration
+            if let success = health.lastSuccess, now - success < configuration.breaker.cooldown {
+                length = min(length, configuration.breaker.cooldown)
+            }
+            health.fleetHold = now + length
+        }
+        return change
     }
 
     /// Takes a concurrency slot of `provider` if one is free and nobody waits.

@@ -60,7 +60,17 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
     /// cooldown (a probe is due). A route never called is available.
     package func isAvailable(_ key: RouteKey) -> Bool {
         let now = elapsed(clock.now)
-        return state.withLock { $0.routes[key]?.breaker.availability(at: now) ?? .available } == .available
+        return state.withLock { $0.routes[key]?.availability(at: now) ?? .available } == .available
+    }
+
+    /// Shared route health: keeps this engine off `key` for `duration` (another worker opened its
+    /// breaker, or probes it), capped at one probe interval when the route succeeded here within
+    /// one. `nil` lifts the hold; `closeBreaker` also closes an open breaker here (another
+    /// worker's probe succeeded), reported as a circuit event like any other change.
+    package func holdRoute(_ key: RouteKey, for duration: Duration?, closeBreaker: Bool = false) {
+        let now = elapsed(clock.now)
+        let change = state.withLock { $0.hold(key, for: duration, closeBreaker: closeBreaker, now: now) }
+        if let change { report([change]) }
     }
 
     /// The current concurrency limit of a provider (`nil`: unlimited).
@@ -192,8 +202,14 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
     func report(_ changes: [EngineState.CircuitChange]) {
         guard !changes.isEmpty else { return }
         let at = wallClock()
+        let now = elapsed(clock.now)
         for change in changes {
-            sink.record(.circuit(CircuitEvent(provider: change.key.provider, model: change.key.model, state: change.state, at: at)))
+            var cooldown: Duration?
+            if change.state == .open, let until = state.withLock({ $0.routes[change.key]?.breaker.openUntil }), until > now {
+                cooldown = until - now
+            }
+            sink.record(
+                .circuit(CircuitEvent(provider: change.key.provider, model: change.key.model, state: change.state, at: at, cooldown: cooldown)))
         }
     }
 

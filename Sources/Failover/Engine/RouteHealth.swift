@@ -1,5 +1,23 @@
-/// The shared health of one route (`provider/model`): its breaker and its latency.
+/// The shared health of one route (`provider/model`): its breaker, its latency, and what the rest
+/// of the fleet says of it.
 struct RouteHealth: Sendable {
     var breaker: CircuitBreaker
     var latency: LatencyTracker
+    /// Until when the fleet keeps this process off the route (a breaker another worker opened, or
+    /// a probe another worker is making); `nil` or past: no hold. See ``FailoverEngine/holdRoute(_:for:)``.
+    var fleetHold: Duration?
+    /// When a call to the route last succeeded here: this process's own fresh evidence.
+    var lastSuccess: Duration?
+
+    /// Whether a call could go through at `now`: the fleet's hold first, then the breaker.
+    func availability(at now: Duration) -> CircuitBreaker.Availability {
+        if let hold = fleetHold, now < hold { return .unavailable(until: hold) }
+        return breaker.availability(at: now)
+    }
+
+    /// Asks the breaker for a call at `now`, unless the fleet holds the route.
+    mutating func acquire(at now: Duration) -> (permission: CircuitBreaker.Permission, change: CircuitState?) {
+        if let hold = fleetHold, now < hold { return (.rejected(until: hold), nil) }
+        return breaker.acquire(at: now)
+    }
 }

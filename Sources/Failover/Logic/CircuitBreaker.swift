@@ -177,6 +177,15 @@ package struct CircuitBreaker: Sendable, Hashable {
         open(until: now + duration)
     }
 
+    /// Closes an open breaker on another process's word (the fleet's probe succeeded). Returns
+    /// whether it changed anything; a closed or half-open breaker (a probe of its own in flight)
+    /// is left as it is.
+    package mutating func forceClose() -> Bool {
+        guard state == .open else { return false }
+        close()
+        return true
+    }
+
     private mutating func open(until end: Duration) -> CircuitState? {
         let wasOpen = state == .open
         openUntil = wasOpen ? max(openUntil, end) : end

@@ -6,12 +6,15 @@ package struct CircuitEvent: Sendable, Hashable {
     package var model: String
     package var state: CircuitState
     package var at: Date
+    /// For `open`: how long until the breaker lets a probe through.
+    package var cooldown: Duration?
 
-    package init(provider: String, model: String, state: CircuitState, at: Date) {
+    package init(provider: String, model: String, state: CircuitState, at: Date, cooldown: Duration? = nil) {
         self.provider = provider
         self.model = model
         self.state = state
         self.at = at
+        self.cooldown = cooldown
     }
 
     /// `provider/model`, the telemetry message key.

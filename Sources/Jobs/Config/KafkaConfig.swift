@@ -14,12 +14,15 @@ package struct KafkaConfig: Sendable, Hashable {
         package var results: String
         package var telemetry: String
         package var deadLetter: String
+        /// Shared breaker state (compacted, keyed `provider/model`); `nil`: `<group_id>.route-health`.
+        package var routeHealth: String?
 
-        package init(jobs: String, results: String, telemetry: String, deadLetter: String) {
+        package init(jobs: String, results: String, telemetry: String, deadLetter: String, routeHealth: String? = nil) {
             self.jobs = jobs
             self.results = results
             self.telemetry = telemetry
             self.deadLetter = deadLetter
+            self.routeHealth = routeHealth
         }
     }
 
@@ -36,6 +39,9 @@ package struct KafkaConfig: Sendable, Hashable {
         case earliest
         case latest
     }
+
+    /// The route-health topic: `topics.route_health`, else `<group_id>.route-health`.
+    package var routeHealthTopic: String { topics.routeHealth ?? "\(groupID).route-health" }
 
     /// librdkafka's `bootstrap.servers`: `host:port[,host:port...]`.
     package var bootstrapServers: String
@@ -152,12 +158,13 @@ package struct KafkaConfig: Sendable, Hashable {
 
     private static func readTopics(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> Topics {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["jobs", "results", "telemetry", "dead_letter"])
+        try object.rejectUnknown(["jobs", "results", "telemetry", "dead_letter", "route_health"])
         return Topics(
             jobs: try object.required("jobs", Read.nonEmptyString),
             results: try object.required("results", Read.nonEmptyString),
             telemetry: try object.required("telemetry", Read.nonEmptyString),
-            deadLetter: try object.required("dead_letter", Read.nonEmptyString)
+            deadLetter: try object.required("dead_letter", Read.nonEmptyString),
+            routeHealth: try object.optional("route_health", Read.nonEmptyString)
         )
     }
 

@@ -16,6 +16,8 @@ package struct UnderstudyConfig: Sendable, Hashable {
     /// Per-model prices laid over ``PriceTable/defaults`` (see ``priceTable``).
     package var pricing: [String: PriceTable.Price]
     package var engine: EngineConfig
+    /// `fleet.route_health`: breaker state shared across the workers.
+    package var routeHealth: RouteHealthConfig
     /// By name.
     package var workloads: [String: WorkloadConfig]
 
@@ -25,8 +27,10 @@ package struct UnderstudyConfig: Sendable, Hashable {
         providers: [String: ProviderConfig],
         pricing: [String: PriceTable.Price] = [:],
         engine: EngineConfig = EngineConfig(),
+        routeHealth: RouteHealthConfig = RouteHealthConfig(),
         workloads: [String: WorkloadConfig]
     ) {
+        self.routeHealth = routeHealth
         self.kafka = kafka
         self.worker = worker
         self.providers = providers
@@ -110,7 +114,7 @@ package struct UnderstudyConfig: Sendable, Hashable {
 
     private static func read(_ value: JSONValue, environment: [String: String]) throws(FieldError) -> UnderstudyConfig {
         let root = try ObjectReader(value, at: .root)
-        try root.rejectUnknown(["kafka", "worker", "providers", "pricing", "engine", "workloads"])
+        try root.rejectUnknown(["kafka", "worker", "providers", "pricing", "engine", "fleet", "workloads"])
         let kafka = try root.required("kafka", KafkaConfig.read)
         let worker = try root.optional("worker", WorkerConfig.read) ?? WorkerConfig()
         let providers = try root.required(
@@ -121,6 +125,7 @@ package struct UnderstudyConfig: Sendable, Hashable {
         )
         let pricing = try root.optional("pricing", Read.map(readPrice)) ?? [:]
         let engine = try root.optional("engine", EngineConfig.read) ?? EngineConfig()
+        let routeHealth = try root.optional("fleet", readFleet) ?? RouteHealthConfig()
         let workloads = try root.required(
             "workloads",
             Read.map(minProperties: 1) { (name, value, path) throws(FieldError) in
@@ -133,8 +138,16 @@ package struct UnderstudyConfig: Sendable, Hashable {
             providers: providers,
             pricing: pricing,
             engine: engine,
+            routeHealth: routeHealth,
             workloads: workloads
         )
+    }
+
+    /// `fleet`: what the workers share through Kafka.
+    private static func readFleet(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> RouteHealthConfig {
+        let object = try ObjectReader(value, at: path)
+        try object.rejectUnknown(["route_health"])
+        return try object.optional("route_health", RouteHealthConfig.read) ?? RouteHealthConfig()
     }
 
     private static func readPrice(_ model: String, _ value: JSONValue, _ path: FieldPath) throws(FieldError) -> PriceTable.Price {

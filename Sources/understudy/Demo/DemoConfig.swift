@@ -45,6 +45,8 @@ struct DemoConfig: Sendable {
               \(Self.backup): {type: anthropic, base_url: "\(backupURL)", api_key_env: DEMO_AZURE_AI_API_KEY}
             pricing:
               \(Self.model): {input_per_mtok: 3.0, output_per_mtok: 15.0}
+            fleet:
+              route_health: {enabled: false}   # one worker: no fleet to share breakers with
             engine:
               breaker_cooldown_ms: 2000
               breaker_max_cooldown_ms: 4000

@@ -1,0 +1,81 @@
+import Completions
+import Failover
+import Foundation
+
+/// One worker's word on one route, on the compacted route-health topic (keyed `provider/model`):
+/// its breaker's state, why it says so, and until when the word holds.
+///
+/// Guarantees: ``read(_:)`` accepts only what ``write(to:)`` writes, with every string bounded
+/// (``maxNameBytes``) and `expires_at` not before `at`; anything else is `nil`, never trusted.
+package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
+    /// Why the message was sent.
+    package enum Reason: String, Sendable, Hashable, CaseIterable {
+        /// The worker's breaker changed state.
+        case change
+        /// The worker repeats a breaker it still holds open or half-open.
+        case heartbeat
+    }
+
+    /// The longest worker id, provider or model accepted.
+    package static let maxNameBytes = 256
+
+    package var route: RouteKey
+    /// The sender's identity (host, process, start).
+    package var worker: String
+    package var state: CircuitState
+    package var reason: Reason
+    package var at: Date
+    /// For `open`: when the sender's breaker lets its probe through.
+    package var openUntil: Date?
+    /// When the word lapses if no heartbeat renews it (the sender stopped, or lost the broker).
+    package var expiresAt: Date
+
+    package init(
+        route: RouteKey, worker: String, state: CircuitState, reason: Reason, at: Date, openUntil: Date? = nil, expiresAt: Date
+    ) {
+        self.route = route
+        self.worker = worker
+        self.state = state
+        self.reason = reason
+        self.at = at
+        self.openUntil = openUntil
+        self.expiresAt = expiresAt
+    }
+
+    package func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("provider", route.provider)
+        writer.member("model", route.model)
+        writer.member("worker", worker)
+        writer.member("state", state.rawValue)
+        writer.member("reason", reason.rawValue)
+        writer.member("at", RFC3339.string(from: at))
+        if let openUntil { writer.member("open_until", RFC3339.string(from: openUntil)) }
+        writer.member("expires_at", RFC3339.string(from: expiresAt))
+        writer.endObject()
+    }
+
+    /// Reads a message as ``write(to:)`` writes it; `nil` for anything else.
+    package static func read(_ bytes: [UInt8]) -> RouteHealthMessage? {
+        guard bytes.count <= 4_096, let value = try? JSONParser.parse(bytes), let object = value.objectValue,
+            let provider = bounded(object["provider"]), let model = bounded(object["model"]), let worker = bounded(object["worker"]),
+            let state = object["state"]?.stringValue.flatMap(CircuitState.init(rawValue:)),
+            let reason = object["reason"]?.stringValue.flatMap(Reason.init(rawValue:)),
+            let at = object["at"]?.stringValue.flatMap(RFC3339.date(from:)),
+            let expiresAt = object["expires_at"]?.stringValue.flatMap(RFC3339.date(from:)), expiresAt >= at
+        else { return nil }
+        var openUntil: Date?
+        if let text = object["open_until"] {
+            guard let date = text.stringValue.flatMap(RFC3339.date(from:)) else { return nil }
+            openUntil = date
+        }
+        return RouteHealthMessage(
+            route: RouteKey(provider: provider, model: model), worker: worker, state: state, reason: reason, at: at, openUntil: openUntil,
+            expiresAt: expiresAt)
+    }
+
+    private static func bounded(_ value: JSONValue?) -> String? {
+        guard let text = value?.stringValue, !text.isEmpty, text.utf8.count <= maxNameBytes else { return nil }
+        return text
+    }
+}

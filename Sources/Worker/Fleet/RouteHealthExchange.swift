@@ -1,0 +1,216 @@
+import Completions
+import Failover
+import Foundation
+import Jobs
+import Kafka
+import Logging
+import Synchronization
+
+/// Shared route health (`fleet.route_health`): this worker's breaker changes go to the compacted
+/// route-health topic, with a heartbeat while a breaker stays open or half-open; the other
+/// workers' words come back from it (read from the beginning at start-up, then followed) and
+/// become holds on this worker's engine (``FailoverEngine/holdRoute(_:for:closeBreaker:)``).
+///
+/// Guarantees: its clients are its own (a plain idempotent producer and a consumer in a group of
+/// its own that commits nothing), so the job path never waits on it; a word lapses with its
+/// `expires_at` (about `ttl_ms` after the sender's last message); a lost broker only means
+/// the fleet's words lapse and each worker trusts its own breakers again.
+final class RouteHealthExchange: Sendable {
+    private struct Local {
+        var state: CircuitState
+        var openUntil: Date?
+        /// When this worker's breaker took that state.
+        var since: Date
+    }
+
+    private struct State {
+        var view: RouteHealthView
+        var local: [RouteKey: Local] = [:]
+        var outbox: [RouteHealthMessage] = []
+        var applied: [RouteKey: RouteHealthView.Verdict] = [:]
+        var caughtUp = false
+        /// Routes whose verdict may have changed with a local change.
+        var rejudge: Set<RouteKey> = []
+        var received = 0
+    }
+
+    let config: RouteHealthConfig
+    let topic: String
+    let worker: String
+    private let engine: FailoverEngine<ContinuousClock>
+    private let settings: WorkerKafkaSettings
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    init(config: UnderstudyConfig, worker: String, engine: FailoverEngine<ContinuousClock>, logger: Logger) {
+        self.config = config.routeHealth
+        topic = config.kafka.routeHealthTopic
+        self.worker = worker
+        self.engine = engine
+        settings = WorkerKafkaSettings(config: config)
+        self.logger = logger
+        state = Mutex(State(view: RouteHealthView(me: worker, probeGrace: .milliseconds(config.routeHealth.probeGraceMs))))
+    }
+
+    private var ttl: TimeInterval { Double(config.ttlMs) / 1_000 }
+
+    /// A breaker of this worker changed (the engine's event sink): tell the fleet.
+    func localChange(_ event: CircuitEvent, at now: Date = Date()) {
+        let route = RouteKey(provider: event.provider, model: event.model)
+        let openUntil = event.cooldown.map { now.addingTimeInterval($0.seconds) }
+        let message = RouteHealthMessage(
+            route: route, worker: worker, state: event.state, reason: .change, at: now, openUntil: openUntil,
+            expiresAt: now.addingTimeInterval(ttl))
+        state.withLock { state in
+            state.local[route] = event.state == .closed ? nil : Local(state: event.state, openUntil: openUntil, since: now)
+            state.outbox.append(message)
+            state.rejudge.insert(route)
+        }
+    }
+
+    /// Whether the start-up read of the topic is done (or given up on).
+    var caughtUp: Bool { state.withLock { $0.caughtUp } }
+
+    /// Waits until the start-up read is done, at most `timeout`.
+    func waitUntilCaughtUp(timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while !caughtUp && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Reads and publishes until cancelled.
+    func run() async {
+        let consumer: KafkaConsumer
+        let producer: KafkaProducer
+        do {
+            var consumerSettings = settings.consumer
+            consumerSettings.groupID = "\(settings.config.kafka.groupID).route-health.\(UUID().uuidString.lowercased())"
+            consumerSettings.autoOffsetReset = "earliest"
+            consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: logger)
+            producer = try KafkaProducer(configuration: settings.producerForEnqueue, logger: logger)
+        } catch {
+            logger.error("route health: cannot start its Kafka clients; breakers stay local", metadata: ["error": "\(error)"])
+            state.withLock { $0.caughtUp = true }
+            return
+        }
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.follow(consumer) }
+                group.addTask { await self.publishLoop(producer) }
+                group.addTask { await self.catchUp(consumer) }
+                await group.waitForAll()
+            }
+        } onCancel: {
+            // Ends the follower's iteration; the other loops see the cancellation.
+            consumer.stopDelivery()
+        }
+        await consumer.close(timeout: .seconds(5))
+        await producer.close(timeout: .seconds(5))
+    }
+
+    /// Start-up: caught up once the consumer holds its partition and nothing new came for
+    /// 300 ms (a watermark would be wrong on some brokers), or after 10 s whatever happened.
+    private func catchUp(_ consumer: KafkaConsumer) async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        var lastCount = -1
+        var quietSince = ContinuousClock.now
+        while !Task.isCancelled && ContinuousClock.now < deadline {
+            let count = state.withLock { $0.received }
+            if count != lastCount || consumer.assignment.isEmpty {
+                lastCount = count
+                quietSince = ContinuousClock.now
+            } else if ContinuousClock.now - quietSince >= .milliseconds(300) {
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        state.withLock { $0.caughtUp = true }
+        logger.debug("route health: read the fleet's words", metadata: ["routes": "\(state.withLock { $0.view.routes.count })"])
+    }
+
+    private func follow(_ consumer: KafkaConsumer) async {
+        var iterator = consumer.messages.makeAsyncIterator()
+        while !Task.isCancelled, let batch = await iterator.nextBatch(max: 1_000) {
+            let now = Date()
+            let touched: Set<RouteKey> = state.withLock { state in
+                var touched = Set<RouteKey>()
+                for message in batch {
+                    state.received += 1
+                    guard let word = RouteHealthMessage.read(message.value) else { continue }
+                    if state.view.add(word) { touched.insert(word.route) }
+                }
+                return touched
+            }
+            apply(touched, now: now)
+        }
+    }
+
+    /// Publishes changes at once and heartbeats every `heartbeat_ms`; re-judges the held routes
+    /// as words lapse.
+    private func publishLoop(_ producer: KafkaProducer) async {
+        var lastHeartbeat = ContinuousClock.now
+        let heartbeat = Duration.milliseconds(config.heartbeatMs)
+        while !Task.isCancelled {
+            let now = Date()
+            var (messages, rejudge) = state.withLock { state in
+                defer {
+                    state.outbox.removeAll()
+                    state.rejudge.removeAll()
+                }
+                return (state.outbox, state.rejudge)
+            }
+            if ContinuousClock.now - lastHeartbeat >= heartbeat {
+                lastHeartbeat = ContinuousClock.now
+                messages += state.withLock { state in
+                    state.local.map { route, local in
+                        RouteHealthMessage(
+                            route: route, worker: worker, state: local.state, reason: .heartbeat, at: now, openUntil: local.openUntil,
+                            expiresAt: now.addingTimeInterval(ttl))
+                    }
+                }
+                rejudge.formUnion(
+                    state.withLock { state in
+                        state.view.prune(now: now)
+                        return Set(state.applied.keys)
+                    })
+            }
+            if !rejudge.isEmpty { apply(rejudge, now: now) }
+            if !messages.isEmpty {
+                let records = messages.compactMap { message -> KafkaRecord? in
+                    guard let bytes = try? WireJSON.encodeBytes(message) else { return nil }
+                    return KafkaRecord(topic: topic, key: Array(message.route.description.utf8), value: bytes)
+                }
+                for result in await producer.send(records) {
+                    if case .failure(let error) = result {
+                        logger.warning("route health: a word was not delivered", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Turns the view's verdicts on `routes` into holds on the engine, when they changed.
+    private func apply(_ routes: Set<RouteKey>, now: Date) {
+        for route in routes {
+            let verdict = state.withLock { $0.view.verdict(for: route, now: now, localOpen: $0.local[route] != nil) }
+            let (previous, localSince) = state.withLock { state -> (RouteHealthView.Verdict?, Date?) in
+                let previous = state.applied[route]
+                if case .release = verdict { state.applied[route] = nil } else { state.applied[route] = verdict }
+                return (previous, state.local[route]?.since)
+            }
+            switch verdict {
+            case .hold(let duration):
+                engine.holdRoute(route, for: duration)
+                if previous == nil {
+                    logger.notice("route held by the fleet", metadata: ["understudy.route": "\(route)", "hold_ms": "\(duration.milliseconds)"])
+                }
+            case .release(let closedAt):
+                // Another worker's close outweighs this worker's open only when it came after it.
+                let closeBreaker = closedAt.map { closed in localSince.map { $0 < closed } ?? true } ?? false
+                if previous != nil || closeBreaker { engine.holdRoute(route, for: nil, closeBreaker: closeBreaker) }
+            }
+        }
+    }
+}

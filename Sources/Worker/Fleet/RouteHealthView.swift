@@ -1,0 +1,92 @@
+import Completions
+import Failover
+import Foundation
+import Jobs
+
+/// What the rest of the fleet says of each route, from the route-health topic: the latest word
+/// of every other worker, and the verdict for this one. Pure: time is passed in.
+///
+/// The verdict for a route at `now`, from the other workers' words that have not lapsed:
+/// - the newest word is `closed`: no hold, and a breaker here that opened before that closes
+///   (another worker's probe succeeded since);
+/// - else, for each newer `open`: hold until its `open_until` plus `probeGrace` (time for that
+///   worker's probe to report), for each `half_open` (a probe in flight): until it lapses; each
+///   capped by when the word lapses, so a worker that stopped publishing stops counting;
+/// - nothing left: no hold;
+/// - but when this worker's own breaker is open too and its id is the smallest of the openers',
+///   no hold: it is the one that probes (the others wait for its word).
+///
+/// Guarantees: keeps at most ``maxRoutes`` routes and ``maxWorkersPerRoute`` workers per route
+/// (lapsed words are pruned first); this worker's own words are ignored.
+struct RouteHealthView: Sendable {
+    static let maxRoutes = 4_096
+    static let maxWorkersPerRoute = 1_024
+
+    /// What this worker should do about a route.
+    enum Verdict: Sendable, Hashable {
+        /// Keep off the route for this long.
+        case hold(Duration)
+        /// No hold; with `closedAt` (the newest word is another worker's close, then), an open
+        /// breaker here that opened before that closes too.
+        case release(closedAt: Date?)
+    }
+
+    let me: String
+    let probeGrace: Duration
+    private(set) var words: [RouteKey: [String: RouteHealthMessage]] = [:]
+
+    init(me: String, probeGrace: Duration) {
+        self.me = me
+        self.probeGrace = probeGrace
+    }
+
+    /// Takes `message` in; false when it was ours, older than what we have from its sender, or
+    /// over the bounds.
+    @discardableResult
+    mutating func add(_ message: RouteHealthMessage) -> Bool {
+        guard message.worker != me else { return false }
+        if let known = words[message.route]?[message.worker], known.at > message.at { return false }
+        if words[message.route] == nil, words.count >= Self.maxRoutes { return false }
+        if words[message.route]?[message.worker] == nil, (words[message.route]?.count ?? 0) >= Self.maxWorkersPerRoute { return false }
+        words[message.route, default: [:]][message.worker] = message
+        return true
+    }
+
+    /// The routes anyone spoke of.
+    var routes: [RouteKey] { Array(words.keys) }
+
+    /// The verdict for `route` at `now`. `localOpen`: this worker's own breaker for the route is
+    /// open or half-open.
+    func verdict(for route: RouteKey, now: Date, localOpen: Bool = false) -> Verdict {
+        let live = (words[route] ?? [:]).values.filter { $0.expiresAt > now }
+        guard let newest = live.max(by: { $0.at < $1.at }) else { return .release(closedAt: nil) }
+        if newest.state == .closed { return .release(closedAt: newest.at) }
+        let lastClose = live.filter { $0.state == .closed }.map(\.at).max() ?? .distantPast
+        // One prober per route: of the workers whose breaker is open, the one with the smallest
+        // id probes and the others wait for its word. A worker that stops publishing lapses, and
+        // the next one takes over.
+        let openers = live.filter { $0.at > lastClose && $0.state != .closed }.map(\.worker)
+        if localOpen, let first = openers.min(), me < first { return .release(closedAt: nil) }
+        var until: Date?
+        for word in live where word.at > lastClose {
+            let end: Date
+            switch word.state {
+            case .open: end = min((word.openUntil ?? word.at).addingTimeInterval(probeGrace.seconds), word.expiresAt)
+            case .halfOpen: end = word.expiresAt
+            case .closed: continue
+            }
+            if end > now { until = max(until ?? end, end) }
+        }
+        guard let until else { return .release(closedAt: nil) }
+        let seconds = until.timeIntervalSince(now)
+        return .hold(.milliseconds(Int64(min(seconds, 86_400) * 1_000)))
+    }
+
+    /// Forgets words that lapsed before `now`.
+    mutating func prune(now: Date) {
+        for (route, byWorker) in words {
+            let kept = byWorker.filter { $0.value.expiresAt > now }
+            words[route] = kept.isEmpty ? nil : kept
+        }
+    }
+}

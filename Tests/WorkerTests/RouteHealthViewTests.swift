@@ -1,0 +1,85 @@
+import Failover
+import Foundation
+import Jobs
+import Testing
+
+@testable import Worker
+
+/// The verdicts of shared route health, from other workers' words (time passed in).
+@Suite struct RouteHealthViewTests {
+    let route = RouteKey(provider: "primary", model: "m")
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func word(_ worker: String, _ state: CircuitState, at: TimeInterval, openFor: TimeInterval? = nil, ttl: TimeInterval = 5)
+        -> RouteHealthMessage
+    {
+        RouteHealthMessage(
+            route: route, worker: worker, state: state, reason: .change, at: t0 + at, openUntil: openFor.map { t0 + at + $0 },
+            expiresAt: t0 + at + ttl)
+    }
+
+    @Test("another worker's open holds this one until its cooldown ends plus the probe grace, capped by its expiry")
+    func openHolds() {
+        var view = RouteHealthView(me: "b", probeGrace: .seconds(2))
+        view.add(word("a", .open, at: 0, openFor: 1))
+        #expect(view.verdict(for: route, now: t0) == .hold(.seconds(3)))
+        #expect(view.verdict(for: route, now: t0 + 2.5) == .hold(.milliseconds(500)))
+        #expect(view.verdict(for: route, now: t0 + 3) == .release(closedAt: nil))
+        // Its word lapses with its expiry, whatever it said.
+        var short = RouteHealthView(me: "b", probeGrace: .seconds(60))
+        short.add(word("a", .open, at: 0, openFor: 30, ttl: 5))
+        #expect(short.verdict(for: route, now: t0 + 4) == .hold(.seconds(1)))
+        #expect(short.verdict(for: route, now: t0 + 5) == .release(closedAt: nil))
+    }
+
+    @Test("a probe in flight elsewhere holds until its word lapses; a newer close releases and closes an older open here")
+    func probeThenClose() {
+        var view = RouteHealthView(me: "b", probeGrace: .seconds(2))
+        view.add(word("a", .halfOpen, at: 0, ttl: 4))
+        #expect(view.verdict(for: route, now: t0 + 1) == .hold(.seconds(3)))
+        view.add(word("a", .closed, at: 1))
+        #expect(view.verdict(for: route, now: t0 + 1) == .release(closedAt: t0 + 1))
+        // An older word from the same worker does not undo a newer one.
+        let older = view.add(word("a", .open, at: 0.5, openFor: 10))
+        #expect(!older)
+    }
+
+    @Test("one prober: of the workers whose breaker is open, the smallest id probes; the others wait for it")
+    func oneProber() {
+        var a = RouteHealthView(me: "a", probeGrace: .seconds(2))
+        var c = RouteHealthView(me: "c", probeGrace: .seconds(2))
+        let b = word("b", .open, at: 0, openFor: 1)
+        a.add(b)
+        c.add(b)
+        #expect(a.verdict(for: route, now: t0, localOpen: true) == .release(closedAt: nil), "a is the smallest opener: it probes")
+        #expect(c.verdict(for: route, now: t0, localOpen: true) == .hold(.seconds(3)), "c waits for b")
+        #expect(a.verdict(for: route, now: t0, localOpen: false) == .hold(.seconds(3)), "a with its breaker closed just skips")
+    }
+
+    @Test("its own words are ignored, and the bounds hold")
+    func ownWordsAndBounds() {
+        var view = RouteHealthView(me: "a", probeGrace: .seconds(2))
+        let own = view.add(word("a", .open, at: 0, openFor: 10))
+        #expect(!own)
+        #expect(view.verdict(for: route, now: t0) == .release(closedAt: nil))
+        for index in 0..<(RouteHealthView.maxWorkersPerRoute + 5) { view.add(word("w\(index)", .closed, at: 0)) }
+        #expect(view.words[route]?.count == RouteHealthView.maxWorkersPerRoute)
+        view.prune(now: t0 + 60)
+        #expect(view.words.isEmpty)
+    }
+
+    @Test("a route-health message round-trips, and a hostile one is refused")
+    func messageRoundTrip() throws {
+        let message = word("a", .open, at: 0, openFor: 1)
+        let bytes = try WireJSON.encodeBytes(message)
+        #expect(RouteHealthMessage.read(bytes) == message)
+        #expect(RouteHealthMessage.read(Array(#"{"provider":"p"}"#.utf8)) == nil)
+        let long = String(repeating: "x", count: RouteHealthMessage.maxNameBytes + 1)
+        let hostile =
+            #"{"provider":"\#(long)","model":"m","worker":"w","state":"open","reason":"change","at":"2026-01-01T00:00:00Z","expires_at":"2026-01-01T00:00:05Z"}"#
+        #expect(RouteHealthMessage.read(Array(hostile.utf8)) == nil)
+        let backwards =
+            #"{"provider":"p","model":"m","worker":"w","state":"open","reason":"change","at":"2026-01-01T00:00:05Z","expires_at":"2026-01-01T00:00:00Z"}"#
+        #expect(RouteHealthMessage.read(Array(backwards.utf8)) == nil)
+    }
+}
