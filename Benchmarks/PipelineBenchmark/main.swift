@@ -13,6 +13,10 @@
 // server on, so metrics are kept (off otherwise): throughput and CPU within 5% of instant.
 // instant-tracing is instant with spans exported over OTLP/HTTP (protobuf) to a local receiver at
 // 1% sampling; it needs the binary built with the OTLPTracing trait (the command below does).
+// instant-local is instant with shared route health off (it is on by default): the cost of
+// sharing when nothing fails. fleet-shared and fleet-local: three workers, 30,000 jobs, the
+// primary blackholed after a third of them (2 s attempt timeout, 2 s breaker cooldown), with and
+// without shared route health: calls to the dead primary and attempts that timed out.
 import Completions
 import Foundation
 import Kafka
@@ -38,6 +42,14 @@ struct Scenario {
     var metrics = false
     /// `worker.tracing.sample_ratio`, exporting to a local OTLP receiver; `nil`: no tracing.
     var tracingRatio: Double? = nil
+    /// Worker processes in the group.
+    var workers = 1
+    /// `fleet.route_health.enabled` (on by default, as in the product).
+    var routeHealth = true
+    /// The share of jobs after which the primary is blackholed; `nil`: never.
+    var blackholeAt: Double? = nil
+    /// The `engine` section; empty: the defaults.
+    var engine = ""
     var target: String
 }
 
@@ -58,6 +70,9 @@ struct Measurement {
     var shadowCounts = ""
     /// OTLP export requests the receiver got (tracing scenarios).
     var exports = 0
+    /// Calls the primary got after it was blackholed, and attempts that timed out (fleet scenarios).
+    var primaryCallsAfterBlackhole = 0
+    var timedOut = 0
 }
 
 /// CPU seconds (user + system) and peak RSS of a process, from /proc.
@@ -102,6 +117,8 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     config.policy = "{max_attempts: 4, attempt_timeout_ms: \(scenario.attemptTimeoutMs), deadline_ms: 120000}"
     config.shadow = scenario.shadow
     if scenario.metrics { config.httpListen = "127.0.0.1:0" }
+    if !scenario.routeHealth { config.fleet = "{route_health: {enabled: false}}" }
+    config.engine = scenario.engine
     var receiver: OTLPReceiver?
     if let ratio = scenario.tracingRatio {
         let started = try await OTLPReceiver.start()
@@ -119,7 +136,14 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     }
     // Shadow scenarios log at info, both of them alike, for the worker's closing shadow counts.
     let level = scenario.name.hasPrefix("shadow") ? "info" : "warning"
-    let worker = try WorkerProcess.start(config: config.yaml, environment: ["BENCH_KEY": "bench-key", "UNDERSTUDY_LOG_LEVEL": level])
+    var workers: [WorkerProcess] = []
+    for index in 0..<max(1, scenario.workers) {
+        workers.append(
+            try WorkerProcess.start(
+                config: config.yaml, environment: ["BENCH_KEY": "bench-key", "UNDERSTUDY_LOG_LEVEL": level], name: "worker\(index)"))
+    }
+    let worker = workers[0]
+    var blackholedAt: Int?
     if let rate = scenario.pacedPerSecond {
         let bootstrap = broker.bootstrapServers
         pacer = Task { try await produce(records, perSecond: rate, bootstrapServers: bootstrap) }
@@ -141,6 +165,10 @@ func run(_ scenario: Scenario) async throws -> Measurement {
         for message in batch {
             guard let object = try? JSONParser.parse(message.value), let id = object["job_id"]?.stringValue else { continue }
             if seen.insert(id).inserted {
+                if let share = scenario.blackholeAt, blackholedAt == nil, Double(seen.count) >= share * Double(scenario.jobs) {
+                    primary.setMode(SimulatorMode(fault: .blackhole))
+                    blackholedAt = primary.requests
+                }
                 arrivals.append(ContinuousClock.now)
                 latencies.append(object["latency_ms"]?.intValue ?? 0)
                 if object["fallback_used"] == .bool(true) { fallbacks += 1 }
@@ -148,7 +176,20 @@ func run(_ scenario: Scenario) async throws -> Measurement {
         }
         last = ContinuousClock.now
     }
-    let usage = processUsage(worker.process.pid)
+    var usage = (cpu: 0.0, peakKiB: 0.0)
+    for one in workers {
+        let each = processUsage(one.process.pid)
+        usage.cpu += each.cpu
+        usage.peakKiB = max(usage.peakKiB, each.peakKiB)
+    }
+    let primaryCallsAfterBlackhole = blackholedAt.map { primary.requests - $0 } ?? 0
+    var timedOut = 0
+    if scenario.blackholeAt != nil {
+        let telemetry = try await TopicReader.read(config.topics.telemetry, bootstrapServers: broker.bootstrapServers, idle: .seconds(3))
+        timedOut = telemetry.count {
+            $0.value.starts(with: Array(#"{"event":"attempt""#.utf8)) && String(decoding: $0.value, as: UTF8.self).contains(#""outcome":"timeout""#)
+        }
+    }
     await reader.close()
     try await pacer?.value
     var shadowEvents = 0
@@ -158,7 +199,7 @@ func run(_ scenario: Scenario) async throws -> Measurement {
         shadowEvents = telemetry.count { $0.value.starts(with: Array(#"{"event":"shadow""#.utf8)) }
         sampled = (0..<scenario.jobs).count { ShadowSampler.isSampled("job-\($0)", rate: 0.1) }
     }
-    await worker.process.stop()
+    for one in workers { await one.process.stop() }
     let exports = receiver?.requests ?? 0
     await receiver?.stop()
     await primary.stop()
@@ -183,7 +224,8 @@ func run(_ scenario: Scenario) async throws -> Measurement {
         jobsPerSecond: Double(seen.count) / max(seconds, 0.001), steadyJobsPerSecond: steady, p50: percentile(latencies, 0.5),
         p99: percentile(latencies, 0.99),
         cpuSecondsPer1000: usage.cpu / Double(max(1, seen.count)) * 1000, peakRSSMiB: usage.peakKiB / 1024, fallbacks: fallbacks,
-        shadowEvents: shadowEvents, sampled: sampled, shadowCounts: shadowCounts, exports: exports
+        shadowEvents: shadowEvents, sampled: sampled, shadowCounts: shadowCounts, exports: exports,
+        primaryCallsAfterBlackhole: primaryCallsAfterBlackhole, timedOut: timedOut
     )
 }
 
@@ -218,6 +260,17 @@ let all: [String: Scenario] = [
     "instant-metrics": Scenario(
         name: "instant-metrics", jobs: 50_000, maxInFlight: 256, primary: .healthy, metrics: true,
         target: "within 5% of instant (metrics off)"),
+    "instant-local": Scenario(
+        name: "instant-local", jobs: 50_000, maxInFlight: 256, primary: .healthy, routeHealth: false,
+        target: "the baseline of instant (route health shared, the default): within noise"),
+    "fleet-shared": Scenario(
+        name: "fleet-shared", jobs: 30_000, maxInFlight: 256, primary: .healthy, attemptTimeoutMs: 2_000, workers: 3, blackholeAt: 1.0 / 3,
+        engine: "{breaker_cooldown_ms: 2000, breaker_max_cooldown_ms: 2000}",
+        target: "fewer primary calls and timeouts than fleet-local"),
+    "fleet-local": Scenario(
+        name: "fleet-local", jobs: 30_000, maxInFlight: 256, primary: .healthy, attemptTimeoutMs: 2_000, workers: 3, routeHealth: false,
+        blackholeAt: 1.0 / 3, engine: "{breaker_cooldown_ms: 2000, breaker_max_cooldown_ms: 2000}",
+        target: "the baseline of fleet-shared"),
     "instant-tracing": Scenario(
         name: "instant-tracing", jobs: 50_000, maxInFlight: 256, primary: .healthy, tracingRatio: 0.01,
         target: "within 5% of instant (no tracing)"),
@@ -262,7 +315,7 @@ for name in requested {
     let m = measurements[measurements.count / 2]
     if name == "instant" { instantRate = m.steadyJobsPerSecond }
     var target = scenario.target
-    if let instantRate, ["blackhole", "overloaded", "instant-metrics", "instant-tracing"].contains(name) {
+    if let instantRate, ["blackhole", "overloaded", "instant-metrics", "instant-tracing", "instant-local"].contains(name) {
         target += String(format: " (steady: %.0f%%)", m.steadyJobsPerSecond / instantRate * 100)
     }
     print(
@@ -276,6 +329,12 @@ for name in requested {
         "            rounds, steady jobs/s: " + measurements.map { String(format: "%.0f", $0.steadyJobsPerSecond) }.joined(separator: ", ")
             + "; CPU-s/1000: " + measurements.map { String(format: "%.3f", $0.cpuSecondsPer1000) }.joined(separator: ", ")
             + "; p50 ms: " + measurements.map { "\($0.p50)" }.joined(separator: ", "))
+    if scenario.blackholeAt != nil {
+        print(
+            "            primary calls after the blackhole per round: "
+                + measurements.map { "\($0.primaryCallsAfterBlackhole)" }.joined(separator: ", ")
+                + "; attempts timed out: " + measurements.map { "\($0.timedOut)" }.joined(separator: ", "))
+    }
     if scenario.tracingRatio != nil {
         print("            OTLP export requests per round: " + measurements.map { "\($0.exports)" }.joined(separator: ", "))
     }

@@ -4,6 +4,7 @@ import Foundation
 import Jobs
 import Kafka
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Shared route health (`fleet.route_health`): this worker's breaker changes go to the compacted
@@ -71,10 +72,11 @@ final class RouteHealthExchange: Sendable {
     /// Whether the start-up read of the topic is done (or given up on).
     var caughtUp: Bool { state.withLock { $0.caughtUp } }
 
-    /// Waits until the start-up read is done, at most `timeout`.
+    /// Waits until the start-up read is done, at most `timeout`, and no longer than a graceful
+    /// shutdown or a cancellation.
     func waitUntilCaughtUp(timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
-        while !caughtUp && ContinuousClock.now < deadline {
+        while !caughtUp && ContinuousClock.now < deadline && !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -87,8 +89,14 @@ final class RouteHealthExchange: Sendable {
             var consumerSettings = settings.consumer
             consumerSettings.groupID = "\(settings.config.kafka.groupID).route-health.\(UUID().uuidString.lowercased())"
             consumerSettings.autoOffsetReset = "earliest"
-            consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: logger)
-            producer = try KafkaProducer(configuration: settings.producerForEnqueue, logger: logger)
+            // A group of its own, joined fresh each start: no static identity to come back under.
+            consumerSettings.common.properties["group.instance.id"] = nil
+            // Its clients log warnings and errors only: their joins and assignments are not the
+            // worker's, and must not read as such.
+            var quiet = logger
+            quiet.logLevel = max(logger.logLevel, .warning)
+            consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: quiet)
+            producer = try KafkaProducer(configuration: settings.producerForEnqueue, logger: quiet)
         } catch {
             logger.error("route health: cannot start its Kafka clients; breakers stay local", metadata: ["error": "\(error)"])
             state.withLock { $0.caughtUp = true }
