@@ -27,7 +27,7 @@ package final class DashboardServer: Service, Sendable {
     private let streamLifetime: Duration
     private let snapshot: @Sendable () async -> [UInt8]
     private let logger: Logger
-    private let streams = Mutex(0)
+    private let streams = StreamCount()
     private let boundPort = Mutex<Int?>(nil)
 
     package init(
@@ -59,7 +59,7 @@ package final class DashboardServer: Service, Sendable {
                 status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: await snapshot())))
         }
         router.get("events") { [self] _, _ -> Response in
-            let admitted = streams.withLock { count in
+            let admitted = streams.count.withLock { count in
                 guard count < Self.maxStreams else { return false }
                 count += 1
                 return true
@@ -69,8 +69,11 @@ package final class DashboardServer: Service, Sendable {
                     status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
                     body: ResponseBody(byteBuffer: ByteBuffer(string: "too many dashboard streams\n")))
             }
+            // Gives the stream's place back when the body is done or dropped unwritten (a client
+            // that left before the head was written never runs the body).
+            let place = StreamPlace(streams)
             let body = ResponseBody { [self] writer in
-                defer { streams.withLock { $0 -= 1 } }
+                defer { _ = place }
                 do {
                     // Each pass checks for shutdown, so a stream ends within one refresh of it.
                     let end = ContinuousClock.now + self.streamLifetime
@@ -108,4 +111,20 @@ package final class DashboardServer: Service, Sendable {
         )
         try await app.run()
     }
+}
+
+/// How many event streams are open.
+private final class StreamCount: Sendable {
+    let count = Mutex(0)
+}
+
+/// One admitted event stream's place in the count; freed when the last reference goes.
+private final class StreamPlace: Sendable {
+    private let streams: StreamCount
+
+    init(_ streams: StreamCount) {
+        self.streams = streams
+    }
+
+    deinit { streams.count.withLock { $0 -= 1 } }
 }

@@ -65,7 +65,11 @@ package final class OTLPReceiver: Sendable {
             },
             logger: logger
         )
-        let task = Task { try await app.runService() }
+        let task = Task {
+            // A server that could not start ends the wait for its port.
+            defer { portContinuation.finish() }
+            try await app.runService()
+        }
         var port = 0
         for await bound in portStream { port = bound }
         guard port > 0 else {

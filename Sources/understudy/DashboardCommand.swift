@@ -136,9 +136,12 @@ actor DashboardBoard {
         self.lookBackMinutes = lookBackMinutes
         self.rebuildEvery = rebuildEvery
         window = FleetWindow(maxMinutes: lookBackMinutes + 1)
+        // The clock first: an event stamped far ahead cannot then move the window past the real ones.
+        window.advance(to: Date())
     }
 
     func ingest(_ batch: [KafkaMessage]) {
+        window.advance(to: Date())
         for message in batch { feed.ingest(message, into: &window) }
         if !batch.isEmpty { changed = true }
     }

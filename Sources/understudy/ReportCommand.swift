@@ -22,7 +22,10 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The YAML config file.")
     var config: String
 
-    @Option(name: .long, help: "How far back to read: 90s, 30m, 1h, 7d (at most \(FleetWindow.maxMinutesLimit / 1_440)d).")
+    /// The longest window: a week of minutes (each route series keeps one slot per minute).
+    static let maxSince = Duration.seconds(7 * 86_400)
+
+    @Option(name: .long, help: "How far back to read: 90s, 30m, 1h, 7d (at most 7d).")
     var since: String = "1h"
 
     @Option(name: .long, help: "Only this workload (and the breaker changes of its routes).")
@@ -36,9 +39,8 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = CommandSupport.bootstrapLogging(level: "warning")
-        guard let window = CommandSupport.duration(since), window <= .seconds(FleetWindow.maxMinutesLimit * 60) else {
-            CommandSupport.printError(
-                "--since: expected a whole number and a unit (90s, 30m, 1h, 7d) of at most \(FleetWindow.maxMinutesLimit / 1_440)d, got \(since)")
+        guard let window = CommandSupport.duration(since), window <= Self.maxSince else {
+            CommandSupport.printError("--since: expected a whole number and a unit (90s, 30m, 1h, 7d) of at most 7d, got \(since)")
             throw ExitCode(2)
         }
         guard (0.1...3_600).contains(idleSeconds) else {
@@ -59,6 +61,8 @@ struct ReportCommand: AsyncParsableCommand {
         let until = Date()
         let cutoff = until.addingTimeInterval(-window.seconds)
         var fleet = FleetWindow(maxMinutes: Int(window.milliseconds / 60_000) + 2)
+        // The clock first: an event stamped far ahead cannot then move the window past the real ones.
+        fleet.advance(to: until)
         var feed = try TelemetryFeed(config: config, purpose: "report", since: cutoff, workload: selected, logger: logger)
         let scan = TopicScan(consumer: feed.consumer, idle: .milliseconds((idleSeconds * 1000).rounded()))
         while let batch = await scan.nextBatch(max: 5_000) {

@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
         var spanExport: (tracer: any Tracer, service: any Service)?
         if let tracing = config.worker.tracing {
             do {
-                let instance = config.kafka.properties["group.instance.id"] ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+                let instance = WorkerKafkaSettings(config: config).instanceID
                 spanExport = try SpanExport.backend(config: tracing, instance: instance, logger: logger)
             } catch {
                 CommandSupport.printError("config error: \(error)")
@@ -74,7 +74,8 @@ struct RunCommand: AsyncParsableCommand {
         if let spanExport {
             // Started before the worker and stopped after it (the group stops services in reverse order),
             // so the last spans are flushed.
-            services.insert(.init(service: spanExport.service), at: 0)
+            // A failing exporter loses spans, never the worker.
+            services.insert(.init(service: spanExport.service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore), at: 0)
         }
         if let listen = config.worker.httpListen {
             let server = StatusServer(host: listen.host, port: listen.port, worker: worker, registry: registry, logger: logger)

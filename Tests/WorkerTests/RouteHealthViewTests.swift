@@ -32,11 +32,14 @@ import Testing
         #expect(short.verdict(for: route, now: t0 + 5) == .release(closedAt: nil))
     }
 
-    @Test("a probe in flight elsewhere holds until its word lapses; a newer close releases and closes an older open here")
+    @Test("a probe in flight elsewhere holds for the probe grace after it began (or until its word lapses); a newer close releases")
     func probeThenClose() {
         var view = RouteHealthView(me: "b", probeGrace: .seconds(2))
         view.add(word("a", .halfOpen, at: 0, ttl: 4))
-        #expect(view.verdict(for: route, now: t0 + 1) == .hold(.seconds(3)))
+        #expect(view.verdict(for: route, now: t0 + 1) == .hold(.seconds(1)), "the grace (2 s) ends before the word lapses (4 s)")
+        var lapsing = RouteHealthView(me: "b", probeGrace: .seconds(10))
+        lapsing.add(word("a", .halfOpen, at: 0, ttl: 4))
+        #expect(lapsing.verdict(for: route, now: t0 + 1) == .hold(.seconds(3)))
         view.add(word("a", .closed, at: 1))
         #expect(view.verdict(for: route, now: t0 + 1) == .release(closedAt: t0 + 1))
         // An older word from the same worker does not undo a newer one.

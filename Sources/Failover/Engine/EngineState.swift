@@ -248,11 +248,12 @@ struct EngineState: Sendable {
                 if closeBreaker, health.breaker.state == .open, health.breaker.forceClose() { change = CircuitChange(key: key, state: .closed) }
                 return
             }
-            var length = duration
+            var end = now + duration
+            // Renewed holds included: no longer than one cooldown after this process's last success.
             if let success = health.lastSuccess, now - success < configuration.breaker.cooldown {
-                length = min(length, configuration.breaker.cooldown)
+                end = min(end, success + configuration.breaker.cooldown)
             }
-            health.fleetHold = now + length
+            health.fleetHold = end
         }
         return change
     }

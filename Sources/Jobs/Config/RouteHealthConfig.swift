@@ -4,7 +4,9 @@ import Completions
 /// (`kafka.topics.route_health`), so a route that one worker opened is skipped by all.
 ///
 /// Guarantees: on unless `enabled: false`; `heartbeatMs` in 100...60,000; `ttlMs` (how long a
-/// worker's word lasts without a heartbeat) at least twice the heartbeat and at most 10 minutes;
+/// worker's word lasts without a heartbeat) at least twice the heartbeat and at most 60 s (the
+/// topic's `min.compaction.lag.ms`: the words share a key per route, and compaction may drop an
+/// older one only once it has lapsed);
 /// `probeGraceMs` (how long the others wait for the opener's probe after its cooldown) in
 /// 0...600,000.
 package struct RouteHealthConfig: Sendable, Hashable {
@@ -36,7 +38,7 @@ package struct RouteHealthConfig: Sendable, Hashable {
         try object.rejectUnknown(["enabled", "heartbeat_ms", "ttl_ms", "probe_grace_ms"])
         let defaults = RouteHealthConfig()
         let heartbeat = try object.optional("heartbeat_ms", Read.integer(in: 100...60_000)) ?? defaults.heartbeatMs
-        let ttl = try object.optional("ttl_ms", Read.integer(in: 200...600_000)) ?? max(defaults.ttlMs, heartbeat * 3)
+        let ttl = try object.optional("ttl_ms", Read.integer(in: 200...60_000)) ?? min(60_000, max(defaults.ttlMs, heartbeat * 3))
         guard ttl >= heartbeat * 2 else {
             throw .invalid(path.appending("ttl_ms"), "expected at least twice heartbeat_ms (\(heartbeat * 2)), got \(ttl)")
         }

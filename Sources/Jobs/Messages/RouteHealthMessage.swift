@@ -6,7 +6,8 @@ import Foundation
 /// its breaker's state, why it says so, and until when the word holds.
 ///
 /// Guarantees: ``read(_:)`` accepts only what ``write(to:)`` writes, with every string bounded
-/// (``maxNameBytes``) and `expires_at` not before `at`; anything else is `nil`, never trusted.
+/// (``maxNameBytes``), `since` not after `at` and `expires_at` not before it (and read as at most
+/// ``maxLifetime`` after it); anything else is `nil`, never trusted.
 package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
     /// Why the message was sent.
     package enum Reason: String, Sendable, Hashable, CaseIterable {
@@ -18,6 +19,8 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
 
     /// The longest worker id, provider or model accepted.
     package static let maxNameBytes = 256
+    /// The longest a word may claim to last: `expires_at` is read as at most this after `at`.
+    package static let maxLifetime: TimeInterval = 600
 
     package var route: RouteKey
     /// The sender's identity (host, process, start).
@@ -25,19 +28,23 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
     package var state: CircuitState
     package var reason: Reason
     package var at: Date
+    /// When the sender's breaker took `state` (`at` moves with each heartbeat; this does not).
+    package var since: Date
     /// For `open`: when the sender's breaker lets its probe through.
     package var openUntil: Date?
     /// When the word lapses if no heartbeat renews it (the sender stopped, or lost the broker).
     package var expiresAt: Date
 
     package init(
-        route: RouteKey, worker: String, state: CircuitState, reason: Reason, at: Date, openUntil: Date? = nil, expiresAt: Date
+        route: RouteKey, worker: String, state: CircuitState, reason: Reason, at: Date, since: Date? = nil, openUntil: Date? = nil,
+        expiresAt: Date
     ) {
         self.route = route
         self.worker = worker
         self.state = state
         self.reason = reason
         self.at = at
+        self.since = since ?? at
         self.openUntil = openUntil
         self.expiresAt = expiresAt
     }
@@ -50,6 +57,7 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
         writer.member("state", state.rawValue)
         writer.member("reason", reason.rawValue)
         writer.member("at", RFC3339.string(from: at))
+        writer.member("since", RFC3339.string(from: since))
         if let openUntil { writer.member("open_until", RFC3339.string(from: openUntil)) }
         writer.member("expires_at", RFC3339.string(from: expiresAt))
         writer.endObject()
@@ -64,14 +72,19 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
             let at = object["at"]?.stringValue.flatMap(RFC3339.date(from:)),
             let expiresAt = object["expires_at"]?.stringValue.flatMap(RFC3339.date(from:)), expiresAt >= at
         else { return nil }
+        var since = at
+        if let text = object["since"] {
+            guard let date = text.stringValue.flatMap(RFC3339.date(from:)), date <= at else { return nil }
+            since = date
+        }
         var openUntil: Date?
         if let text = object["open_until"] {
             guard let date = text.stringValue.flatMap(RFC3339.date(from:)) else { return nil }
             openUntil = date
         }
         return RouteHealthMessage(
-            route: RouteKey(provider: provider, model: model), worker: worker, state: state, reason: reason, at: at, openUntil: openUntil,
-            expiresAt: expiresAt)
+            route: RouteKey(provider: provider, model: model), worker: worker, state: state, reason: reason, at: at, since: since,
+            openUntil: openUntil, expiresAt: min(expiresAt, at.addingTimeInterval(maxLifetime)))
     }
 
     private static func bounded(_ value: JSONValue?) -> String? {

@@ -32,6 +32,8 @@ final class RouteHealthExchange: Sendable {
         var caughtUp = false
         /// Routes whose verdict may have changed with a local change.
         var rejudge: Set<RouteKey> = []
+        /// Routes whose breaker the exchange is closing on another worker's word.
+        var forcedClose: Set<RouteKey> = []
         var received = 0
     }
 
@@ -60,10 +62,13 @@ final class RouteHealthExchange: Sendable {
         let route = RouteKey(provider: event.provider, model: event.model)
         let openUntil = event.cooldown.map { now.addingTimeInterval($0.seconds) }
         let message = RouteHealthMessage(
-            route: route, worker: worker, state: event.state, reason: .change, at: now, openUntil: openUntil,
+            route: route, worker: worker, state: event.state, reason: .change, at: now, since: now, openUntil: openUntil,
             expiresAt: now.addingTimeInterval(ttl))
         state.withLock { state in
             state.local[route] = event.state == .closed ? nil : Local(state: event.state, openUntil: openUntil, since: now)
+            // A close this exchange caused (another worker's probe succeeded) is that worker's
+            // news, not this one's: told again, it would read as a newer probe.
+            if event.state == .closed, state.forcedClose.remove(route) != nil { return }
             state.outbox.append(message)
             state.rejudge.insert(route)
         }
@@ -91,12 +96,19 @@ final class RouteHealthExchange: Sendable {
             consumerSettings.autoOffsetReset = "earliest"
             // A group of its own, joined fresh each start: no static identity to come back under.
             consumerSettings.common.properties["group.instance.id"] = nil
+            // Nothing it reads is ever in flight: a revoke (at close) need not wait for anything.
+            consumerSettings.revokeTimeout = .zero
             // Its clients log warnings and errors only: their joins and assignments are not the
             // worker's, and must not read as such.
             var quiet = logger
             quiet.logLevel = max(logger.logLevel, .warning)
-            consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: quiet)
             producer = try KafkaProducer(configuration: settings.producerForEnqueue, logger: quiet)
+            do {
+                consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: quiet)
+            } catch {
+                await producer.close(timeout: .seconds(5))
+                throw error
+            }
         } catch {
             logger.error("route health: cannot start its Kafka clients; breakers stay local", metadata: ["error": "\(error)"])
             state.withLock { $0.caughtUp = true }
@@ -113,8 +125,10 @@ final class RouteHealthExchange: Sendable {
             // Ends the follower's iteration; the other loops see the cancellation.
             consumer.stopDelivery()
         }
-        await consumer.close(timeout: .seconds(5))
-        await producer.close(timeout: .seconds(5))
+        // Both at once and briefly: the worker's shutdown waits for them.
+        async let consumerClosed: Void = consumer.close(timeout: .seconds(2))
+        async let producerClosed: Void = producer.close(timeout: .seconds(2))
+        _ = await (consumerClosed, producerClosed)
     }
 
     /// Start-up: caught up once the consumer holds its partition and nothing new came for
@@ -173,8 +187,8 @@ final class RouteHealthExchange: Sendable {
                 messages += state.withLock { state in
                     state.local.map { route, local in
                         RouteHealthMessage(
-                            route: route, worker: worker, state: local.state, reason: .heartbeat, at: now, openUntil: local.openUntil,
-                            expiresAt: now.addingTimeInterval(ttl))
+                            route: route, worker: worker, state: local.state, reason: .heartbeat, at: now, since: local.since,
+                            openUntil: local.openUntil, expiresAt: now.addingTimeInterval(ttl))
                     }
                 }
                 rejudge.formUnion(
@@ -217,7 +231,9 @@ final class RouteHealthExchange: Sendable {
             case .release(let closedAt):
                 // Another worker's close outweighs this worker's open only when it came after it.
                 let closeBreaker = closedAt.map { closed in localSince.map { $0 < closed } ?? true } ?? false
+                if closeBreaker { state.withLock { _ = $0.forcedClose.insert(route) } }
                 if previous != nil || closeBreaker { engine.holdRoute(route, for: nil, closeBreaker: closeBreaker) }
+                if closeBreaker { state.withLock { _ = $0.forcedClose.remove(route) } }
             }
         }
     }

@@ -10,8 +10,9 @@ import Jobs
 /// - the newest word is `closed`: no hold, and a breaker here that opened before that closes
 ///   (another worker's probe succeeded since);
 /// - else, for each newer `open`: hold until its `open_until` plus `probeGrace` (time for that
-///   worker's probe to report), for each `half_open` (a probe in flight): until it lapses; each
-///   capped by when the word lapses, so a worker that stopped publishing stops counting;
+///   worker's probe to report), for each `half_open` (a probe in flight): until `probeGrace`
+///   after it began; each capped by when the word lapses, so a worker that stopped publishing
+///   stops counting. Words are ordered by `since` (when the state began), not by heartbeats;
 /// - nothing left: no hold;
 /// - but when this worker's own breaker is open too and its id is the smallest of the openers',
 ///   no hold: it is the one that probes (the others wait for its word).
@@ -46,6 +47,7 @@ struct RouteHealthView: Sendable {
     mutating func add(_ message: RouteHealthMessage) -> Bool {
         guard message.worker != me else { return false }
         if let known = words[message.route]?[message.worker], known.at > message.at { return false }
+        if words[message.route] == nil, words.count >= Self.maxRoutes { prune(now: message.at) }
         if words[message.route] == nil, words.count >= Self.maxRoutes { return false }
         if words[message.route]?[message.worker] == nil, (words[message.route]?.count ?? 0) >= Self.maxWorkersPerRoute { return false }
         words[message.route, default: [:]][message.worker] = message
@@ -59,20 +61,23 @@ struct RouteHealthView: Sendable {
     /// open or half-open.
     func verdict(for route: RouteKey, now: Date, localOpen: Bool = false) -> Verdict {
         let live = (words[route] ?? [:]).values.filter { $0.expiresAt > now }
-        guard let newest = live.max(by: { $0.at < $1.at }) else { return .release(closedAt: nil) }
-        if newest.state == .closed { return .release(closedAt: newest.at) }
-        let lastClose = live.filter { $0.state == .closed }.map(\.at).max() ?? .distantPast
+        // Ordered by when each state began: a heartbeat repeats a state, it does not renew it.
+        guard let newest = live.max(by: { $0.since < $1.since }) else { return .release(closedAt: nil) }
+        if newest.state == .closed { return .release(closedAt: newest.since) }
+        let lastClose = live.filter { $0.state == .closed }.map(\.since).max() ?? .distantPast
         // One prober per route: of the workers whose breaker is open, the one with the smallest
         // id probes and the others wait for its word. A worker that stops publishing lapses, and
         // the next one takes over.
-        let openers = live.filter { $0.at > lastClose && $0.state != .closed }.map(\.worker)
+        let openers = live.filter { $0.since > lastClose && $0.state != .closed }.map(\.worker)
         if localOpen, let first = openers.min(), me < first { return .release(closedAt: nil) }
         var until: Date?
-        for word in live where word.at > lastClose {
+        for word in live where word.since > lastClose {
             let end: Date
             switch word.state {
-            case .open: end = min((word.openUntil ?? word.at).addingTimeInterval(probeGrace.seconds), word.expiresAt)
-            case .halfOpen: end = word.expiresAt
+            case .open: end = min((word.openUntil ?? word.since).addingTimeInterval(probeGrace.seconds), word.expiresAt)
+            // A probe reports within the grace, or it was cut short (a cancelled hedge) and that
+            // worker waits for its next call: either way the others stop waiting then.
+            case .halfOpen: end = min(word.since.addingTimeInterval(probeGrace.seconds), word.expiresAt)
             case .closed: continue
             }
             if end > now { until = max(until ?? end, end) }
