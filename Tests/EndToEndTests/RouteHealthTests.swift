@@ -80,7 +80,7 @@ extension EndToEnd {
                     let text = String(decoding: $0.value, as: UTF8.self)
                     return text.contains("\"event\":\"attempt\"") && text.contains("\"outcome\":\"timeout\"")
                 }
-                for worker in workers { #expect(await worker.process.stop() == 0) }
+                for worker in workers { #expect(await worker.process.stop(grace: .seconds(20)) == 0) }
             }
             return outcome
         }
