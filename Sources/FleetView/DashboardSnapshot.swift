@@ -229,24 +229,10 @@ extension DashboardSnapshot: JSONWritable {
         for count in deadLettersPerMinute { writer.value(count) }
         writer.endArray()
         writer.member("total", deadLetters.reduce(0) { SafeNumber.add($0, $1.count) })
-        writer.key("by_class")
-        writer.beginArray()
-        for letter in deadLetters {
-            writer.beginObject()
-            writer.member("class", letter.errorClass)
-            writer.member("count", letter.count)
-            writer.endObject()
-        }
-        writer.endArray()
+        FleetSummary.DeadLetterCount.write(deadLetters, to: &writer)
         writer.endObject()
         writer.key("dropped")
-        writer.beginObject()
-        writer.member("too_old", drops.tooOld)
-        writer.member("too_new", drops.tooNew)
-        writer.member("bad_time", drops.badTime)
-        writer.member("breaker_routes", drops.breakerRoutes)
-        writer.member("folded", drops.folded)
-        writer.endObject()
+        drops.write(to: &writer)
         writer.endObject()
     }
 

@@ -49,24 +49,10 @@ extension FleetSummary: JSONWritable {
         writer.key("dead_letters")
         writer.beginObject()
         writer.member("total", deadLetterTotal)
-        writer.key("by_class")
-        writer.beginArray()
-        for letter in deadLetters {
-            writer.beginObject()
-            writer.member("class", letter.errorClass)
-            writer.member("count", letter.count)
-            writer.endObject()
-        }
-        writer.endArray()
+        FleetSummary.DeadLetterCount.write(deadLetters, to: &writer)
         writer.endObject()
         writer.key("dropped")
-        writer.beginObject()
-        writer.member("too_old", drops.tooOld)
-        writer.member("too_new", drops.tooNew)
-        writer.member("bad_time", drops.badTime)
-        writer.member("breaker_routes", drops.breakerRoutes)
-        writer.member("folded", drops.folded)
-        writer.endObject()
+        drops.write(to: &writer)
         writer.endObject()
     }
 
@@ -129,5 +115,33 @@ extension FleetSummary: JSONWritable {
     static func writeMilliseconds(_ name: StaticString, _ value: Double?, to writer: inout JSONWriter) {
         writer.key(name)
         if let value { writer.value(SafeNumber.rounded(value, clampedTo: 0...Int.max)) } else { writer.null() }
+    }
+}
+
+extension FleetSummary.DeadLetterCount {
+    /// `"by_class": [{"class", "count"}, ...]`, as the report and the snapshot both write it.
+    static func write(_ counts: [Self], to writer: inout JSONWriter) {
+        writer.key("by_class")
+        writer.beginArray()
+        for letter in counts {
+            writer.beginObject()
+            writer.member("class", letter.errorClass)
+            writer.member("count", letter.count)
+            writer.endObject()
+        }
+        writer.endArray()
+    }
+}
+
+extension FleetWindow.Drops {
+    /// `{"too_old", "too_new", "bad_time", "breaker_routes", "folded"}`: what the window left out.
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("too_old", tooOld)
+        writer.member("too_new", tooNew)
+        writer.member("bad_time", badTime)
+        writer.member("breaker_routes", breakerRoutes)
+        writer.member("folded", folded)
+        writer.endObject()
     }
 }

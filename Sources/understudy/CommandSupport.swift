@@ -70,4 +70,16 @@ enum CommandSupport {
         guard amount <= 365 * 86_400 / seconds else { return nil }
         return .seconds(amount * seconds)
     }
+
+    /// The workload `--workload` names, `nil` without the flag; an unknown name stops the command
+    /// with the config's workloads listed.
+    static func workloadFilter(_ name: String?, in config: UnderstudyConfig) throws -> WorkloadConfig? {
+        guard let name else { return nil }
+        guard let found = config.workloads[name] else {
+            printError(
+                "--workload: \(name) is not a workload of the config (its workloads: \(config.workloads.keys.sorted().joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        return found
+    }
 }

@@ -63,16 +63,7 @@ struct DashboardCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let config = try CommandSupport.loadConfig(config)
-        var selected: WorkloadConfig?
-        if let workload {
-            guard let found = config.workloads[workload] else {
-                CommandSupport.printError(
-                    "--workload: \(workload) is not a workload of the config (its workloads: \(config.workloads.keys.sorted().joined(separator: ", ")))"
-                )
-                throw ExitCode(2)
-            }
-            selected = found
-        }
+        let selected = try CommandSupport.workloadFilter(workload, in: config)
         let minutes = Int(lookBack.milliseconds / 60_000) + 1
         let feed = try TelemetryFeed(
             config: config, purpose: "dashboard", since: Date().addingTimeInterval(-lookBack.seconds), workload: selected, logger: logger)

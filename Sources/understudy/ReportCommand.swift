@@ -48,16 +48,7 @@ struct ReportCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let config = try CommandSupport.loadConfig(config)
-        var selected: WorkloadConfig?
-        if let workload {
-            guard let found = config.workloads[workload] else {
-                CommandSupport.printError(
-                    "--workload: \(workload) is not a workload of the config (its workloads: \(config.workloads.keys.sorted().joined(separator: ", ")))"
-                )
-                throw ExitCode(2)
-            }
-            selected = found
-        }
+        let selected = try CommandSupport.workloadFilter(workload, in: config)
         let until = Date()
         let cutoff = until.addingTimeInterval(-window.seconds)
         var fleet = FleetWindow(maxMinutes: Int(window.milliseconds / 60_000) + 2)
