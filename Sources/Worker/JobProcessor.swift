@@ -33,9 +33,11 @@ struct JobProcessor: Sendable {
 
     /// Processes `message`; `nil` when the task was cancelled before the job finished (the job
     /// is then not finished: its offset is not committed and it will run again).
-    func process(_ message: KafkaMessage, startedAt: ContinuousClock.Instant = .now) async -> Publication? {
+    /// `decoded` is the message's job when the caller already decoded it (a budgeted workload's
+    /// job, possibly with its deadline shortened by its wait).
+    func process(_ message: KafkaMessage, decoded: Job? = nil, startedAt: ContinuousClock.Instant = .now) async -> Publication? {
         let started = Date()
-        if message.value.count > maxMessageBytes {
+        if decoded == nil, message.value.count > maxMessageBytes {
             return deadLetter(
                 message,
                 JobRejection(
@@ -44,10 +46,14 @@ struct JobProcessor: Sendable {
             )
         }
         let job: Job
-        do {
-            job = try decoder.decode(message.value)
-        } catch {
-            return deadLetter(message, error)
+        if let decoded {
+            job = decoded
+        } else {
+            do {
+                job = try decoder.decode(message.value)
+            } catch {
+                return deadLetter(message, error)
+            }
         }
         let trace = message.headers.filter {
             Self.traceHeaderNames.contains($0.name) && ($0.value?.count ?? 0) <= Self.maxTraceHeaderBytes
@@ -101,6 +107,28 @@ struct JobProcessor: Sendable {
         )
         if let span { tracing?.finish(span, result: result, attempts: attempts) }
         return publication(result, attempts: attempts, trace: trace)
+    }
+
+    /// The job, when `message` is one (within `worker.max_message_bytes` and valid); `nil` otherwise
+    /// (``process(_:decoded:startedAt:)`` then makes it a dead letter).
+    func decode(_ message: KafkaMessage) -> Job? {
+        guard message.value.count <= maxMessageBytes else { return nil }
+        return try? decoder.decode(message.value)
+    }
+
+    /// The failed result of a job that waited for its workload's budget until its deadline.
+    func budgetExhausted(_ message: KafkaMessage, job: Job, reason: String) -> Publication {
+        let trace = message.headers.filter {
+            Self.traceHeaderNames.contains($0.name) && ($0.value?.count ?? 0) <= Self.maxTraceHeaderBytes
+        }
+        let now = Date()
+        let queueMs = message.timestampMilliseconds.map { max(0, Int(now.timeIntervalSince1970 * 1000) - Int($0)) }
+        let result = JobResult(
+            jobID: job.id, workload: job.workload, status: .failed(.init(.budgetExhausted, message: reason)),
+            attempts: 0, usage: .init(inputTokens: 0, outputTokens: 0), costUSD: 0,
+            latencyMs: 0, queueMs: queueMs, metadata: job.metadata, completedAt: now
+        )
+        return publication(result, attempts: [], trace: trace)
     }
 
     /// The job's routes are its declared routes; a route's index is its position there.

@@ -7,4 +7,6 @@ enum Publication: Sendable {
     case job(result: JobResult, resultsTopic: String, telemetry: [KafkaRecord], headers: [KafkaHeader])
     /// The message could not become a job.
     case deadLetter(KafkaRecord)
+    /// The job waits for its workload's budget: the job, on the deferred topic.
+    case deferred(KafkaRecord)
 }

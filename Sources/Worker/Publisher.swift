@@ -70,7 +70,7 @@ enum Publisher {
     private static func entries(for publication: Publication, maxBytes: Int, logger: Logger, metrics: WorkerMetrics?) -> [Entry] {
         var entries: [Entry]
         switch publication {
-        case .deadLetter(let record):
+        case .deadLetter(let record), .deferred(let record):
             entries = [Entry(record: record, isPrimary: true)]
         case .job(let result, let topic, let telemetry, let headers):
             entries = [Entry(record: resultRecord(result, topic: topic, headers: headers), isPrimary: true)]
@@ -99,6 +99,11 @@ enum Publisher {
             return nil
         }
         switch publication {
+        case .deferred:
+            // The job itself cannot shrink: it keeps only understudy's own headers.
+            var smaller = record
+            smaller.headers = smaller.headers.filter { $0.name.hasPrefix("understudy.") }
+            return Entry(record: smaller, isPrimary: true)
         case .deadLetter:
             var smaller = record
             smaller.headers.removeAll { $0.name == DeadLetter.Header.truncated }

@@ -22,5 +22,16 @@ package enum TopicSetup {
                 throw WorkerError("kafka.topics: topics \(missing.joined(separator: ", ")) do not exist and kafka.create_topics is false")
             }
         }
+        if config.hasBudgets {
+            // A deferred job goes to the partition of its jobs partition's number: there must be one.
+            let topics = try await admin.describeTopics([config.kafka.topics.jobs, config.kafka.deferredTopic], timeout: .seconds(15))
+            let jobs = topics.first { $0.name == config.kafka.topics.jobs }?.partitions.count ?? 0
+            let deferred = topics.first { $0.name == config.kafka.deferredTopic }?.partitions.count ?? 0
+            if deferred < jobs {
+                throw WorkerError(
+                    "kafka.topics.deferred: \(config.kafka.deferredTopic) has \(deferred) partitions, fewer than the jobs topic's \(jobs); "
+                        + "a deferred job keeps its partition number, so give it at least as many")
+            }
+        }
     }
 }

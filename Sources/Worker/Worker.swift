@@ -79,6 +79,11 @@ package final class Worker: Service, Sendable {
     package let shadow: ShadowTraffic?
     /// Shared route health (`fleet.route_health`); `nil` when off or on test clients.
     let routeHealth: RouteHealthExchange?
+    /// Where jobs of budgeted workloads pass; `nil` when no workload has a budget.
+    let budget: BudgetGate?
+    /// The fleet's spend, shared; `nil` without budgets or on test clients (the gate then knows
+    /// only this worker's spend).
+    private let spend: SpendExchange?
     private let logger: Logger
     private let clock: any Clock<Duration>
     private let shared: Mutex<Shared>
@@ -121,11 +126,18 @@ package final class Worker: Service, Sendable {
         self.backlog = backlog
         let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: backlog)
         self.engine = engine
+        let identity = "\(WorkerKafkaSettings(config: config).instanceID)-\(UUID().uuidString.prefix(8).lowercased())"
+        if config.hasBudgets {
+            let gate = BudgetGate(config: config, worker: identity) { backlog.enqueue($0) }
+            budget = gate
+            spend = kafka == nil ? SpendExchange(config: config, gate: gate, logger: logger) : nil
+        } else {
+            budget = nil
+            spend = nil
+        }
         // Shared route health needs the real clients; a worker built on test clients keeps its breakers to itself.
         if kafka == nil, config.routeHealth.enabled {
-            let exchange = RouteHealthExchange(
-                config: config, worker: "\(WorkerKafkaSettings(config: config).instanceID)-\(UUID().uuidString.prefix(8).lowercased())",
-                engine: engine, logger: logger)
+            let exchange = RouteHealthExchange(config: config, worker: identity, engine: engine, logger: logger)
             backlog.observeCircuits { exchange.localChange($0) }
             routeHealth = exchange
         } else {
@@ -187,12 +199,14 @@ package final class Worker: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.commitLoop(consumer: consumer, producer: producer) }
                 if let shadow = self.shadow { group.addTask { await shadow.run() } }
-                if let routeHealth = self.routeHealth {
-                    group.addTask { await routeHealth.run() }
-                    // The fleet's word before the first job: a route another worker opened is
-                    // skipped from the start (the job consumer joins its group meanwhile).
-                    await routeHealth.waitUntilCaughtUp(timeout: .seconds(10))
-                }
+                if let routeHealth = self.routeHealth { group.addTask { await routeHealth.run() } }
+                if let spend = self.spend { group.addTask { await spend.run() } }
+                if let budget = self.budget { group.addTask { await self.resumeDeferred(budget, consumer: consumer) } }
+                // The fleet's word before the first job: a route another worker opened is
+                // skipped from the start, and a window's spend is not spent twice (the job
+                // consumer joins its group meanwhile).
+                await self.routeHealth?.waitUntilCaughtUp(timeout: .seconds(10))
+                await self.spend?.waitUntilCaughtUp(timeout: .seconds(10))
                 await self.consume(consumer: consumer, producer: producer)
                 self.shadow?.finish()
                 group.cancelAll()
@@ -300,7 +314,15 @@ package final class Worker: Service, Sendable {
         for provider in config.providers.keys {
             if let limit = engine.concurrencyLimit(of: provider) { metrics.concurrencyLimit(provider: provider, limit: limit) }
         }
+        if let budget {
+            let (windows, waiting) = budget.status(nowMs: Self.nowMs())
+            for window in windows { metrics.budget(window) }
+            for (workload, count) in waiting { metrics.budgetWaiting(workload: workload, count) }
+        }
     }
+
+    /// Milliseconds since the epoch, now.
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
 
     // MARK: Events
 
@@ -333,12 +355,35 @@ package final class Worker: Service, Sendable {
     private func consume(consumer: any JobConsumer, producer: any ResultProducer) async {
         await withDiscardingTaskGroup { jobs in
             while let batch = await consumer.nextBatch(max: 256) {
+                // Jobs moved to the deferred topic, sent in the order they were read.
+                var deferrals: [(WorkerStateMachine.Ticket, KafkaRecord)] = []
                 // Each message carries the rebalance generation it was fetched under: a batch held
                 // across a revoke and a new assignment belongs to the old one and is dropped.
                 for message in batch {
+                    // Deferrals hold job slots until they are sent: send them before waiting for one.
+                    if !deferrals.isEmpty, shared.withLock({ $0.machine.inFlight >= max(1, config.worker.maxInFlight) }) {
+                        await sendDeferrals(deferrals, consumer: consumer, producer: producer)
+                        deferrals.removeAll()
+                    }
                     guard let ticket = await admit(message, generation: message.generation) else { continue }
-                    jobs.addTask { await self.handle(message, ticket: ticket, producer: producer) }
+                    guard let budget, let job = processor.decode(message), budget.isBudgeted(job.workload),
+                        let step = budget.screen(job, message: message, nowMs: Self.nowMs())
+                    else {
+                        jobs.addTask { await self.handle(message, ticket: ticket, producer: producer) }
+                        continue
+                    }
+                    switch step {
+                    case .run(let job, let reservation):
+                        jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: job, reservation: reservation) }
+                    case .exhausted(let job, let reason):
+                        let publication = processor.budgetExhausted(message, job: job, reason: reason)
+                        jobs.addTask { await self.finish(publication, ticket: ticket, producer: producer) }
+                    case .deferral(let record, let pauseUntil):
+                        if pauseUntil != nil { consumer.pause([message.topicPartition]) }
+                        deferrals.append((ticket, record))
+                    }
                 }
+                if !deferrals.isEmpty { await sendDeferrals(deferrals, consumer: consumer, producer: producer) }
             }
             // Delivery stopped (shutdown or a fatal error): let running jobs finish within the grace.
             let failed = shared.withLock { $0.fatal != nil }
@@ -385,11 +430,30 @@ package final class Worker: Service, Sendable {
         }
     }
 
-    private func handle(_ message: KafkaMessage, ticket: WorkerStateMachine.Ticket, producer: any ResultProducer) async {
-        guard let publication = await processor.process(message) else {
+    private func handle(
+        _ message: KafkaMessage, ticket: WorkerStateMachine.Ticket, producer: any ResultProducer, job: Job? = nil,
+        reservation: BudgetGate.Reservation? = nil
+    ) async {
+        let publication = await processor.process(message, decoded: job)
+        if let reservation, let budget {
+            // What the job spent replaces what was reserved for it (nothing, when it was cancelled).
+            var spent = 0.0
+            var at = Self.nowMs()
+            if case .job(let result, _, _, _)? = publication {
+                spent = result.costUSD
+                at = Int64(result.completedAt.timeIntervalSince1970 * 1_000)
+            }
+            budget.settle(reservation, actualUSD: spent, atMs: at)
+        }
+        guard let publication else {
             apply { $0.jobAbandoned(ticket) }
             return
         }
+        await finish(publication, ticket: ticket, producer: producer)
+    }
+
+    /// Publishes what a job led to and marks it finished (exactly-once: held for the transaction).
+    private func finish(_ publication: Publication, ticket: WorkerStateMachine.Ticket, producer: any ResultProducer) async {
         if exactlyOnce {
             let held = WorkerStateMachine.Held(
                 records: Publisher.records(for: publication, maxBytes: settings.producerMessageMaxBytes, logger: logger, metrics: metrics))
@@ -408,6 +472,51 @@ package final class Worker: Service, Sendable {
         apply { $0.jobFinished(ticket) }
         counters.count(publication)
         metrics?.count(publication)
+    }
+
+    // MARK: Budgets
+
+    /// Sends jobs moved to the deferred topic, in the order they were read, and marks them
+    /// finished once the broker has them (exactly-once: held for the transaction, in order).
+    private func sendDeferrals(
+        _ deferrals: [(WorkerStateMachine.Ticket, KafkaRecord)], consumer: any JobConsumer, producer: any ResultProducer
+    ) async {
+        if exactlyOnce {
+            for (ticket, record) in deferrals {
+                apply { $0.jobFinished(ticket, held: WorkerStateMachine.Held(records: [record])) }
+                counters.count(.deferred(record))
+                metrics?.count(.deferred(record))
+            }
+            return
+        }
+        // One send keeps their order; one that failed is retried on its own (rare: the producer
+        // is idempotent and retries itself first).
+        let results = await producer.send(deferrals.map(\.1))
+        for ((ticket, record), result) in zip(deferrals, results) {
+            var published = true
+            if case .failure = result {
+                published = await Publisher.publish(
+                    .deferred(record), producer: producer, maxBytes: settings.producerMessageMaxBytes, logger: logger, metrics: metrics)
+            }
+            guard published else {
+                apply { $0.jobAbandoned(ticket) }
+                continue
+            }
+            apply { $0.jobFinished(ticket) }
+            counters.count(.deferred(record))
+            metrics?.count(.deferred(record))
+        }
+    }
+
+    /// Resumes deferred partitions whose waiting jobs may be ready, until cancelled.
+    private func resumeDeferred(_ budget: BudgetGate, consumer: any JobConsumer) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+            let due = budget.partitionsToResume(nowMs: Self.nowMs())
+            if !due.isEmpty {
+                consumer.resume(due.map { KafkaTopicPartition(topic: budget.deferredTopic, partition: $0) })
+            }
+        }
     }
 
     /// Waits until `condition` holds, or `limit` passed (false), or the worker failed.
@@ -575,6 +684,7 @@ package final class Worker: Service, Sendable {
 
     fileprivate func revoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
         let revoked = Set(partitions)
+        budget?.forget(Set(partitions.map(\.partition)))
         let (generations, effects) = shared.withLock { shared in
             let (generations, actions) = shared.machine.revoking(partitions, lost: lost)
             return (generations, shared.effects(of: actions))

@@ -89,6 +89,13 @@ package struct WorkerKafkaSettings: Sendable {
         var specs = [topics.jobs, topics.results, topics.telemetry, topics.deadLetter].map {
             KafkaTopicSpec(name: $0, partitions: config.kafka.topicPartitions)
         }
+        if config.hasBudgets {
+            specs.append(
+                KafkaTopicSpec(
+                    name: config.kafka.spendTopic, partitions: 1,
+                    configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "\(Self.routeHealthCompactionLagMs)"]))
+            specs.append(KafkaTopicSpec(name: config.kafka.deferredTopic, partitions: config.kafka.topicPartitions))
+        }
         if config.routeHealth.enabled {
             specs.append(
                 KafkaTopicSpec(
@@ -96,6 +103,12 @@ package struct WorkerKafkaSettings: Sendable {
                     configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "\(Self.routeHealthCompactionLagMs)"]))
         }
         return specs
+    }
+
+    /// What the worker's consumer reads: the jobs topic and, when a workload has a budget, the
+    /// deferred topic (its jobs wait there for their window).
+    package var jobTopics: [String] {
+        config.hasBudgets ? [config.kafka.topics.jobs, config.kafka.deferredTopic] : [config.kafka.topics.jobs]
     }
 
     /// `min.compaction.lag.ms` of the route-health topic: a word stays readable this long before

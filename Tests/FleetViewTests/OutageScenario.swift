@@ -137,6 +137,7 @@ enum OutageScenario {
         case .job(let event): event.at
         case .circuit(let event): event.at
         case .shadow(let event): event.at
+        case .budget(let event): event.at
         }
     }
 }

@@ -61,6 +61,13 @@ struct SchemaConformanceTests {
         events.append(.job(TelemetryEvent.JobFinished(WireEncodingTests.succeeded)))
         events.append(.job(TelemetryEvent.JobFinished(WireEncodingTests.failed)))
         events += WireEncodingTests.shadowEvents.map(TelemetryEvent.shadow)
+        for state in TelemetryEvent.Budget.State.allCases {
+            events.append(
+                .budget(
+                    .init(
+                        workload: "w", window: "hour", windowStart: Fixtures.completedAt, state: state, spentUSD: 49.5, capUSD: 50,
+                        waiting: 12, worker: "host-1-abc", at: Fixtures.completedAt)))
+        }
         for outcome in Outcome.allCases {
             for decision in Decision.allCases {
                 events.append(

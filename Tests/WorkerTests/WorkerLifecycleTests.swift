@@ -288,6 +288,9 @@ final class FakeConsumer: JobConsumer {
         stopDelivery()
         state.withLock { $0.closed = true }
     }
+
+    func pause(_ partitions: [KafkaTopicPartition]) {}
+    func resume(_ partitions: [KafkaTopicPartition]) {}
 }
 
 /// Records what is sent; acknowledges at once, or holds every acknowledgement until released.

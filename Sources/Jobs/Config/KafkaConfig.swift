@@ -16,13 +16,24 @@ package struct KafkaConfig: Sendable, Hashable {
         package var deadLetter: String
         /// Shared breaker state (compacted, keyed `provider/model`); `nil`: `<group_id>.route-health`.
         package var routeHealth: String?
+        /// Each worker's spend per budgeted workload (compacted, keyed `workload/worker`); `nil`:
+        /// `<group_id>.spend`.
+        package var spend: String?
+        /// Jobs waiting for their workload's budget, with a not-before header; `nil`:
+        /// `<group_id>.deferred`.
+        package var deferred: String?
 
-        package init(jobs: String, results: String, telemetry: String, deadLetter: String, routeHealth: String? = nil) {
+        package init(
+            jobs: String, results: String, telemetry: String, deadLetter: String, routeHealth: String? = nil, spend: String? = nil,
+            deferred: String? = nil
+        ) {
             self.jobs = jobs
             self.results = results
             self.telemetry = telemetry
             self.deadLetter = deadLetter
             self.routeHealth = routeHealth
+            self.spend = spend
+            self.deferred = deferred
         }
     }
 
@@ -42,6 +53,10 @@ package struct KafkaConfig: Sendable, Hashable {
 
     /// The route-health topic: `topics.route_health`, else `<group_id>.route-health`.
     package var routeHealthTopic: String { topics.routeHealth ?? "\(groupID).route-health" }
+    /// The spend topic: `topics.spend`, else `<group_id>.spend`.
+    package var spendTopic: String { topics.spend ?? "\(groupID).spend" }
+    /// The deferred-jobs topic: `topics.deferred`, else `<group_id>.deferred`.
+    package var deferredTopic: String { topics.deferred ?? "\(groupID).deferred" }
 
     /// librdkafka's `bootstrap.servers`: `host:port[,host:port...]`.
     package var bootstrapServers: String
@@ -158,13 +173,15 @@ package struct KafkaConfig: Sendable, Hashable {
 
     private static func readTopics(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> Topics {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["jobs", "results", "telemetry", "dead_letter", "route_health"])
+        try object.rejectUnknown(["jobs", "results", "telemetry", "dead_letter", "route_health", "spend", "deferred"])
         return Topics(
             jobs: try object.required("jobs", Read.nonEmptyString),
             results: try object.required("results", Read.nonEmptyString),
             telemetry: try object.required("telemetry", Read.nonEmptyString),
             deadLetter: try object.required("dead_letter", Read.nonEmptyString),
-            routeHealth: try object.optional("route_health", Read.nonEmptyString)
+            routeHealth: try object.optional("route_health", Read.nonEmptyString),
+            spend: try object.optional("spend", Read.nonEmptyString),
+            deferred: try object.optional("deferred", Read.nonEmptyString)
         )
     }
 

@@ -16,6 +16,9 @@ package struct UnderstudyConfig: Sendable, Hashable {
     /// Per-model prices laid over ``PriceTable/defaults`` (see ``priceTable``).
     package var pricing: [String: PriceTable.Price]
     package var engine: EngineConfig
+    /// Whether any workload has a `budget` (the worker then reads the deferred topic too).
+    package var hasBudgets: Bool { workloads.values.contains { $0.budget != nil } }
+
     /// `fleet.route_health`: breaker state shared across the workers.
     package var routeHealth: RouteHealthConfig
     /// By name.

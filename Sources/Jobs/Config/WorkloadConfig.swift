@@ -22,10 +22,12 @@ package struct WorkloadConfig: Sendable, Hashable {
     /// The route `understudy compare` asks whether a backup's answer says the same thing as the
     /// primary's (`validation.judge`); `nil`: no judge.
     package var judge: RouteKey?
+    /// The most the fleet may spend on this workload per window (`budget`); `nil`: no cap.
+    package var budget: BudgetConfig?
 
     package init(
         name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults,
-        validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil, judge: RouteKey? = nil
+        validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil, judge: RouteKey? = nil, budget: BudgetConfig? = nil
     ) {
         self.name = name
         self.routes = routes
@@ -34,6 +36,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         self.validation = validation
         self.shadow = shadow
         self.judge = judge
+        self.budget = budget
     }
 
     static func read(
@@ -43,7 +46,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         providers: [String: ProviderConfig]
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow"])
+        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow", "budget"])
         let routes = try object.required("routes", RouteKey.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
@@ -84,7 +87,8 @@ package struct WorkloadConfig: Sendable, Hashable {
             return route
         }
         return WorkloadConfig(
-            name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow, judge: judge ?? nil)
+            name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow, judge: judge ?? nil,
+            budget: try object.optional("budget", BudgetConfig.read))
     }
 
     /// Reads `validation`: each threshold optional, within a range that keeps it meaningful.

@@ -4,12 +4,14 @@ import Foundation
 
 /// A message on the telemetry topic (`schemas/telemetry.v1.json`): one ``Attempt`` per provider
 /// call or skip, one ``JobFinished`` per finished job, one ``Circuit`` per breaker change, one
-/// ``Shadow`` per shadow call. The wire field `event` tells them apart.
+/// ``Shadow`` per shadow call, one ``Budget`` when a workload's budget window fills or reopens.
+/// The wire field `event` tells them apart.
 package enum TelemetryEvent: Sendable, Hashable {
     case attempt(Attempt)
     case job(JobFinished)
     case circuit(Circuit)
     case shadow(Shadow)
+    case budget(Budget)
 
     /// The message key: the job id, or `provider/model` for a circuit event.
     package var key: String {
@@ -18,16 +20,18 @@ package enum TelemetryEvent: Sendable, Hashable {
         case .job(let event): event.jobID
         case .circuit(let event): event.route.description
         case .shadow(let event): event.jobID
+        case .budget(let event): event.workload
         }
     }
 
-    /// The `event` field: `attempt`, `job`, `circuit` or `shadow`.
+    /// The `event` field: `attempt`, `job`, `circuit`, `shadow` or `budget`.
     package var name: String {
         switch self {
         case .attempt: "attempt"
         case .job: "job"
         case .circuit: "circuit"
         case .shadow: "shadow"
+        case .budget: "budget"
         }
     }
 }
@@ -39,6 +43,7 @@ extension TelemetryEvent: JSONWritable {
         case .job(let event): event.write(to: &writer)
         case .circuit(let event): event.write(to: &writer)
         case .shadow(let event): event.write(to: &writer)
+        case .budget(let event): event.write(to: &writer)
         }
     }
 }

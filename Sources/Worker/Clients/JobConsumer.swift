@@ -25,6 +25,10 @@ package protocol JobConsumer: AnyObject, Sendable {
     func groupMetadata() -> KafkaConsumerGroupMetadata?
     /// Leaves the group and closes, within `timeout`.
     func close(timeout: Duration) async
+    /// Stops fetching from `partitions` (messages already fetched are still delivered).
+    func pause(_ partitions: [KafkaTopicPartition])
+    /// Fetches from `partitions` again.
+    func resume(_ partitions: [KafkaTopicPartition])
 }
 
 extension KafkaConsumer: JobConsumer {

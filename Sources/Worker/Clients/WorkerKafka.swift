@@ -59,7 +59,7 @@ package struct WorkerKafka: Sendable {
             },
             makeConsumer: { listener, onFatalError in
                 try KafkaConsumer(
-                    configuration: settings.consumer, topics: [config.kafka.topics.jobs], listener: listener, logger: logger,
+                    configuration: settings.consumer, topics: settings.jobTopics, listener: listener, logger: logger,
                     statistics: statistics, onFatalError: onFatalError
                 )
             }

@@ -12,8 +12,8 @@ import Synchronization
 /// workers' words come back from it (read from the beginning at start-up, then followed) and
 /// become holds on this worker's engine (``FailoverEngine/holdRoute(_:for:closeBreaker:)``).
 ///
-/// Guarantees: its clients are its own (a plain idempotent producer and a consumer in a group of
-/// its own that commits nothing), so the job path never waits on it; a word lapses with its
+/// Guarantees: it talks through a ``FleetChannel`` (clients of its own), so the job path never
+/// waits on it; a word lapses with its
 /// `expires_at` (about `ttl_ms` after the sender's last message); a lost broker only means
 /// the fleet's words lapse and each worker trusts its own breakers again.
 final class RouteHealthExchange: Sendable {
@@ -34,23 +34,21 @@ final class RouteHealthExchange: Sendable {
         var rejudge: Set<RouteKey> = []
         /// Routes whose breaker the exchange is closing on another worker's word.
         var forcedClose: Set<RouteKey> = []
-        var received = 0
     }
 
     let config: RouteHealthConfig
-    let topic: String
     let worker: String
     private let engine: FailoverEngine<ContinuousClock>
-    private let settings: WorkerKafkaSettings
+    private let channel: FleetChannel
     private let logger: Logger
     private let state: Mutex<State>
 
     init(config: UnderstudyConfig, worker: String, engine: FailoverEngine<ContinuousClock>, logger: Logger) {
         self.config = config.routeHealth
-        topic = config.kafka.routeHealthTopic
         self.worker = worker
         self.engine = engine
-        settings = WorkerKafkaSettings(config: config)
+        channel = FleetChannel(
+            topic: config.kafka.routeHealthTopic, purpose: "route-health", settings: WorkerKafkaSettings(config: config), logger: logger)
         self.logger = logger
         state = Mutex(State(view: RouteHealthView(me: worker, probeGrace: .milliseconds(config.routeHealth.probeGraceMs))))
     }
@@ -75,97 +73,28 @@ final class RouteHealthExchange: Sendable {
     }
 
     /// Whether the start-up read of the topic is done (or given up on).
-    var caughtUp: Bool { state.withLock { $0.caughtUp } }
+    var caughtUp: Bool { channel.caughtUp }
 
-    /// Waits until the start-up read is done, at most `timeout`, and no longer than a graceful
-    /// shutdown or a cancellation.
-    func waitUntilCaughtUp(timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while !caughtUp && ContinuousClock.now < deadline && !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-    }
+    /// Waits until the start-up read is done, at most `timeout`.
+    func waitUntilCaughtUp(timeout: Duration) async { await channel.waitUntilCaughtUp(timeout: timeout) }
 
     /// Reads and publishes until cancelled.
     func run() async {
-        let consumer: KafkaConsumer
-        let producer: KafkaProducer
-        do {
-            var consumerSettings = settings.consumer
-            consumerSettings.groupID = "\(settings.config.kafka.groupID).route-health.\(UUID().uuidString.lowercased())"
-            consumerSettings.autoOffsetReset = "earliest"
-            // A group of its own, joined fresh each start: no static identity to come back under.
-            consumerSettings.common.properties["group.instance.id"] = nil
-            // Nothing it reads is ever in flight: a revoke (at close) need not wait for anything.
-            consumerSettings.revokeTimeout = .zero
-            // Its clients log warnings and errors only: their joins and assignments are not the
-            // worker's, and must not read as such.
-            var quiet = logger
-            quiet.logLevel = max(logger.logLevel, .warning)
-            producer = try KafkaProducer(configuration: settings.producerForEnqueue, logger: quiet)
-            do {
-                consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: quiet)
-            } catch {
-                await producer.close(timeout: .seconds(5))
-                throw error
-            }
-        } catch {
-            logger.error("route health: cannot start its Kafka clients; breakers stay local", metadata: ["error": "\(error)"])
-            state.withLock { $0.caughtUp = true }
-            return
-        }
-        await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.follow(consumer) }
-                group.addTask { await self.publishLoop(producer) }
-                group.addTask { await self.catchUp(consumer) }
-                await group.waitForAll()
-            }
-        } onCancel: {
-            // Ends the follower's iteration; the other loops see the cancellation.
-            consumer.stopDelivery()
-        }
-        // Both at once and briefly: the worker's shutdown waits for them.
-        async let consumerClosed: Void = consumer.close(timeout: .seconds(2))
-        async let producerClosed: Void = producer.close(timeout: .seconds(2))
-        _ = await (consumerClosed, producerClosed)
+        await channel.run(receive: { self.receive($0) }, publish: { await self.publishLoop($0) })
+        logger.debug("route health: stopped", metadata: ["routes": "\(state.withLock { $0.view.routes.count })"])
     }
 
-    /// Start-up: caught up once the consumer holds its partition and nothing new came for
-    /// 300 ms (a watermark would be wrong on some brokers), or after 10 s whatever happened.
-    private func catchUp(_ consumer: KafkaConsumer) async {
-        let deadline = ContinuousClock.now + .seconds(10)
-        var lastCount = -1
-        var quietSince = ContinuousClock.now
-        while !Task.isCancelled && ContinuousClock.now < deadline {
-            let count = state.withLock { $0.received }
-            if count != lastCount || consumer.assignment.isEmpty {
-                lastCount = count
-                quietSince = ContinuousClock.now
-            } else if ContinuousClock.now - quietSince >= .milliseconds(300) {
-                break
+    private func receive(_ batch: ArraySlice<KafkaMessage>) {
+        let now = Date()
+        let touched: Set<RouteKey> = state.withLock { state in
+            var touched = Set<RouteKey>()
+            for message in batch {
+                guard let word = RouteHealthMessage.read(message.value) else { continue }
+                if state.view.add(word) { touched.insert(word.route) }
             }
-            try? await Task.sleep(for: .milliseconds(25))
+            return touched
         }
-        state.withLock { $0.caughtUp = true }
-        logger.debug("route health: read the fleet's words", metadata: ["routes": "\(state.withLock { $0.view.routes.count })"])
-    }
-
-    private func follow(_ consumer: KafkaConsumer) async {
-        var iterator = consumer.messages.makeAsyncIterator()
-        while !Task.isCancelled, let batch = await iterator.nextBatch(max: 1_000) {
-            let now = Date()
-            let touched: Set<RouteKey> = state.withLock { state in
-                var touched = Set<RouteKey>()
-                for message in batch {
-                    state.received += 1
-                    guard let word = RouteHealthMessage.read(message.value) else { continue }
-                    if state.view.add(word) { touched.insert(word.route) }
-                }
-                return touched
-            }
-            apply(touched, now: now)
-        }
+        apply(touched, now: now)
     }
 
     /// Publishes changes at once and heartbeats every `heartbeat_ms`; re-judges the held routes
@@ -198,17 +127,11 @@ final class RouteHealthExchange: Sendable {
                     })
             }
             if !rejudge.isEmpty { apply(rejudge, now: now) }
-            if !messages.isEmpty {
-                let records = messages.compactMap { message -> KafkaRecord? in
-                    guard let bytes = try? WireJSON.encodeBytes(message) else { return nil }
-                    return KafkaRecord(topic: topic, key: Array(message.route.description.utf8), value: bytes)
-                }
-                for result in await producer.send(records) {
-                    if case .failure(let error) = result {
-                        logger.warning("route health: a word was not delivered", metadata: ["error": "\(error)"])
-                    }
-                }
+            let records = messages.compactMap { message -> KafkaRecord? in
+                guard let bytes = try? WireJSON.encodeBytes(message) else { return nil }
+                return KafkaRecord(topic: channel.topic, key: Array(message.route.description.utf8), value: bytes)
             }
+            await channel.send(records, with: producer)
             try? await Task.sleep(for: .milliseconds(50))
         }
     }

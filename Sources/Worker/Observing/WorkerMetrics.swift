@@ -42,13 +42,18 @@ package final class WorkerMetrics: Sendable {
         package static let retriesRefused = "understudy_retries_refused_total"
         package static let ready = "understudy_ready"
         package static let routesAvailable = "understudy_workload_routes_available"
+        package static let budgetSpent = "understudy_budget_spent_usd"
+        package static let budgetCap = "understudy_budget_cap_usd"
+        package static let budgetReserved = "understudy_budget_reserved_usd"
+        package static let budgetWaiting = "understudy_budget_jobs_waiting"
+        package static let budgetDeferrals = "understudy_budget_deferrals_total"
 
         /// Every name above.
         package static let all = [
             jobs, jobDuration, queueTime, deadLetters, resultsTooLarge, attempts, attemptDuration, failovers, hedges, hedgesWon, tokens,
             cost, inFlight, inFlightLimit, concurrencyLimit, breakerState, breakerTransitions, shadowCalls,
             consumerLag, producerQueue, commitDuration, deliveryErrors, ready, routesAvailable,
-            retriesRefused,
+            retriesRefused, budgetSpent, budgetCap, budgetReserved, budgetWaiting, budgetDeferrals,
         ]
     }
 
@@ -87,6 +92,8 @@ package final class WorkerMetrics: Sendable {
         case .deadLetter(let record):
             let code = record.headers.last { $0.name == DeadLetter.Header.errorClass }?.value.map { String(decoding: $0, as: UTF8.self) }
             counter(Name.deadLetters, [("class", code ?? "unknown")]).increment()
+        case .deferred:
+            counter(Name.budgetDeferrals, []).increment()
         case .job(let result, _, _, _):
             jobFinished(result)
         }
@@ -209,6 +216,20 @@ package final class WorkerMetrics: Sendable {
     /// How many of a workload's routes are not open (0: every route of it is open).
     func routesAvailable(workload: String, _ count: Int) {
         gauge(Name.routesAvailable, [("workload", workload)]).record(count)
+    }
+
+    /// The fleet's spend on a budgeted workload in the current window, its cap, and the live
+    /// reservations, as this worker knows them.
+    func budget(_ window: SpendLedger.WindowStatus) {
+        let labels = [("workload", window.workload), ("window", window.window)]
+        gauge(Name.budgetSpent, labels).record(window.spentUSD)
+        gauge(Name.budgetCap, labels).record(window.capUSD)
+        gauge(Name.budgetReserved, [("workload", window.workload)]).record(window.reservedUSD)
+    }
+
+    /// Jobs of a budgeted workload waiting in the deferred topic, as the fleet last said.
+    func budgetWaiting(workload: String, _ count: Int) {
+        gauge(Name.budgetWaiting, [("workload", workload)]).record(count)
     }
 
     func concurrencyLimit(provider: String, limit: Int) {

@@ -1,0 +1,20 @@
+import Completions
+import Failover
+import Jobs
+
+/// The most one call of a job can cost, reserved against its workload's budget while it runs.
+///
+/// An upper bound, not a guess: every byte of the prompt (system, messages, the output schema)
+/// counted as a token (tokenizers give at most one token per byte of UTF-8 in practice), plus
+/// the job's `max_tokens` of output, at the dearest price among the job's routes. A route whose
+/// model has no price costs 0, as everywhere else in understudy.
+enum CostEstimate {
+    static func upperBound(of job: Job, prices: PriceTable) -> Double {
+        let request = job.request
+        var inputBytes = request.system?.utf8.count ?? 0
+        for message in request.messages { inputBytes += message.content.utf8.count }
+        if case .jsonSchema(let schema) = request.responseFormat { inputBytes += (try? schema.jsonDocument())?.count ?? 0 }
+        let usage = CompletionResponse.Usage(inputTokens: inputBytes, outputTokens: max(0, request.maxTokens))
+        return job.routes.map { prices.cost(of: usage, model: $0.model) }.max() ?? 0
+    }
+}
