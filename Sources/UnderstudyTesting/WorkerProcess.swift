@@ -72,6 +72,8 @@ package struct TestConfig {
     package var shadow = ""
     /// The `validation` of workload `support-summaries` (`{judge: ...}`); empty: the defaults.
     package var validation = ""
+    /// The `budget` of workload `support-summaries` (`{usd_per_window: ..., window_ms: ...}`); empty: none.
+    package var budget = ""
     package var extraWorkloads = ""
     package var engine = ""
     /// The `fleet` section (`{route_health: {...}}`); empty: the defaults.
@@ -110,6 +112,7 @@ package struct TestConfig {
         text += "    policy: \(policy)\n"
         if !shadow.isEmpty { text += "    shadow: \(shadow)\n" }
         if !validation.isEmpty { text += "    validation: \(validation)\n" }
+        if !budget.isEmpty { text += "    budget: \(budget)\n" }
         text += extraWorkloads
         if !engine.isEmpty { text += "engine: \(engine)\n" }
         if !fleet.isEmpty { text += "fleet: \(fleet)\n" }
