@@ -74,6 +74,8 @@ package struct TestConfig {
     package var validation = ""
     /// The `budget` of workload `support-summaries` (`{usd_per_window: ..., window_ms: ...}`); empty: none.
     package var budget = ""
+    /// The `jobs_topic` of workload `support-summaries`; empty: none.
+    package var jobsTopic = ""
     package var extraWorkloads = ""
     package var engine = ""
     /// The `fleet` section (`{route_health: {...}}`); empty: the defaults.
@@ -113,6 +115,7 @@ package struct TestConfig {
         if !shadow.isEmpty { text += "    shadow: \(shadow)\n" }
         if !validation.isEmpty { text += "    validation: \(validation)\n" }
         if !budget.isEmpty { text += "    budget: \(budget)\n" }
+        if !jobsTopic.isEmpty { text += "    jobs_topic: \(jobsTopic)\n" }
         text += extraWorkloads
         if !engine.isEmpty { text += "engine: \(engine)\n" }
         if !fleet.isEmpty { text += "fleet: \(fleet)\n" }

@@ -24,13 +24,12 @@ package enum TopicSetup {
         }
         if config.hasBudgets {
             // A deferred job goes to the partition of its jobs partition's number: there must be one.
-            let topics = try await admin.describeTopics([config.kafka.topics.jobs, config.kafka.deferredTopic], timeout: .seconds(15))
-            let jobs = topics.first { $0.name == config.kafka.topics.jobs }?.partitions.count ?? 0
+            let topics = try await admin.describeTopics(config.jobTopics + [config.kafka.deferredTopic], timeout: .seconds(15))
             let deferred = topics.first { $0.name == config.kafka.deferredTopic }?.partitions.count ?? 0
-            if deferred < jobs {
+            for topic in topics where topic.name != config.kafka.deferredTopic && topic.partitions.count > deferred {
                 throw WorkerError(
-                    "kafka.topics.deferred: \(config.kafka.deferredTopic) has \(deferred) partitions, fewer than the jobs topic's \(jobs); "
-                        + "a deferred job keeps its partition number, so give it at least as many")
+                    "kafka.topics.deferred: \(config.kafka.deferredTopic) has \(deferred) partitions, fewer than jobs topic \(topic.name)'s "
+                        + "\(topic.partitions.count); a deferred job keeps its partition number, so give it at least as many")
             }
         }
     }

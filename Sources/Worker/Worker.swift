@@ -379,7 +379,15 @@ package final class Worker: Service, Sendable {
                         let publication = processor.budgetExhausted(message, job: job, reason: reason)
                         jobs.addTask { await self.finish(publication, ticket: ticket, producer: producer) }
                     case .deferral(let record, let pauseUntil):
-                        if pauseUntil != nil { consumer.pause([message.topicPartition]) }
+                        if let pauseUntil {
+                            consumer.pause([message.topicPartition])
+                            logger.info(
+                                "partition paused for its workload's budget",
+                                metadata: [
+                                    KafkaLoggingKeys.topic: "\(message.topic)", KafkaLoggingKeys.partition: "\(message.partition)",
+                                    "until_ms": "\(pauseUntil)", "understudy.workload": "\(job.workload)",
+                                ])
+                        }
                         deferrals.append((ticket, record))
                     }
                 }
@@ -508,14 +516,12 @@ package final class Worker: Service, Sendable {
         }
     }
 
-    /// Resumes deferred partitions whose waiting jobs may be ready, until cancelled.
+    /// Resumes paused partitions (deferred, or a workload's own) when their wait ends, until cancelled.
     private func resumeDeferred(_ budget: BudgetGate, consumer: any JobConsumer) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(100))
             let due = budget.partitionsToResume(nowMs: Self.nowMs())
-            if !due.isEmpty {
-                consumer.resume(due.map { KafkaTopicPartition(topic: budget.deferredTopic, partition: $0) })
-            }
+            if !due.isEmpty { consumer.resume(due) }
         }
     }
 

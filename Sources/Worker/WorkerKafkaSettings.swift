@@ -86,7 +86,7 @@ package struct WorkerKafkaSettings: Sendable {
     /// partition, so every worker reads every route in order).
     package var topicSpecs: [KafkaTopicSpec] {
         let topics = config.kafka.topics
-        var specs = [topics.jobs, topics.results, topics.telemetry, topics.deadLetter].map {
+        var specs = ([topics.jobs, topics.results, topics.telemetry, topics.deadLetter] + config.jobTopics.dropFirst()).map {
             KafkaTopicSpec(name: $0, partitions: config.kafka.topicPartitions)
         }
         if config.hasBudgets {
@@ -105,10 +105,10 @@ package struct WorkerKafkaSettings: Sendable {
         return specs
     }
 
-    /// What the worker's consumer reads: the jobs topic and, when a workload has a budget, the
-    /// deferred topic (its jobs wait there for their window).
+    /// What the worker's consumer reads: the jobs topic, the workloads' own jobs topics and, when a
+    /// workload has a budget, the deferred topic (its jobs wait there for their window).
     package var jobTopics: [String] {
-        config.hasBudgets ? [config.kafka.topics.jobs, config.kafka.deferredTopic] : [config.kafka.topics.jobs]
+        config.jobTopics + (config.hasBudgets ? [config.kafka.deferredTopic] : [])
     }
 
     /// `min.compaction.lag.ms` of the route-health topic: a word stays readable this long before

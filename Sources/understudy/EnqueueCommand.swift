@@ -39,7 +39,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
                 let job = try decoder.decode(bytes)
-                records.append(KafkaRecord(topic: config.kafka.topics.jobs, key: Array(job.id.utf8), value: bytes))
+                records.append(KafkaRecord(topic: config.jobsTopic(for: job.workload), key: Array(job.id.utf8), value: bytes))
             } catch {
                 rejected += 1
                 CommandSupport.printError("line \(index + 1): \(error.code.rawValue): \(error.message)")
@@ -58,7 +58,8 @@ struct EnqueueCommand: AsyncParsableCommand {
             }
         }
         await producer.close(timeout: .seconds(30))
-        print("enqueued \(records.count - failed) jobs to \(config.kafka.topics.jobs); \(rejected) lines rejected")
+        let topics = records.isEmpty ? [config.kafka.topics.jobs] : Set(records.map(\.topic)).sorted()
+        print("enqueued \(records.count - failed) jobs to \(topics.joined(separator: ", ")); \(rejected) lines rejected")
         if rejected > 0 || failed > 0 { throw ExitCode(1) }
     }
 }

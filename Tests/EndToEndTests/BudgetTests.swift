@@ -117,6 +117,46 @@ extension EndToEnd {
                 #expect(await worker.process.stop(grace: .seconds(10)) == 0)
             }
         }
+
+        @Test("a workload with its own jobs topic waits in it: over the cap its partition is paused, so jobs produced meanwhile are not even fetched")
+        func ownTopicPauses() async throws {
+            let windowMs: Int64 = 4_000
+            try await withStack { stack in
+                stack.config.partitions = 1
+                stack.config.policy = "{max_attempts: 2, attempt_timeout_ms: 2000, deadline_ms: 120000}"
+                // About two jobs' upper bound per window.
+                stack.config.budget = "{usd_per_window: 0.012, window_ms: \(windowMs)}"
+                stack.config.jobsTopic = Rig.unique("own-jobs")
+                stack.config.fleet = "{route_health: {enabled: false}}"
+                try await stack.broker.createTopic(stack.config.jobsTopic, partitions: 1)
+                let worker = try await stack.startWorker(name: "own")
+                let (topic, bootstrap) = (stack.config.jobsTopic, stack.bootstrap)
+                let produce = { (prefix: String) in
+                    try await JobFactory.produce(JobFactory.records(count: 3, prefix: prefix, topic: topic), bootstrapServers: bootstrap)
+                }
+                // Warm up (the worker joins its group), then start just after a window opens.
+                try await produce("warm")
+                _ = try await stack.results(distinct: 3, idle: .seconds(30))
+                let now = Int64(Date().timeIntervalSince1970 * 1_000)
+                try await Task.sleep(for: .milliseconds(windowMs - now % windowMs + 200))
+                let windowEnd = (Int64(Date().timeIntervalSince1970 * 1_000) / windowMs + 1) * windowMs
+                try await produce("first")
+                try await Task.sleep(for: .milliseconds(1_300))
+                try await produce("second")
+                let results = try await stack.results(distinct: 9, idle: .seconds(30)).map(Self.finished)
+                // Until that window's end only jobs fetched before the pause were moved (the
+                // record's timestamp is when the worker moved it); the second batch stayed in its topic.
+                let moved = try await stack.read("\(stack.config.group).deferred", idle: .seconds(1))
+                let early = moved.filter { ($0.timestampMilliseconds ?? 0) < windowEnd }.map { String(decoding: $0.key ?? [], as: UTF8.self) }
+                #expect(early.contains { $0.hasPrefix("first") }, "\(early)")
+                #expect(
+                    !early.contains { $0.hasPrefix("second") },
+                    "jobs produced while the partition was paused were moved: \(early)\n\(worker.output().suffix(6_000))")
+                #expect(Set(results.map(\.id)).count == 9)
+                #expect(results.allSatisfy { $0.status == "succeeded" })
+                #expect(await worker.process.stop(grace: .seconds(10)) == 0)
+            }
+        }
     }
 }
 

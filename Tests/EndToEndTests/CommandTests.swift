@@ -24,7 +24,7 @@ func writeTemporary(_ text: String, name: String) throws -> String {
     return path
 }
 
-extension EndToEnd {
+extension EndToEndTools {
     /// The other subcommands: check-config, enqueue and redrive, as a user runs them.
     @Suite(.serialized, .timeLimit(.minutes(4)))
     struct CommandTests {
@@ -127,7 +127,7 @@ extension EndToEnd {
     }
 }
 
-extension EndToEnd.CommandTests {
+extension EndToEndTools.CommandTests {
     @Test("with create_topics: false, missing topics stop start-up with their names; with the default they are created")
     func missingTopics() async throws {
         try await withStack { stack in

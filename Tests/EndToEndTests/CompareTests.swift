@@ -12,7 +12,7 @@ import UnderstudyTesting
     import FoundationXML
 #endif
 
-extension EndToEnd {
+extension EndToEndTools {
     /// `understudy compare` as a team runs it before trusting a backup: the real binary, real
     /// HTTP to three simulated providers (no broker: comparing never touches Kafka).
     @Suite(.serialized, .timeLimit(.minutes(4)))

@@ -8,7 +8,7 @@ import UnderstudyTesting
     import FoundationXML
 #endif
 
-extension EndToEnd {
+extension EndToEndTools {
     /// `understudy report` and `understudy dashboard` on the telemetry of a real outage run.
     @Suite(.serialized, .timeLimit(.minutes(4)))
     struct FleetViewTests {

@@ -100,6 +100,12 @@ func jobID(_ message: KafkaMessage) -> String {
     jsonObject(message.value)["job_id"] as? String ?? ""
 }
 
-/// The end-to-end suites, run one at a time: each starts brokers, simulators and worker
-/// processes, and on two cores they would otherwise time each other out.
+/// The end-to-end suites of the worker, run one at a time: each starts brokers, simulators and
+/// worker processes, and on two cores several at once would time each other out.
 @Suite(.serialized) enum EndToEnd {}
+
+/// The end-to-end suites of the other commands (check, enqueue, redrive, compare, report,
+/// dashboard) and of tracing and shadow mode, one at a time too, but beside ``EndToEnd``: their
+/// assertions count what happened rather than how fast, so the second lane costs them nothing
+/// and halves the suite's time.
+@Suite(.serialized) enum EndToEndTools {}

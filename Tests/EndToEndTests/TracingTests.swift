@@ -4,7 +4,7 @@ import Simulator
 import Testing
 import UnderstudyTesting
 
-extension EndToEnd {
+extension EndToEndTools {
     /// Spans of the real worker binary, exported over OTLP/HTTP to a local receiver. Needs a build
     /// with the `OTLPTracing` trait (the test script builds so); without it the test is skipped.
     @Suite(.serialized, .timeLimit(.minutes(3)))

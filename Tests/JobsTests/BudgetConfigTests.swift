@@ -67,4 +67,29 @@ struct BudgetConfigTests {
         #expect(custom.start(at: 0) == 0)
         #expect(custom.start(at: -1) == -3_000)
     }
+
+    @Test("a workload's own jobs topic is read besides the shared one, and must be its own")
+    func ownJobsTopic() throws {
+        let config = try UnderstudyConfig.parse(yaml: Fixtures.minimalYAML + "\n    jobs_topic: w-jobs", environment: [:])
+        #expect(config.jobTopics == ["j", "w-jobs"])
+        #expect(config.jobsTopic(for: "w") == "w-jobs")
+        #expect(config.jobsTopic(for: "other") == "j")
+        for (topic, words) in [("j", "one of the kafka.topics"), ("r", "one of the kafka.topics")] {
+            do {
+                _ = try UnderstudyConfig.parse(yaml: Fixtures.minimalYAML + "\n    jobs_topic: \(topic)", environment: [:])
+                Issue.record("\(topic) accepted")
+            } catch {
+                #expect(error.description.contains("workloads.w.jobs_topic"), "\(error.description)")
+                #expect(error.description.contains(words), "\(error.description)")
+            }
+        }
+        let twice = Fixtures.minimalYAML + "\n    jobs_topic: mine\n  v:\n    routes: [{provider: local, model: m}]\n    jobs_topic: mine"
+        do {
+            _ = try UnderstudyConfig.parse(yaml: twice, environment: [:])
+            Issue.record("one topic for two workloads accepted")
+        } catch {
+            #expect(error.description.contains("workloads.w.jobs_topic"), "\(error.description)")
+            #expect(error.description.contains("already workload v's"), "\(error.description)")
+        }
+    }
 }

@@ -102,6 +102,7 @@ struct ConfigReferenceTests {
             "workloads.NAME.validation.max_error_rate": .number(validation.maxErrorRate),
             "workloads.NAME.validation.min_schema_valid": .number(validation.minSchemaValid),
             "workloads.NAME.validation.judge": nil,
+            "workloads.NAME.jobs_topic": nil,
             "workloads.NAME.budget.usd_per_hour": nil,
             "workloads.NAME.budget.usd_per_day": nil,
             "workloads.NAME.budget.usd_per_window": nil,

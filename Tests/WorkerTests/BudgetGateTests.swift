@@ -23,7 +23,7 @@ struct BudgetGateTests {
         }
     }
 
-    static func config() throws -> UnderstudyConfig {
+    static func config(ownTopic: Bool = false) throws -> UnderstudyConfig {
         try UnderstudyConfig.parse(
             yaml: """
                 kafka:
@@ -37,7 +37,7 @@ struct BudgetGateTests {
                 workloads:
                   w:
                     routes: [{provider: p, model: m}]
-                    budget: {usd_per_window: 0.025, window_ms: 10000}
+                    budget: {usd_per_window: 0.025, window_ms: 10000}\(ownTopic ? "\n    jobs_topic: w-jobs" : "")
                   free:
                     routes: [{provider: p, model: m}]
                 """, environment: [:])
@@ -48,20 +48,22 @@ struct BudgetGateTests {
         let decoder: JobDecoder
         let events = Events()
 
-        init() throws {
-            let config = try BudgetGateTests.config()
+        init(ownTopic: Bool = false) throws {
+            let config = try BudgetGateTests.config(ownTopic: ownTopic)
             let events = self.events
             gate = BudgetGate(config: config, worker: "me") { event in events.list.withLock { $0.append(event) } }
             decoder = JobDecoder(config: config)
         }
 
-        func message(_ id: String, workload: String = "w", partition: Int32 = 2, offset: Int64, deadlineMs: Int = 60_000) -> KafkaMessage {
+        func message(
+            _ id: String, workload: String = "w", topic: String = "jobs", partition: Int32 = 2, offset: Int64, deadlineMs: Int = 60_000
+        ) -> KafkaMessage {
             let json = """
                 {"id": "\(id)", "workload": "\(workload)", "input": {"messages": [{"role": "user", "content": "hello"}], "max_tokens": 5},
                  "routing": {"deadline_ms": \(deadlineMs)}}
                 """
             return KafkaMessage(
-                topic: "jobs", partition: partition, offset: offset, key: Array(id.utf8), value: Array(json.utf8),
+                topic: topic, partition: partition, offset: offset, key: Array(id.utf8), value: Array(json.utf8),
                 headers: [KafkaHeader(name: "traceparent", text: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")],
                 timestampMilliseconds: BudgetGateTests.t0)
         }
@@ -156,7 +158,7 @@ struct BudgetGateTests {
         let dAgain = try rig.deferred(try rig.screen(d.message, at: Self.t0 + 100), offset: 3)
         #expect(dAgain.pause == nil)
         #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd - 1).isEmpty)
-        #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd) == [2])
+        #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd) == [KafkaTopicPartition(topic: "g.deferred", partition: 2)])
         #expect(Self.isRun(try rig.screen(cAgain.message, at: Self.windowEnd)) != nil)
         #expect(Self.isRun(try rig.screen(dAgain.message, at: Self.windowEnd)) != nil)
     }
@@ -201,5 +203,20 @@ struct BudgetGateTests {
         #expect(rig.gate.status(nowMs: Self.t0).waiting["w"] == 1)
         rig.gate.forget([2])
         #expect(rig.gate.status(nowMs: Self.t0).waiting["w"] == 0)
+    }
+
+    @Test("a workload with its own jobs topic waits in it: over the cap, the partition is paused until the window rolls")
+    func ownTopicPauses() throws {
+        let rig = try Rig(ownTopic: true)
+        for (id, offset) in [("a", 0), ("b", 1)] {
+            _ = try #require(Self.isRun(try rig.screen(rig.message(id, topic: "w-jobs", offset: Int64(offset)), at: Self.t0)))
+        }
+        let over = try rig.deferred(try rig.screen(rig.message("c", topic: "w-jobs", offset: 2), at: Self.t0 + 1), offset: 0)
+        #expect(over.pause == Self.windowEnd, "its partition waits for the window's end")
+        #expect(over.message.topic == "g.deferred", "the job already fetched waits in the deferred topic")
+        // The shared jobs topic is not paused for it: a job of the workload there just waits.
+        let shared = try rig.deferred(try rig.screen(rig.message("d", partition: 3, offset: 0), at: Self.t0 + 1), offset: 1)
+        #expect(shared.pause == nil)
+        #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd) == [KafkaTopicPartition(topic: "w-jobs", partition: 2)])
     }
 }

@@ -19,6 +19,16 @@ package struct UnderstudyConfig: Sendable, Hashable {
     /// Whether any workload has a `budget` (the worker then reads the deferred topic too).
     package var hasBudgets: Bool { workloads.values.contains { $0.budget != nil } }
 
+    /// The topics jobs are read from: `kafka.topics.jobs`, then each workload's own `jobs_topic`.
+    package var jobTopics: [String] {
+        [kafka.topics.jobs] + workloads.values.compactMap(\.jobsTopic).sorted()
+    }
+
+    /// Where a job of `workload` is enqueued: its own `jobs_topic`, else `kafka.topics.jobs`.
+    package func jobsTopic(for workload: String) -> String {
+        workloads[workload]?.jobsTopic ?? kafka.topics.jobs
+    }
+
     /// `fleet.route_health`: breaker state shared across the workers.
     package var routeHealth: RouteHealthConfig
     /// By name.
@@ -135,6 +145,19 @@ package struct UnderstudyConfig: Sendable, Hashable {
                 try WorkloadConfig.read(name: name, value, path, providers: providers)
             }
         )
+        // A workload's own jobs topic is its own: not the shared one, not another workload's, not
+        // one of the contract's other topics.
+        var owners: [String: String] = [:]
+        let reserved = [kafka.topics.jobs, kafka.topics.results, kafka.topics.telemetry, kafka.topics.deadLetter, kafka.deferredTopic]
+        for name in workloads.keys.sorted() {
+            guard let topic = workloads[name]?.jobsTopic else { continue }
+            let path = FieldPath.root.appending("workloads").appending(name).appending("jobs_topic")
+            if reserved.contains(topic) {
+                throw .invalid(path, "\"\(topic)\" is one of the kafka.topics; a workload's own jobs topic must be a topic of its own")
+            }
+            if let other = owners[topic] { throw .invalid(path, "\"\(topic)\" is already workload \(other)'s jobs_topic") }
+            owners[topic] = name
+        }
         return UnderstudyConfig(
             kafka: kafka,
             worker: worker,

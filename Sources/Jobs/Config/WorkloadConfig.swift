@@ -24,10 +24,14 @@ package struct WorkloadConfig: Sendable, Hashable {
     package var judge: RouteKey?
     /// The most the fleet may spend on this workload per window (`budget`); `nil`: no cap.
     package var budget: BudgetConfig?
+    /// A jobs topic of this workload's own (`jobs_topic`), read besides `kafka.topics.jobs`; over
+    /// its budget, its partitions are paused rather than its jobs moved. `nil`: none.
+    package var jobsTopic: String?
 
     package init(
         name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults,
-        validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil, judge: RouteKey? = nil, budget: BudgetConfig? = nil
+        validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil, judge: RouteKey? = nil, budget: BudgetConfig? = nil,
+        jobsTopic: String? = nil
     ) {
         self.name = name
         self.routes = routes
@@ -37,6 +41,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         self.shadow = shadow
         self.judge = judge
         self.budget = budget
+        self.jobsTopic = jobsTopic
     }
 
     static func read(
@@ -46,7 +51,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         providers: [String: ProviderConfig]
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow", "budget"])
+        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow", "budget", "jobs_topic"])
         let routes = try object.required("routes", RouteKey.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
@@ -88,7 +93,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         }
         return WorkloadConfig(
             name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow, judge: judge ?? nil,
-            budget: try object.optional("budget", BudgetConfig.read))
+            budget: try object.optional("budget", BudgetConfig.read), jobsTopic: try object.optional("jobs_topic", Read.nonEmptyString))
     }
 
     /// Reads `validation`: each threshold optional, within a range that keeps it meaningful.

@@ -19,6 +19,8 @@ import Synchronization
 ///   whose first waiting job is not ready is paused, and the jobs of that workload behind it are
 ///   put back in order behind it. (The jobs and deferred partitions of one number go to the same
 ///   worker under the range assignor, librdkafka's default.)
+/// - A workload with a jobs topic of its own (`jobs_topic`) waits in it: over the cap, the
+///   partition the job came from is paused until the window rolls.
 /// - Jobs of workloads without a budget never pass here.
 final class BudgetGate: Sendable {
     /// What to do with one job.
@@ -44,8 +46,8 @@ final class BudgetGate: Sendable {
         var lanes: [Int32: [String: Int]] = [:]
         /// Per deferred partition: workloads whose jobs are put back until the partition resumes.
         var blocked: [Int32: Set<String>] = [:]
-        /// Paused deferred partitions and when to resume them.
-        var pausedUntil: [Int32: Int64] = [:]
+        /// Paused partitions (deferred, or of a workload's own jobs topic) and when to resume them.
+        var pausedUntil: [KafkaTopicPartition: Int64] = [:]
         /// The window end each workload was last announced as exhausted until.
         var announced: [String: Int64] = [:]
         var changed = true
@@ -55,6 +57,8 @@ final class BudgetGate: Sendable {
     let jobsTopic: String
     let deferredTopic: String
     private let budgets: [String: BudgetConfig]
+    /// Each budgeted workload's own jobs topic, if it has one.
+    private let ownTopics: [String: String]
     private let prices: PriceTable
     private let state: Mutex<State>
     private let telemetry: @Sendable (TelemetryEvent) -> Void
@@ -64,6 +68,7 @@ final class BudgetGate: Sendable {
         jobsTopic = config.kafka.topics.jobs
         deferredTopic = config.kafka.deferredTopic
         budgets = config.workloads.compactMapValues(\.budget)
+        ownTopics = config.workloads.filter { $0.value.budget != nil }.compactMapValues(\.jobsTopic)
         prices = config.priceTable
         state = Mutex(State(ledger: SpendLedger(budgets: budgets, me: worker)))
         self.telemetry = telemetry
@@ -114,16 +119,28 @@ final class BudgetGate: Sendable {
             }
             // From the jobs topic: behind this worker's deferred jobs of the workload, or over the cap.
             if (state.lanes[lane]?[workload] ?? 0) > 0 {
-                return deferNew(message, workload: workload, notBefore: nowMs, deadline: deadline, origin: origin, state: &state)
+                let step = deferNew(message, workload: workload, notBefore: nowMs, deadline: deadline, origin: origin, state: &state)
+                // Its own jobs topic waits where it is while the window is full.
+                if message.topic == ownTopics[workload], case .wait(let until, _) = state.ledger.check(workload, estimate: estimate, nowMs: nowMs),
+                    case .deferral(let record, _) = step
+                {
+                    return pauseOwn(message, record: record, until: until, state: &state)
+                }
+                return step
             }
             switch state.ledger.admit(workload, estimate: estimate, nowMs: nowMs) {
             case .admitted:
                 return .run(job, reservation: Reservation(workload: workload, estimateUSD: estimate))
             case .wait(let until, let window):
-                let step =
+                var step =
                     nowMs >= deadline
                     ? .exhausted(job, message: exhaustedMessage(workload, deadline: deadline))
                     : deferNew(message, workload: workload, notBefore: min(until, deadline), deadline: deadline, origin: origin, state: &state)
+                // A workload's own jobs topic waits where it is: its partition is paused until the
+                // window rolls (what was already fetched from it waits in the deferred topic).
+                if message.topic == ownTopics[workload], case .deferral(let record, _) = step {
+                    step = pauseOwn(message, record: record, until: until, state: &state)
+                }
                 announce(workload, window: window, until: until, nowMs: nowMs, state: &state, events: &events)
                 return step
             }
@@ -140,15 +157,15 @@ final class BudgetGate: Sendable {
         }
     }
 
-    /// Deferred partitions whose pause ends by `nowMs`; they are forgotten as paused.
-    func partitionsToResume(nowMs: Int64) -> [Int32] {
+    /// Paused partitions whose pause ends by `nowMs`; they are forgotten as paused.
+    func partitionsToResume(nowMs: Int64) -> [KafkaTopicPartition] {
         state.withLock { state in
             let due = state.pausedUntil.filter { $0.value <= nowMs }.map(\.key)
             for partition in due {
                 state.pausedUntil[partition] = nil
-                state.blocked[partition] = nil
+                if partition.topic == deferredTopic { state.blocked[partition.partition] = nil }
             }
-            return due.sorted()
+            return due.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         }
     }
 
@@ -161,8 +178,8 @@ final class BudgetGate: Sendable {
                     for (workload, count) in lane { state.ledger.countWaiting(workload, -count) }
                 }
                 state.blocked[partition] = nil
-                state.pausedUntil[partition] = nil
             }
+            state.pausedUntil = state.pausedUntil.filter { !partitions.contains($0.key.partition) }
             state.changed = true
         }
     }
@@ -206,10 +223,17 @@ final class BudgetGate: Sendable {
         _ message: KafkaMessage, workload: String, notBefore: Int64, deadline: Int64, origin: String, state: inout State
     ) -> Step {
         state.blocked[message.partition, default: []].insert(workload)
-        let until = min(state.pausedUntil[message.partition] ?? .max, notBefore)
-        state.pausedUntil[message.partition] = until
+        let until = min(state.pausedUntil[message.topicPartition] ?? .max, notBefore)
+        state.pausedUntil[message.topicPartition] = until
         let deferral = Deferral(notBeforeMs: notBefore, deadlineMs: deadline, origin: origin)
         return .deferral(deferral.record(of: message, topic: deferredTopic), pauseUntilMs: until)
+    }
+
+    /// Moves `record` (a job of a workload's own topic) and pauses that partition until `until`.
+    private func pauseOwn(_ message: KafkaMessage, record: KafkaRecord, until: Int64, state: inout State) -> Step {
+        let partition = message.topicPartition
+        state.pausedUntil[partition] = min(state.pausedUntil[partition] ?? .max, until)
+        return .deferral(record, pauseUntilMs: until)
     }
 
     private func take(_ workload: String, lane: Int32, state: inout State) {

@@ -52,6 +52,13 @@ struct SpendLedger: Sendable {
     /// Admits a job of `workload` whose cost is at most `estimate`, reserving it; or says until
     /// when the workload waits.
     mutating func admit(_ workload: String, estimate: Double, nowMs: Int64) -> Admission {
+        let admission = check(workload, estimate: estimate, nowMs: nowMs)
+        if admission == .admitted, budgets[workload] != nil { own[workload, default: Own()].reserved += max(0, estimate) }
+        return admission
+    }
+
+    /// What ``admit(_:estimate:nowMs:)`` would say, reserving nothing.
+    func check(_ workload: String, estimate: Double, nowMs: Int64) -> Admission {
         guard let budget = budgets[workload] else { return .admitted }
         let reserved = reservedUSD(workload, nowMs: nowMs)
         var wait: (untilMs: Int64, window: String)?
@@ -62,7 +69,6 @@ struct SpendLedger: Sendable {
             if wait.map({ end > $0.untilMs }) ?? true { wait = (end, window.name) }
         }
         if let wait { return .wait(untilMs: wait.untilMs, window: wait.window) }
-        own[workload, default: Own()].reserved += max(0, estimate)
         return .admitted
     }
 
