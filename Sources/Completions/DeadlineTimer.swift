@@ -27,6 +27,8 @@ package final class DeadlineTimer: Sendable {
     private struct Registration: @unchecked Sendable {
         var deadline: Duration
         var task: UnsafeCurrentTask?
+        /// What the caller groups calls by (the engine: its route), for ``cut(tag:)``; 0: none.
+        var tag: Int
     }
 
     private struct State: Sendable {
@@ -34,6 +36,8 @@ package final class DeadlineTimer: Sendable {
         var live: [Int: Registration] = [:]
         /// Calls whose deadline passed, until they deregister.
         var fired: Set<Int> = []
+        /// Calls cut before their deadline (``cut(tag:)``), until they deregister.
+        var cut: Set<Int> = []
         var nextID = 0
         /// The earliest alarm not yet rung.
         var armed: Duration?
@@ -52,11 +56,11 @@ package final class DeadlineTimer: Sendable {
 
     /// Registers `task` (the current task, running a call) to be cancelled at `deadline`.
     /// Returns the id to pass to ``disarm(_:)``.
-    package func arm(_ deadline: Duration, task: UnsafeCurrentTask?) -> Int {
+    package func arm(_ deadline: Duration, task: UnsafeCurrentTask?, tag: Int = 0) -> Int {
         let (id, ring) = state.withLock { state -> (Int, Bool) in
             state.nextID &+= 1
             let id = state.nextID
-            state.live[id] = Registration(deadline: deadline, task: task)
+            state.live[id] = Registration(deadline: deadline, task: task, tag: tag)
             state.heap.pushHeap((deadline, id))
             guard state.armed.map({ deadline < $0 }) ?? true else { return (id, false) }
             state.armed = deadline
@@ -68,14 +72,36 @@ package final class DeadlineTimer: Sendable {
 
     /// Deregisters a call; returns whether its deadline passed (the timer cancelled it).
     package func disarm(_ id: Int) -> Bool {
+        disarmNoting(id).fired
+    }
+
+    /// ``disarm(_:)``, also saying whether ``cut(tag:)`` ended the call (then `fired` is true too).
+    package func disarmNoting(_ id: Int) -> (fired: Bool, cut: Bool) {
         state.withLock { state in
             state.live.removeValue(forKey: id)
-            let fired = state.fired.remove(id) != nil
+            let cut = state.cut.remove(id) != nil
+            let fired = state.fired.remove(id) != nil || cut
             if state.heap.count > 2 * state.live.count + 64 {
                 state.heap = state.live.map { ($0.value.deadline, $0.key) }
                 state.heap.heapify()
             }
-            return fired
+            return (fired, cut)
+        }
+    }
+
+    /// Cancels now every call registered with `tag` (not 0), as if its deadline had passed;
+    /// their ``disarmNoting(_:)`` says `cut`. Returns how many it cut.
+    @discardableResult
+    package func cut(tag: Int) -> Int {
+        guard tag != 0 else { return 0 }
+        return state.withLock { state in
+            let ids = state.live.filter { $0.value.tag == tag }.map(\.key)
+            for id in ids {
+                guard let registration = state.live.removeValue(forKey: id) else { continue }
+                state.cut.insert(id)
+                registration.task?.cancel()
+            }
+            return ids.count
         }
     }
 

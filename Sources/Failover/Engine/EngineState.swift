@@ -240,22 +240,31 @@ struct EngineState: Sendable {
     /// cooldown) is held for at most that long: the fleet's word never outweighs this process's
     /// own fresh evidence for longer. `nil` lifts the hold; with `closeBreaker`, an open breaker
     /// here closes too (the fleet's probe succeeded). Returns the breaker change, if any.
-    mutating func hold(_ key: RouteKey, for duration: Duration?, closeBreaker: Bool, now: Duration) -> CircuitChange? {
+    /// `cut`: the route was not held and now is, with no fresh success here: the calls in flight
+    /// to it are to be cut (the fleet already knows it is down).
+    mutating func hold(
+        _ key: RouteKey, for duration: Duration?, closeBreaker: Bool, now: Duration
+    ) -> (change: CircuitChange?, cut: Bool) {
         var change: CircuitChange?
+        var cut = false
         routes[key, default: Self.freshHealth(configuration)].mutate { health in
             guard let duration, duration > .zero else {
                 health.fleetHold = nil
                 if closeBreaker, health.breaker.state == .open, health.breaker.forceClose() { change = CircuitChange(key: key, state: .closed) }
                 return
             }
+            let wasHeld = health.fleetHold.map { now < $0 } ?? false
             var end = now + duration
+            var fresh = false
             // Renewed holds included: no longer than one cooldown after this process's last success.
             if let success = health.lastSuccess, now - success < configuration.breaker.cooldown {
                 end = min(end, success + configuration.breaker.cooldown)
+                fresh = true
             }
             health.fleetHold = end
+            cut = !wasHeld && !fresh && end > now
         }
-        return change
+        return (change, cut)
     }
 
     /// Takes a concurrency slot of `provider` if one is free and nobody waits.

@@ -43,6 +43,8 @@ private enum Race: Sendable {
 private struct CallEnd: Sendable {
     var race: Race
     var timerFired: Bool
+    /// The fleet's hold on the route cut it (``FailoverEngine/holdRoute(_:for:closeBreaker:)``).
+    var cut: Bool
 }
 
 private enum SlotRace: Sendable {
@@ -83,9 +85,10 @@ extension FailoverEngine {
         // `cutoff`.
         let timer = self.timer
         let cutoffOffset = elapsed(cutoff)
+        let tag = Self.timerTag(route.key)
         let end = await withTaskGroup(of: CallEnd.self) { group in
             group.addImmediateTask {
-                let id = withUnsafeCurrentTask { task in timer.arm(cutoffOffset, task: task) }
+                let id = withUnsafeCurrentTask { task in timer.arm(cutoffOffset, task: task, tag: tag) }
                 let race: Race
                 do {
                     race = .answered(try await provider.complete(request, model: model, timeout: timeout))
@@ -94,9 +97,10 @@ extension FailoverEngine {
                 } catch {
                     race = .threw(nil, cancelled: Task.isCancelled || error is CancellationError, typeName: String(describing: type(of: error)))
                 }
-                return CallEnd(race: race, timerFired: timer.disarm(id))
+                let (fired, cut) = timer.disarmNoting(id)
+                return CallEnd(race: race, timerFired: fired, cut: cut)
             }
-            return await group.next() ?? CallEnd(race: .noAnswer, timerFired: false)
+            return await group.next() ?? CallEnd(race: .noAnswer, timerFired: false, cut: false)
         }
         let timerFired = end.timerFired
         let latency = begin.duration(to: self.clock.now)
@@ -124,6 +128,10 @@ extension FailoverEngine {
         default:
             if Task.isCancelled {
                 outcome.outcome = .cancelled
+            } else if end.cut {
+                outcome.outcome = .timeout
+                outcome.failure = ProviderFailure(
+                    outcome: .timeout, message: "cut short after \(latency): the fleet holds this route (another worker's breaker opened)")
             } else if cutoff < timeoutEnd {
                 outcome.outcome = .cancelled
                 outcome.cutByDeadline = true

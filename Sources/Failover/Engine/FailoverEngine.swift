@@ -66,16 +66,27 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
     /// Shared route health: keeps this engine off `key` for `duration` (another worker opened its
     /// breaker, or probes it), capped at one probe interval when the route succeeded here within
     /// one. `nil` lifts the hold; `closeBreaker` also closes an open breaker here (another
-    /// worker's probe succeeded), reported as a circuit event like any other change.
+    /// worker's probe succeeded), reported as a circuit event like any other change. A hold that
+    /// begins (the route was not held, and has not succeeded here within one cooldown) also cuts
+    /// the calls in flight to it: they end as timeouts at once and their jobs fail over.
     package func holdRoute(_ key: RouteKey, for duration: Duration?, closeBreaker: Bool = false) {
         let now = elapsed(clock.now)
-        let change = state.withLock { $0.hold(key, for: duration, closeBreaker: closeBreaker, now: now) }
+        let (change, cut) = state.withLock { $0.hold(key, for: duration, closeBreaker: closeBreaker, now: now) }
         if let change { report([change]) }
+        // The calls already in flight to a route the fleet just found down fail over now, not
+        // at their attempt timeout.
+        if cut { timer.cut(tag: Self.timerTag(key)) }
     }
 
     /// The current concurrency limit of a provider (`nil`: unlimited).
     package func concurrencyLimit(of provider: String) -> Int? {
         state.withLock { $0.slots[provider]?.limit.currentLimit ?? configuration.maxConcurrency[provider] }
+    }
+
+    /// The tag a call to `key` is registered under with the timer, for ``holdRoute(_:for:closeBreaker:)``.
+    static func timerTag(_ key: RouteKey) -> Int {
+        let tag = key.hashValue
+        return tag == 0 ? 1 : tag
     }
 
     /// Time since the engine was made, the `now` of its value types.
