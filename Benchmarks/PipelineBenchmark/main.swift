@@ -186,8 +186,12 @@ func run(_ scenario: Scenario) async throws -> Measurement {
     var timedOut = 0
     if scenario.blackholeAt != nil {
         let telemetry = try await TopicReader.read(config.topics.telemetry, bootstrapServers: broker.bootstrapServers, idle: .seconds(3))
+        // Attempts that waited out the attempt timeout; a call the fleet's hold cut short
+        // ("cut short" in its message) failed over at once and is not counted.
         timedOut = telemetry.count {
-            $0.value.starts(with: Array(#"{"event":"attempt""#.utf8)) && String(decoding: $0.value, as: UTF8.self).contains(#""outcome":"timeout""#)
+            guard $0.value.starts(with: Array(#"{"event":"attempt""#.utf8)) else { return false }
+            let text = String(decoding: $0.value, as: UTF8.self)
+            return text.contains(#""outcome":"timeout""#) && !text.contains("cut short")
         }
     }
     await reader.close()
