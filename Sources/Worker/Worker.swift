@@ -356,13 +356,13 @@ package final class Worker: Service, Sendable {
         await withDiscardingTaskGroup { jobs in
             while let batch = await consumer.nextBatch(max: 256) {
                 // Jobs moved to the deferred topic, sent in the order they were read.
-                var deferrals: [(WorkerStateMachine.Ticket, KafkaRecord)] = []
+                var deferrals: [Deferred] = []
                 // Each message carries the rebalance generation it was fetched under: a batch held
                 // across a revoke and a new assignment belongs to the old one and is dropped.
                 for message in batch {
                     // Deferrals hold job slots until they are sent: send them before waiting for one.
                     if !deferrals.isEmpty, shared.withLock({ $0.machine.inFlight >= max(1, config.worker.maxInFlight) }) {
-                        await sendDeferrals(deferrals, consumer: consumer, producer: producer)
+                        await sendDeferrals(deferrals, producer: producer, jobs: &jobs)
                         deferrals.removeAll()
                     }
                     guard let ticket = await admit(message, generation: message.generation) else { continue }
@@ -381,6 +381,7 @@ package final class Worker: Service, Sendable {
                     case .deferral(let record, let pauseUntil):
                         if let pauseUntil {
                             consumer.pause([message.topicPartition])
+                            budget.confirmPaused(message.topicPartition)
                             logger.info(
                                 "partition paused for its workload's budget",
                                 metadata: [
@@ -388,10 +389,15 @@ package final class Worker: Service, Sendable {
                                     "until_ms": "\(pauseUntil)", "understudy.workload": "\(job.workload)",
                                 ])
                         }
-                        deferrals.append((ticket, record))
+                        deferrals.append(Deferred(ticket: ticket, record: record, message: message, job: job))
+                        // Exactly-once: held at once, in order, so no later job's records wait on it.
+                        if exactlyOnce {
+                            await sendDeferrals(deferrals, producer: producer, jobs: &jobs)
+                            deferrals.removeAll()
+                        }
                     }
                 }
-                if !deferrals.isEmpty { await sendDeferrals(deferrals, consumer: consumer, producer: producer) }
+                if !deferrals.isEmpty { await sendDeferrals(deferrals, producer: producer, jobs: &jobs) }
             }
             // Delivery stopped (shutdown or a fatal error): let running jobs finish within the grace.
             let failed = shared.withLock { $0.fatal != nil }
@@ -484,36 +490,69 @@ package final class Worker: Service, Sendable {
 
     // MARK: Budgets
 
+    /// A job on its way to the deferred topic.
+    private struct Deferred {
+        var ticket: WorkerStateMachine.Ticket
+        var record: KafkaRecord
+        var message: KafkaMessage
+        var job: Job
+    }
+
     /// Sends jobs moved to the deferred topic, in the order they were read, and marks them
-    /// finished once the broker has them (exactly-once: held for the transaction, in order).
-    private func sendDeferrals(
-        _ deferrals: [(WorkerStateMachine.Ticket, KafkaRecord)], consumer: any JobConsumer, producer: any ResultProducer
-    ) async {
+    /// finished once the broker has them (exactly-once: held for the transaction, in order). A
+    /// job whose record the producer or the broker refuses as too large cannot wait: it fails as
+    /// `budget_exhausted` at once, with a result, never silently.
+    private func sendDeferrals(_ deferrals: [Deferred], producer: any ResultProducer, jobs: inout DiscardingTaskGroup) async {
+        let limit = settings.producerMessageMaxBytes
+        var sendable: [Deferred] = []
+        for deferred in deferrals {
+            if deferred.record.byteCount > limit {
+                cannotWait(deferred, producer: producer, jobs: &jobs)
+            } else {
+                sendable.append(deferred)
+            }
+        }
         if exactlyOnce {
-            for (ticket, record) in deferrals {
-                apply { $0.jobFinished(ticket, held: WorkerStateMachine.Held(records: [record])) }
-                counters.count(.deferred(record))
-                metrics?.count(.deferred(record))
+            for deferred in sendable {
+                apply { $0.jobFinished(deferred.ticket, held: WorkerStateMachine.Held(records: [deferred.record])) }
+                counters.count(.deferred(deferred.record))
+                metrics?.count(.deferred(deferred.record))
             }
             return
         }
         // One send keeps their order; one that failed is retried on its own (rare: the producer
         // is idempotent and retries itself first).
-        let results = await producer.send(deferrals.map(\.1))
-        for ((ticket, record), result) in zip(deferrals, results) {
-            var published = true
-            if case .failure = result {
-                published = await Publisher.publish(
-                    .deferred(record), producer: producer, maxBytes: settings.producerMessageMaxBytes, logger: logger, metrics: metrics)
+        let results = await producer.send(sendable.map(\.record))
+        for (deferred, result) in zip(sendable, results) {
+            if case .failure(let error) = result {
+                if error.code == .msgSizeTooLarge {
+                    cannotWait(deferred, producer: producer, jobs: &jobs)
+                    continue
+                }
+                let published = await Publisher.publish(
+                    .deferred(deferred.record), producer: producer, maxBytes: limit, logger: logger, metrics: metrics)
+                guard published else {
+                    apply { $0.jobAbandoned(deferred.ticket) }
+                    continue
+                }
             }
-            guard published else {
-                apply { $0.jobAbandoned(ticket) }
-                continue
-            }
-            apply { $0.jobFinished(ticket) }
-            counters.count(.deferred(record))
-            metrics?.count(.deferred(record))
+            apply { $0.jobFinished(deferred.ticket) }
+            counters.count(.deferred(deferred.record))
+            metrics?.count(.deferred(deferred.record))
         }
+    }
+
+    /// Fails a job that cannot wait in the deferred topic (its record is too large for it).
+    private func cannotWait(_ deferred: Deferred, producer: any ResultProducer, jobs: inout DiscardingTaskGroup) {
+        logger.warning(
+            "a job over its workload's budget is too large to wait in the deferred topic; it fails",
+            metadata: [KafkaLoggingKeys.topic: "\(deferred.message.topic)", "bytes": "\(deferred.record.byteCount)"])
+        let publication = processor.budgetExhausted(
+            deferred.message, job: deferred.job,
+            reason: "workload \(deferred.job.workload) is over its budget, and the job is too large to wait in the deferred topic "
+                + "(\(deferred.record.byteCount) bytes with its deferral headers)")
+        let ticket = deferred.ticket
+        jobs.addTask { await self.finish(publication, ticket: ticket, producer: producer) }
     }
 
     /// Resumes paused partitions (deferred, or a workload's own) when their wait ends, until cancelled.

@@ -6,7 +6,7 @@ import Testing
 import UnderstudyTesting
 import Worker
 
-extension EndToEndTools {
+extension EndToEnd {
     /// Shadow traffic in the real worker, on Tansu, with the live and shadow routes as simulators
     /// over real HTTP.
     @Suite(.serialized, .timeLimit(.minutes(5)))

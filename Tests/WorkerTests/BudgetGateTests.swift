@@ -153,6 +153,9 @@ struct BudgetGateTests {
         let d = try rig.deferred(try rig.screen(rig.message("d", offset: 3), at: Self.t0), offset: 1)
         let cAgain = try rig.deferred(try rig.screen(c.message, at: Self.t0 + 100), offset: 2)
         #expect(cAgain.pause == Self.windowEnd)
+        // Not resumed before the consumer has paused it (a resume first would be lost).
+        #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd).isEmpty)
+        rig.gate.confirmPaused(KafkaTopicPartition(topic: "g.deferred", partition: 2))
         #expect(Deferral.read(cAgain.message.headers) == Deferral.read(c.message.headers))
         // d would be ready (its not-before is now) but stays behind c.
         let dAgain = try rig.deferred(try rig.screen(d.message, at: Self.t0 + 100), offset: 3)
@@ -172,9 +175,10 @@ struct BudgetGateTests {
         #expect(marks.notBeforeMs == Self.t0 + 4_000)
         #expect(marks.deadlineMs == Self.t0 + 4_000)
         // Taken back just before: put back, not failed.
-        if case .exhausted? = try rig.screen(short.message, at: Self.t0 + 3_999) { Issue.record("failed before its deadline") }
-        _ = rig.gate.partitionsToResume(nowMs: Self.t0 + 4_000)
-        guard case .exhausted(let job, let reason)? = try rig.screen(short.message, at: Self.t0 + 4_000) else {
+        let back = try rig.deferred(try rig.screen(short.message, at: Self.t0 + 3_999), offset: 1)
+        rig.gate.confirmPaused(KafkaTopicPartition(topic: "g.deferred", partition: 2))
+        #expect(rig.gate.partitionsToResume(nowMs: Self.t0 + 4_000).count == 1)
+        guard case .exhausted(let job, let reason)? = try rig.screen(back.message, at: Self.t0 + 4_000) else {
             Issue.record("expected budget_exhausted at the deadline")
             return
         }
@@ -213,10 +217,43 @@ struct BudgetGateTests {
         }
         let over = try rig.deferred(try rig.screen(rig.message("c", topic: "w-jobs", offset: 2), at: Self.t0 + 1), offset: 0)
         #expect(over.pause == Self.windowEnd, "its partition waits for the window's end")
+        rig.gate.confirmPaused(KafkaTopicPartition(topic: "w-jobs", partition: 2))
         #expect(over.message.topic == "g.deferred", "the job already fetched waits in the deferred topic")
         // The shared jobs topic is not paused for it: a job of the workload there just waits.
         let shared = try rig.deferred(try rig.screen(rig.message("d", partition: 3, offset: 0), at: Self.t0 + 1), offset: 1)
         #expect(shared.pause == nil)
         #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd) == [KafkaTopicPartition(topic: "w-jobs", partition: 2)])
+    }
+
+    @Test("a put-back job heads its workload on that partition until its own copy is read back, whatever the pause's timer says")
+    func putBackHeadsTheLine() throws {
+        let rig = try Rig()
+        try rig.spendTwo()
+        let a = try rig.deferred(try rig.screen(rig.message("a2", offset: 2), at: Self.t0), offset: 10)
+        let b = try rig.deferred(try rig.screen(rig.message("b2", offset: 3), at: Self.t0), offset: 11)
+        // a is read before its time: put back as a copy at the end, the partition paused.
+        let aCopy = try rig.deferred(try rig.screen(a.message, at: Self.t0 + 1), offset: 12)
+        rig.gate.confirmPaused(KafkaTopicPartition(topic: "g.deferred", partition: 2))
+        #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd).count == 1)
+        // The timer resumed the partition; b (ahead of a's copy in the log) comes first: it follows a.
+        let bCopy = try rig.deferred(try rig.screen(b.message, at: Self.windowEnd), offset: 13)
+        #expect(Deferral.read(bCopy.message.headers)?.origin == Deferral.read(b.message.headers)?.origin)
+        // a's copy comes back: it runs, then b's copy runs.
+        #expect(Self.isRun(try rig.screen(aCopy.message, at: Self.windowEnd)) != nil)
+        #expect(Self.isRun(try rig.screen(bCopy.message, at: Self.windowEnd)) != nil)
+    }
+
+    @Test("a job whose cost bound alone is above the cap fails at once: it could never run")
+    func neverFits() throws {
+        let rig = try Rig()
+        let json = """
+            {"id": "huge", "workload": "w", "input": {"messages": [{"role": "user", "content": "hello"}], "max_tokens": 100000}}
+            """
+        let message = KafkaMessage(topic: "jobs", partition: 0, offset: 0, key: nil, value: Array(json.utf8), timestampMilliseconds: Self.t0)
+        guard case .exhausted(_, let reason)? = try rig.screen(message, at: Self.t0) else {
+            Issue.record("expected budget_exhausted at once")
+            return
+        }
+        #expect(reason.contains("can never run within the budget"), "\(reason)")
     }
 }

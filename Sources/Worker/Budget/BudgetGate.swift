@@ -44,10 +44,12 @@ final class BudgetGate: Sendable {
         var ledger: SpendLedger
         /// Jobs this worker deferred and has not taken back, per partition number and workload.
         var lanes: [Int32: [String: Int]] = [:]
-        /// Per deferred partition: workloads whose jobs are put back until the partition resumes.
-        var blocked: [Int32: Set<String>] = [:]
-        /// Paused partitions (deferred, or of a workload's own jobs topic) and when to resume them.
-        var pausedUntil: [KafkaTopicPartition: Int64] = [:]
+        /// Per deferred partition and workload: the origin of the job put back first, whose copy
+        /// at the partition's end the workload's later jobs there follow until it is read back.
+        var blocked: [Int32: [String: String]] = [:]
+        /// Paused partitions (deferred, or of a workload's own jobs topic), when to resume them,
+        /// and whether the consumer has paused them yet (``confirmPaused(_:)``).
+        var pausedUntil: [KafkaTopicPartition: (until: Int64, confirmed: Bool)] = [:]
         /// The window end each workload was last announced as exhausted until.
         var announced: [String: Int64] = [:]
         var changed = true
@@ -91,9 +93,22 @@ final class BudgetGate: Sendable {
         let step = state.withLock { state -> Step in
             state.changed = true
             if fromDeferred {
-                if state.blocked[lane]?.contains(workload) == true {
-                    let again = Deferral(notBeforeMs: marks?.notBeforeMs ?? nowMs, deadlineMs: deadline, origin: origin)
-                    return .deferral(again.record(of: message, topic: deferredTopic), pauseUntilMs: nil)
+                // Behind a put-back of its workload on this partition: it follows, in order, until
+                // the put-back copy itself comes back.
+                if let head = state.blocked[lane]?[workload] {
+                    if origin != head {
+                        if nowMs >= deadline {
+                            take(workload, lane: lane, state: &state)
+                            return .exhausted(job, message: exhaustedMessage(workload, deadline: deadline))
+                        }
+                        // The partition resumes by this job's deadline, so it fails then, not a window later.
+                        if let paused = state.pausedUntil[message.topicPartition], deadline < paused.until {
+                            state.pausedUntil[message.topicPartition] = (deadline, paused.confirmed)
+                        }
+                        let again = Deferral(notBeforeMs: marks?.notBeforeMs ?? nowMs, deadlineMs: deadline, origin: origin)
+                        return .deferral(again.record(of: message, topic: deferredTopic), pauseUntilMs: nil)
+                    }
+                    state.blocked[lane]?[workload] = nil
                 }
                 if let notBefore = marks?.notBeforeMs, nowMs < notBefore {
                     return putBack(message, workload: workload, notBefore: notBefore, deadline: deadline, origin: origin, state: &state)
@@ -103,6 +118,9 @@ final class BudgetGate: Sendable {
                     return .exhausted(job, message: exhaustedMessage(workload, deadline: deadline))
                 }
                 switch state.ledger.admit(workload, estimate: estimate, nowMs: nowMs) {
+                case .never(let window):
+                    take(workload, lane: lane, state: &state)
+                    return .exhausted(job, message: neverMessage(workload, estimate: estimate, window: window))
                 case .admitted:
                     take(workload, lane: lane, state: &state)
                     if let until = state.announced[workload], nowMs >= until {
@@ -129,6 +147,8 @@ final class BudgetGate: Sendable {
                 return step
             }
             switch state.ledger.admit(workload, estimate: estimate, nowMs: nowMs) {
+            case .never(let window):
+                return .exhausted(job, message: neverMessage(workload, estimate: estimate, window: window))
             case .admitted:
                 return .run(job, reservation: Reservation(workload: workload, estimateUSD: estimate))
             case .wait(let until, let window):
@@ -157,14 +177,19 @@ final class BudgetGate: Sendable {
         }
     }
 
+    /// The consumer paused `partition` (after a step that asked for it): from now on its
+    /// resume is due at its time. (Before, a resume could come before the pause and be lost.)
+    func confirmPaused(_ partition: KafkaTopicPartition) {
+        state.withLock { state in
+            if let paused = state.pausedUntil[partition] { state.pausedUntil[partition] = (paused.until, true) }
+        }
+    }
+
     /// Paused partitions whose pause ends by `nowMs`; they are forgotten as paused.
     func partitionsToResume(nowMs: Int64) -> [KafkaTopicPartition] {
         state.withLock { state in
-            let due = state.pausedUntil.filter { $0.value <= nowMs }.map(\.key)
-            for partition in due {
-                state.pausedUntil[partition] = nil
-                if partition.topic == deferredTopic { state.blocked[partition.partition] = nil }
-            }
+            let due = state.pausedUntil.filter { $0.value.confirmed && $0.value.until <= nowMs }.map(\.key)
+            for partition in due { state.pausedUntil[partition] = nil }
             return due.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         }
     }
@@ -222,9 +247,10 @@ final class BudgetGate: Sendable {
     private func putBack(
         _ message: KafkaMessage, workload: String, notBefore: Int64, deadline: Int64, origin: String, state: inout State
     ) -> Step {
-        state.blocked[message.partition, default: []].insert(workload)
-        let until = min(state.pausedUntil[message.topicPartition] ?? .max, notBefore)
-        state.pausedUntil[message.topicPartition] = until
+        if state.blocked[message.partition]?[workload] == nil { state.blocked[message.partition, default: [:]][workload] = origin }
+        let paused = state.pausedUntil[message.topicPartition]
+        let until = min(paused?.until ?? .max, notBefore)
+        state.pausedUntil[message.topicPartition] = (until, paused?.confirmed ?? false)
         let deferral = Deferral(notBeforeMs: notBefore, deadlineMs: deadline, origin: origin)
         return .deferral(deferral.record(of: message, topic: deferredTopic), pauseUntilMs: until)
     }
@@ -232,7 +258,8 @@ final class BudgetGate: Sendable {
     /// Moves `record` (a job of a workload's own topic) and pauses that partition until `until`.
     private func pauseOwn(_ message: KafkaMessage, record: KafkaRecord, until: Int64, state: inout State) -> Step {
         let partition = message.topicPartition
-        state.pausedUntil[partition] = min(state.pausedUntil[partition] ?? .max, until)
+        let paused = state.pausedUntil[partition]
+        state.pausedUntil[partition] = (min(paused?.until ?? .max, until), paused?.confirmed ?? false)
         return .deferral(record, pauseUntilMs: until)
     }
 
@@ -262,6 +289,12 @@ final class BudgetGate: Sendable {
                     state: state, spentUSD: window.spentUSD, capUSD: window.capUSD, waiting: ledger.waiting(workload, nowMs: nowMs),
                     worker: worker, at: now))
         }
+    }
+
+    private func neverMessage(_ workload: String, estimate: Double, window: String) -> String {
+        let cap = budgets[workload]?.windows.first { $0.name == window }?.capUSD ?? 0
+        return "the job may cost up to \(estimate) USD, more than workload \(workload)'s \(window) cap of \(cap) USD: "
+            + "it can never run within the budget (lower its max_tokens or raise the cap)"
     }
 
     private func exhaustedMessage(_ workload: String, deadline: Int64) -> String {

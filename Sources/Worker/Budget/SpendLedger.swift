@@ -18,6 +18,8 @@ struct SpendLedger: Sendable {
         case admitted
         /// A window's cap is reached: not before `untilMs` (the latest end among the full windows).
         case wait(untilMs: Int64, window: String)
+        /// The job's estimate alone is above the cap of `window`: it can never run.
+        case never(window: String)
     }
 
     /// One window's spend, for metrics and telemetry.
@@ -60,6 +62,7 @@ struct SpendLedger: Sendable {
     /// What ``admit(_:estimate:nowMs:)`` would say, reserving nothing.
     func check(_ workload: String, estimate: Double, nowMs: Int64) -> Admission {
         guard let budget = budgets[workload] else { return .admitted }
+        if let window = budget.windows.first(where: { estimate > $0.capUSD }) { return .never(window: window.name) }
         let reserved = reservedUSD(workload, nowMs: nowMs)
         var wait: (untilMs: Int64, window: String)?
         for window in budget.windows {
