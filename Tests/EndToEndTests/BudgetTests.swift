@@ -3,7 +3,7 @@ import Kafka
 import Testing
 import UnderstudyTesting
 
-extension EndToEnd {
+extension EndToEndTools {
     /// Spend budgets on the real worker binary and Tansu: jobs over the cap wait in the deferred
     /// topic, not failed, and two workers keep one cap.
     @Suite(.serialized, .timeLimit(.minutes(4)))
@@ -42,13 +42,14 @@ extension EndToEnd {
                 let second = try await stack.startWorker(name: "b2")
                 let started = Int64(Date().timeIntervalSince1970 * 1_000)
                 try await stack.produceJobs(300, prefix: "capped")
-                // While jobs wait, the metrics show the window's spend, the cap and the jobs waiting.
+                // While jobs wait, the metrics show the window's spend, the cap and the jobs waiting
+                // (polled until seen: the jobs wait over several windows, however slow the start).
                 let port = try await statusPort(of: first)
                 var sawWaiting = false
                 var sawCap = false
-                for _ in 0..<40 where !sawWaiting {
+                for _ in 0..<600 where !sawWaiting {
                     let text = try await statusGet(port, "/metrics").body
-                    sawCap = sample(text, #"understudy_budget_cap_usd{workload="support-summaries",window="window"}"#) == cap
+                    sawCap = sawCap || sample(text, #"understudy_budget_cap_usd{workload="support-summaries",window="window"}"#) == cap
                     sawWaiting = (sample(text, #"understudy_budget_jobs_waiting{workload="support-summaries"}"#) ?? 0) > 0
                     if !sawWaiting { try await Task.sleep(for: .milliseconds(100)) }
                 }
@@ -131,28 +132,37 @@ extension EndToEnd {
                 try await stack.broker.createTopic(stack.config.jobsTopic, partitions: 1)
                 let worker = try await stack.startWorker(name: "own")
                 let (topic, bootstrap) = (stack.config.jobsTopic, stack.bootstrap)
-                let produce = { (prefix: String) in
-                    try await JobFactory.produce(JobFactory.records(count: 3, prefix: prefix, topic: topic), bootstrapServers: bootstrap)
+                let produce = { (prefix: String, count: Int) in
+                    try await JobFactory.produce(JobFactory.records(count: count, prefix: prefix, topic: topic), bootstrapServers: bootstrap)
                 }
-                // Warm up (the worker joins its group), then start just after a window opens.
-                try await produce("warm")
+                /// When each pause of the own topic ends (`until_ms` of the worker's log lines).
+                let pauses = {
+                    worker.output().split(separator: "\n").filter { $0.contains("partition paused") && $0.contains(topic) }.compactMap { line in
+                        line.split(separator: " ").first { $0.hasPrefix("until_ms=") }.flatMap { Int64($0.dropFirst("until_ms=".count)) }
+                    }
+                }
+                // Warm up (the worker joins its group).
+                try await produce("warm", 3)
                 _ = try await stack.results(distinct: 3, idle: .seconds(30))
-                let now = Int64(Date().timeIntervalSince1970 * 1_000)
-                try await Task.sleep(for: .milliseconds(windowMs - now % windowMs + 200))
-                let windowEnd = (Int64(Date().timeIntervalSince1970 * 1_000) / windowMs + 1) * windowMs
-                try await produce("first")
-                try await Task.sleep(for: .milliseconds(1_300))
-                try await produce("second")
-                let results = try await stack.results(distinct: 9, idle: .seconds(30)).map(Self.finished)
-                // Until that window's end only jobs fetched before the pause were moved (the
-                // record's timestamp is when the worker moved it); the second batch stayed in its topic.
+                // Four jobs at once: their bounds pass the cap, so the partition pauses.
+                let before = pauses().count
+                try await produce("first", 4)
+                var until: Int64?
+                for _ in 0..<200 where until == nil {
+                    if pauses().count > before { until = pauses().last } else { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let pausedUntil = try #require(until, "the own topic's partition was paused: \(worker.output().suffix(3_000))")
+                // Produced while the partition is paused: not fetched, so not moved, until the pause ends.
+                try await produce("second", 3)
+                let results = try await stack.results(distinct: 10, idle: .seconds(30)).map(Self.finished)
                 let moved = try await stack.read("\(stack.config.group).deferred", idle: .seconds(1))
-                let early = moved.filter { ($0.timestampMilliseconds ?? 0) < windowEnd }.map { String(decoding: $0.key ?? [], as: UTF8.self) }
+                // A record's timestamp is when the worker moved it.
+                let early = moved.filter { ($0.timestampMilliseconds ?? 0) < pausedUntil }.map { String(decoding: $0.key ?? [], as: UTF8.self) }
                 #expect(early.contains { $0.hasPrefix("first") }, "\(early)")
                 #expect(
                     !early.contains { $0.hasPrefix("second") },
                     "jobs produced while the partition was paused were moved: \(early)\n\(worker.output().suffix(6_000))")
-                #expect(Set(results.map(\.id)).count == 9)
+                #expect(Set(results.map(\.id)).count == 10)
                 #expect(results.allSatisfy { $0.status == "succeeded" })
                 #expect(await worker.process.stop(grace: .seconds(10)) == 0)
             }

@@ -38,7 +38,7 @@ func sample(_ text: String, _ series: String) -> Double? {
     return nil
 }
 
-extension EndToEnd {
+extension EndToEndTools {
     /// Running it in production: the status server and JSON logs of the real worker binary.
     @Suite(.serialized, .timeLimit(.minutes(4)))
     struct OperationsTests {

@@ -5,7 +5,7 @@ import Testing
 import UnderstudyTesting
 
 /// The real `understudy run` binary against Tansu and simulated providers over real HTTP.
-extension EndToEnd {
+extension EndToEndTools {
     @Suite(.serialized, .timeLimit(.minutes(5)))
     struct PipelineTests {
         @Test("1,000 jobs in, 1,000 results out, each job exactly once, every message valid against its schema")

@@ -100,12 +100,13 @@ func jobID(_ message: KafkaMessage) -> String {
     jsonObject(message.value)["job_id"] as? String ?? ""
 }
 
-/// The end-to-end suites of the worker, run one at a time: each starts brokers, simulators and
-/// worker processes, and on two cores several at once would time each other out.
+/// The end-to-end suites, in two lanes that run side by side, one suite at a time in each: each
+/// starts brokers, simulators and worker processes, and on two cores more at once would time
+/// each other out. ``EndToEnd`` holds the heavy or timing-sensitive ones (resilience,
+/// membership, hostile input, shadow mode's 1,024 calls in flight, route health's counts).
 @Suite(.serialized) enum EndToEnd {}
 
-/// The end-to-end suites of the other commands (check, enqueue, redrive, compare, report,
-/// dashboard) and of tracing, one at a time too, but beside ``EndToEnd``: light loads whose
-/// assertions count what happened rather than how fast. (Shadow mode, 1,024 jobs in flight with
-/// 5 s attempt timeouts, stays in ``EndToEnd``: beside another worker test it timed out.)
+/// The second lane: pipeline, operations, budgets and the other commands (check, enqueue,
+/// redrive, demo, compare, report, dashboard) and tracing, whose assertions count what happened
+/// rather than how fast.
 @Suite(.serialized) enum EndToEndTools {}
