@@ -68,7 +68,8 @@ final class TelemetryBacklog: FailoverEventSink {
         pending.withLock { $0.records.append(record) }
     }
 
-    /// Queues a shadow event; false when the backlog is full and it was dropped.
+    /// Queues an event not attached to a job's records (shadow, budget); false when the backlog
+    /// is full and it was dropped.
     @discardableResult
     func enqueue(_ event: TelemetryEvent) -> Bool {
         guard let bytes = try? WireJSON.encodeBytes(event) else { return false }

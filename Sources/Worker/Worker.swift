@@ -366,10 +366,10 @@ package final class Worker: Service, Sendable {
                         deferrals.removeAll()
                     }
                     guard let ticket = await admit(message, generation: message.generation) else { continue }
-                    guard let budget, let job = processor.decode(message), budget.isBudgeted(job.workload),
-                        let step = budget.screen(job, message: message, nowMs: Self.nowMs())
-                    else {
-                        jobs.addTask { await self.handle(message, ticket: ticket, producer: producer) }
+                    // With budgets, the job is decoded here, once: its workload decides whether it passes the gate.
+                    let decoded = budget == nil ? nil : processor.decode(message)
+                    guard let budget, let job = decoded, let step = budget.screen(job, message: message, nowMs: Self.nowMs()) else {
+                        jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: decoded) }
                         continue
                     }
                     switch step {

@@ -112,7 +112,7 @@ struct BudgetGateTests {
         #expect(deferred.partition == 2)
         #expect(deferred.key == Array("c".utf8))
         #expect(deferred.headers.text("traceparent") != nil)
-        let marks = try #require(Deferral.read(deferred.headers))
+        let marks = try #require(Deferral.read(deferred.headers, nowMs: Self.t0))
         #expect(marks == Deferral(notBeforeMs: Self.windowEnd, deadlineMs: Self.t0 + 60_000, origin: "jobs/2/2"))
         // A workload without a budget never passes here.
         #expect(try rig.screen(rig.message("f", workload: "free", offset: 3), at: Self.t0 + 1) == nil)
@@ -132,7 +132,7 @@ struct BudgetGateTests {
         rig.gate.settle(a, actualUSD: 0.001, atMs: Self.t0 + 5)
         rig.gate.settle(b, actualUSD: 0.001, atMs: Self.t0 + 5)
         let behind = try rig.deferred(try rig.screen(rig.message("d", offset: 3), at: Self.t0 + 6), offset: 1)
-        #expect(Deferral.read(behind.message.headers)?.notBeforeMs == Self.t0 + 6)
+        #expect(Deferral.read(behind.message.headers, nowMs: Self.t0)?.notBeforeMs == Self.t0 + 6)
         // Another partition has nothing waiting: its job runs.
         let e = try #require(Self.isRun(try rig.screen(rig.message("e", partition: 3, offset: 0), at: Self.t0 + 6)))
         rig.gate.settle(e, actualUSD: 0.001, atMs: Self.t0 + 7)
@@ -156,7 +156,7 @@ struct BudgetGateTests {
         // Not resumed before the consumer has paused it (a resume first would be lost).
         #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd).isEmpty)
         rig.gate.confirmPaused(KafkaTopicPartition(topic: "g.deferred", partition: 2))
-        #expect(Deferral.read(cAgain.message.headers) == Deferral.read(c.message.headers))
+        #expect(Deferral.read(cAgain.message.headers, nowMs: Self.t0) == Deferral.read(c.message.headers, nowMs: Self.t0))
         // d would be ready (its not-before is now) but stays behind c.
         let dAgain = try rig.deferred(try rig.screen(d.message, at: Self.t0 + 100), offset: 3)
         #expect(dAgain.pause == nil)
@@ -171,7 +171,7 @@ struct BudgetGateTests {
         let rig = try Rig()
         try rig.spendTwo()
         let short = try rig.deferred(try rig.screen(rig.message("c", offset: 2, deadlineMs: 4_000), at: Self.t0 + 1), offset: 0)
-        let marks = try #require(Deferral.read(short.message.headers))
+        let marks = try #require(Deferral.read(short.message.headers, nowMs: Self.t0))
         #expect(marks.notBeforeMs == Self.t0 + 4_000)
         #expect(marks.deadlineMs == Self.t0 + 4_000)
         // Taken back just before: put back, not failed.
@@ -237,7 +237,7 @@ struct BudgetGateTests {
         #expect(rig.gate.partitionsToResume(nowMs: Self.windowEnd).count == 1)
         // The timer resumed the partition; b (ahead of a's copy in the log) comes first: it follows a.
         let bCopy = try rig.deferred(try rig.screen(b.message, at: Self.windowEnd), offset: 13)
-        #expect(Deferral.read(bCopy.message.headers)?.origin == Deferral.read(b.message.headers)?.origin)
+        #expect(Deferral.read(bCopy.message.headers, nowMs: Self.t0)?.origin == Deferral.read(b.message.headers, nowMs: Self.t0)?.origin)
         // a's copy comes back: it runs, then b's copy runs.
         #expect(Self.isRun(try rig.screen(aCopy.message, at: Self.windowEnd)) != nil)
         #expect(Self.isRun(try rig.screen(bCopy.message, at: Self.windowEnd)) != nil)
@@ -255,5 +255,25 @@ struct BudgetGateTests {
             return
         }
         #expect(reason.contains("can never run within the budget"), "\(reason)")
+    }
+
+    @Test("deferral headers anyone could write: a negative, non-integer or missing mark is ignored; a far-future one is bounded")
+    func hostileMarks() {
+        func marks(_ notBefore: String, _ deadline: String) -> Deferral? {
+            Deferral.read(
+                [
+                    KafkaHeader(name: Deferral.Header.notBefore, text: notBefore), KafkaHeader(name: Deferral.Header.deadline, text: deadline),
+                    KafkaHeader(name: Deferral.Header.origin, text: "jobs/0/1"),
+                ], nowMs: Self.t0)
+        }
+        #expect(marks("-5", "10") == nil)
+        #expect(marks("1.5", "10") == nil)
+        #expect(marks("soon", "10") == nil)
+        #expect(marks("99999999999999999999", "10") == nil, "past Int64")
+        let far = marks("9223372036854775807", "9223372036854775807")
+        #expect(far?.deadlineMs == Self.t0 + Int64(JobLimits.hardMaxDeadlineMs), "a day at most")
+        #expect(far?.notBeforeMs == far?.deadlineMs, "never after the deadline")
+        #expect(marks("5", "10") == Deferral(notBeforeMs: 5, deadlineMs: 10, origin: "jobs/0/1"))
+        #expect(Deferral.read([], nowMs: Self.t0) == nil)
     }
 }

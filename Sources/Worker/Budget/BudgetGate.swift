@@ -76,16 +76,13 @@ final class BudgetGate: Sendable {
         self.telemetry = telemetry
     }
 
-    /// Whether jobs of `workload` pass here.
-    func isBudgeted(_ workload: String) -> Bool { budgets[workload] != nil }
-
     /// Decides for `job`, read from `message` (the jobs topic or the deferred topic).
     func screen(_ job: Job, message: KafkaMessage, nowMs: Int64) -> Step? {
         let fromDeferred = message.topic == deferredTopic
         guard budgets[job.workload] != nil else { return nil }
         let workload = job.workload
         let lane = message.partition
-        let marks = fromDeferred ? Deferral.read(message.headers) : nil
+        let marks = fromDeferred ? Deferral.read(message.headers, nowMs: nowMs) : nil
         let deadline = marks?.deadlineMs ?? Deferral.deadline(of: job, message: message, nowMs: nowMs)
         let origin = marks?.origin ?? "\(message.topic)/\(message.partition)/\(message.offset)"
         let estimate = CostEstimate.upperBound(of: job, prices: prices)
@@ -125,7 +122,7 @@ final class BudgetGate: Sendable {
                     take(workload, lane: lane, state: &state)
                     if let until = state.announced[workload], nowMs >= until {
                         state.announced[workload] = nil
-                        events += announcements(workload, state: .reopened, nowMs: nowMs, ledger: state.ledger)
+                        events += announcements(workload, state: .reopened, nowMs: nowMs, ledger: state.ledger, lanes: state.lanes)
                     }
                     var clamped = job
                     clamped.policy.deadline = min(job.policy.deadline, .milliseconds(max(1, deadline - nowMs)))
@@ -199,9 +196,7 @@ final class BudgetGate: Sendable {
     func forget(_ partitions: Set<Int32>) {
         state.withLock { state in
             for partition in partitions {
-                if let lane = state.lanes.removeValue(forKey: partition) {
-                    for (workload, count) in lane { state.ledger.countWaiting(workload, -count) }
-                }
+                state.lanes[partition] = nil
                 state.blocked[partition] = nil
             }
             state.pausedUntil = state.pausedUntil.filter { !partitions.contains($0.key.partition) }
@@ -222,14 +217,19 @@ final class BudgetGate: Sendable {
             guard state.changed || force else { return [] }
             state.changed = false
             state.ledger.prune(nowMs: nowMs)
-            return budgets.keys.sorted().compactMap { state.ledger.message(for: $0, nowMs: nowMs) }
+            return budgets.keys.sorted().compactMap {
+                state.ledger.message(for: $0, nowMs: nowMs, waiting: Self.waiting($0, in: state.lanes))
+            }
         }
     }
 
     /// Each budgeted window's spend, cap and reservations, and each workload's waiting jobs.
     func status(nowMs: Int64) -> (windows: [SpendLedger.WindowStatus], waiting: [String: Int]) {
         state.withLock { state in
-            (state.ledger.status(nowMs: nowMs), Dictionary(uniqueKeysWithValues: budgets.keys.map { ($0, state.ledger.waiting($0, nowMs: nowMs)) }))
+            (
+                state.ledger.status(nowMs: nowMs),
+                Dictionary(uniqueKeysWithValues: budgets.keys.map { ($0, state.ledger.waiting($0, own: Self.waiting($0, in: state.lanes))) })
+            )
         }
     }
 
@@ -239,7 +239,6 @@ final class BudgetGate: Sendable {
         _ message: KafkaMessage, workload: String, notBefore: Int64, deadline: Int64, origin: String, state: inout State
     ) -> Step {
         state.lanes[message.partition, default: [:]][workload, default: 0] += 1
-        state.ledger.countWaiting(workload, 1)
         let deferral = Deferral(notBeforeMs: notBefore, deadlineMs: deadline, origin: origin)
         return .deferral(deferral.record(of: message, topic: deferredTopic), pauseUntilMs: nil)
     }
@@ -263,10 +262,15 @@ final class BudgetGate: Sendable {
         return .deferral(record, pauseUntilMs: until)
     }
 
+    /// Jobs of `workload` this worker moved to the deferred topic and has not taken back: the
+    /// sum of its lanes (the one count; the ledger is told it, it does not keep its own).
+    private static func waiting(_ workload: String, in lanes: [Int32: [String: Int]]) -> Int {
+        lanes.values.reduce(0) { $0 + ($1[workload] ?? 0) }
+    }
+
     private func take(_ workload: String, lane: Int32, state: inout State) {
         guard let count = state.lanes[lane]?[workload], count > 0 else { return }
         state.lanes[lane]?[workload] = count - 1
-        state.ledger.countWaiting(workload, -1)
     }
 
     private func announce(
@@ -274,19 +278,21 @@ final class BudgetGate: Sendable {
     ) {
         guard state.announced[workload] != until else { return }
         state.announced[workload] = until
-        events += announcements(workload, state: .exhausted, only: window, nowMs: nowMs, ledger: state.ledger)
+        events += announcements(workload, state: .exhausted, only: window, nowMs: nowMs, ledger: state.ledger, lanes: state.lanes)
     }
 
     /// One `budget` event for the window `only` of `workload`, or for each of its windows.
     private func announcements(
-        _ workload: String, state: TelemetryEvent.Budget.State, only: String? = nil, nowMs: Int64, ledger: SpendLedger
+        _ workload: String, state: TelemetryEvent.Budget.State, only: String? = nil, nowMs: Int64, ledger: SpendLedger,
+        lanes: [Int32: [String: Int]]
     ) -> [TelemetryEvent] {
         let now = Date(timeIntervalSince1970: Double(nowMs) / 1_000)
         return ledger.status(nowMs: nowMs).filter { $0.workload == workload && (only == nil || $0.window == only) }.map { window in
             .budget(
                 .init(
                     workload: workload, window: window.window, windowStart: Date(timeIntervalSince1970: Double(window.startMs) / 1_000),
-                    state: state, spentUSD: window.spentUSD, capUSD: window.capUSD, waiting: ledger.waiting(workload, nowMs: nowMs),
+                    state: state, spentUSD: window.spentUSD, capUSD: window.capUSD,
+                    waiting: ledger.waiting(workload, own: Self.waiting(workload, in: lanes)),
                     worker: worker, at: now))
         }
     }

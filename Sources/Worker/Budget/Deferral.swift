@@ -25,13 +25,17 @@ struct Deferral: Sendable, Equatable {
     var origin: String
 
     /// The marks of a deferred record; `nil` when a header is missing or malformed (such a
-    /// record is treated as ready, with the deadline computed afresh).
-    static func read(_ headers: [KafkaHeader]) -> Deferral? {
+    /// record is treated as ready, with the deadline computed afresh). Anyone who can write to
+    /// the deferred topic can write these headers, so a deadline is read as at most the longest
+    /// a job may ask for (``JobLimits/hardMaxDeadlineMs``) after `nowMs`, and a not-before as at
+    /// most the deadline: no header keeps a job, or the partition behind it, waiting longer.
+    static func read(_ headers: [KafkaHeader], nowMs: Int64) -> Deferral? {
         guard let notBefore = headers.text(Header.notBefore).flatMap(Int64.init), notBefore >= 0,
             let deadline = headers.text(Header.deadline).flatMap(Int64.init), deadline >= 0,
             let origin = headers.text(Header.origin), origin.utf8.count <= 1_024
         else { return nil }
-        return Deferral(notBeforeMs: notBefore, deadlineMs: deadline, origin: origin)
+        let boundedDeadline = min(deadline, nowMs &+ Int64(JobLimits.hardMaxDeadlineMs))
+        return Deferral(notBeforeMs: min(notBefore, boundedDeadline), deadlineMs: boundedDeadline, origin: origin)
     }
 
     /// When `job`, read from `message`, must have run: enqueued at (the message's timestamp, or

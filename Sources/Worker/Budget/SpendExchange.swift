@@ -41,7 +41,7 @@ final class SpendExchange: Sendable {
         while !Task.isCancelled {
             let force = ContinuousClock.now - lastHeartbeat >= Self.heartbeat
             if force { lastHeartbeat = ContinuousClock.now }
-            let nowMs = Int64(Date().timeIntervalSince1970 * 1_000)
+            let nowMs = Worker.nowMs()
             let records = gate.messages(nowMs: nowMs, force: force).compactMap { message -> KafkaRecord? in
                 guard let bytes = try? WireJSON.encodeBytes(message) else { return nil }
                 return KafkaRecord(topic: channel.topic, key: Array(message.key.utf8), value: bytes)

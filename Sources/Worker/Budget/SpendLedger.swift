@@ -35,7 +35,6 @@ struct SpendLedger: Sendable {
     private struct Own {
         var spent: [String: (startMs: Int64, usd: Double)] = [:]
         var reserved = 0.0
-        var waiting = 0
     }
 
     static let maxPeers = 1_024
@@ -97,12 +96,6 @@ struct SpendLedger: Sendable {
         own[workload] = entry
     }
 
-    /// This worker moved a job of `workload` to the deferred topic (`+1`) or took one back (`-1`).
-    mutating func countWaiting(_ workload: String, _ change: Int) {
-        guard budgets[workload] != nil else { return }
-        own[workload, default: Own()].waiting = max(0, own[workload, default: Own()].waiting + change)
-    }
-
     /// The fleet's spend on `workload` in the window of `window` that holds `nowMs`.
     func spentUSD(_ workload: String, window: BudgetConfig.Window, nowMs: Int64) -> Double {
         let start = window.start(at: nowMs)
@@ -122,9 +115,10 @@ struct SpendLedger: Sendable {
         return total
     }
 
-    /// Jobs of `workload` waiting in the deferred topic, as the fleet last said.
-    func waiting(_ workload: String, nowMs: Int64) -> Int {
-        var total = own[workload]?.waiting ?? 0
+    /// Jobs of `workload` waiting in the deferred topic: `own` (this worker's) and as its peers
+    /// last said.
+    func waiting(_ workload: String, own: Int) -> Int {
+        var total = own
         for message in peers[workload]?.values ?? [:].values { total += message.waiting }
         return total
     }
@@ -156,8 +150,8 @@ struct SpendLedger: Sendable {
         }
     }
 
-    /// This worker's word on `workload`, to publish.
-    func message(for workload: String, nowMs: Int64) -> SpendMessage? {
+    /// This worker's word on `workload`, to publish, with `waiting`: the jobs it holds deferred.
+    func message(for workload: String, nowMs: Int64, waiting: Int = 0) -> SpendMessage? {
         guard let budget = budgets[workload] else { return nil }
         let entry = own[workload] ?? Own()
         let windows = budget.windows.map { window -> SpendMessage.WindowSpend in
@@ -166,7 +160,7 @@ struct SpendLedger: Sendable {
             return SpendMessage.WindowSpend(window: window.name, startMs: start, spentUSD: usd)
         }
         return SpendMessage(
-            workload: workload, worker: me, atMs: nowMs, windows: windows, reservedUSD: entry.reserved, waiting: entry.waiting)
+            workload: workload, worker: me, atMs: nowMs, windows: windows, reservedUSD: entry.reserved, waiting: waiting)
     }
 
     /// Every budgeted window's spend and cap, for metrics.
