@@ -37,6 +37,9 @@ package struct CompletionRequest: Sendable, Hashable {
     package var temperature: Double?
     package var stopSequences: [String]
     package var responseFormat: ResponseFormat
+    /// Mark `system` for the provider's prompt cache, where the provider takes such a mark
+    /// (Anthropic's `cache_control`); providers that cache long prefixes by themselves ignore it.
+    package var cacheSystemPrompt: Bool
 
     package init(
         system: String? = nil,
@@ -44,7 +47,8 @@ package struct CompletionRequest: Sendable, Hashable {
         maxTokens: Int = 1024,
         temperature: Double? = nil,
         stopSequences: [String] = [],
-        responseFormat: ResponseFormat = .text
+        responseFormat: ResponseFormat = .text,
+        cacheSystemPrompt: Bool = false
     ) {
         self.system = system
         self.messages = messages
@@ -52,5 +56,6 @@ package struct CompletionRequest: Sendable, Hashable {
         self.temperature = temperature
         self.stopSequences = stopSequences
         self.responseFormat = responseFormat
+        self.cacheSystemPrompt = cacheSystemPrompt
     }
 }

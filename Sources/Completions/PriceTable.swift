@@ -8,10 +8,33 @@ package struct PriceTable: Sendable, Hashable {
     package struct Price: Sendable, Hashable {
         package var inputPerMillionTokens: Double
         package var outputPerMillionTokens: Double
+        /// Input read from the prompt cache; `nil`: the plain input price (no discount assumed).
+        package var cacheReadPerMillionTokens: Double?
+        /// Input written to the prompt cache; `nil`: the plain input price.
+        package var cacheWritePerMillionTokens: Double?
 
-        package init(inputPerMillionTokens: Double, outputPerMillionTokens: Double) {
+        package init(
+            inputPerMillionTokens: Double, outputPerMillionTokens: Double, cacheReadPerMillionTokens: Double? = nil,
+            cacheWritePerMillionTokens: Double? = nil
+        ) {
             self.inputPerMillionTokens = inputPerMillionTokens
             self.outputPerMillionTokens = outputPerMillionTokens
+            self.cacheReadPerMillionTokens = cacheReadPerMillionTokens
+            self.cacheWritePerMillionTokens = cacheWritePerMillionTokens
+        }
+
+        /// Anthropic's prompt-cache prices: reads at a tenth of the input price, writes (five-minute
+        /// cache) at 1.25 times it.
+        static func claude(input: Double, output: Double) -> Price {
+            Price(
+                inputPerMillionTokens: input, outputPerMillionTokens: output, cacheReadPerMillionTokens: input / 10,
+                cacheWritePerMillionTokens: input * 1.25)
+        }
+
+        /// Automatic prefix caching (OpenAI, Gemini): cached input at `cachedShare` of the input
+        /// price, nothing extra to write.
+        static func prefixCached(input: Double, output: Double, cachedShare: Double) -> Price {
+            Price(inputPerMillionTokens: input, outputPerMillionTokens: output, cacheReadPerMillionTokens: input * cachedShare)
         }
     }
 
@@ -24,20 +47,20 @@ package struct PriceTable: Sendable, Hashable {
     /// List prices of well-known models as published by their vendors (late 2025); a config's
     /// `pricing` section overrides or extends them.
     package static let defaults = PriceTable([
-        "claude-opus-4-1": Price(inputPerMillionTokens: 15, outputPerMillionTokens: 75),
-        "claude-opus-4-5": Price(inputPerMillionTokens: 5, outputPerMillionTokens: 25),
-        "claude-sonnet-4-5": Price(inputPerMillionTokens: 3, outputPerMillionTokens: 15),
-        "claude-sonnet-4": Price(inputPerMillionTokens: 3, outputPerMillionTokens: 15),
-        "claude-haiku-4-5": Price(inputPerMillionTokens: 1, outputPerMillionTokens: 5),
-        "claude-3-5-haiku": Price(inputPerMillionTokens: 0.8, outputPerMillionTokens: 4),
-        "gpt-4o": Price(inputPerMillionTokens: 2.5, outputPerMillionTokens: 10),
-        "gpt-4o-mini": Price(inputPerMillionTokens: 0.15, outputPerMillionTokens: 0.6),
-        "gpt-4.1": Price(inputPerMillionTokens: 2, outputPerMillionTokens: 8),
-        "gpt-4.1-mini": Price(inputPerMillionTokens: 0.4, outputPerMillionTokens: 1.6),
-        "gpt-5": Price(inputPerMillionTokens: 1.25, outputPerMillionTokens: 10),
-        "gpt-5-mini": Price(inputPerMillionTokens: 0.25, outputPerMillionTokens: 2),
-        "gemini-2.5-pro": Price(inputPerMillionTokens: 1.25, outputPerMillionTokens: 10),
-        "gemini-2.5-flash": Price(inputPerMillionTokens: 0.3, outputPerMillionTokens: 2.5),
+        "claude-opus-4-1": .claude(input: 15, output: 75),
+        "claude-opus-4-5": .claude(input: 5, output: 25),
+        "claude-sonnet-4-5": .claude(input: 3, output: 15),
+        "claude-sonnet-4": .claude(input: 3, output: 15),
+        "claude-haiku-4-5": .claude(input: 1, output: 5),
+        "claude-3-5-haiku": .claude(input: 0.8, output: 4),
+        "gpt-4o": .prefixCached(input: 2.5, output: 10, cachedShare: 0.5),
+        "gpt-4o-mini": .prefixCached(input: 0.15, output: 0.6, cachedShare: 0.5),
+        "gpt-4.1": .prefixCached(input: 2, output: 8, cachedShare: 0.25),
+        "gpt-4.1-mini": .prefixCached(input: 0.4, output: 1.6, cachedShare: 0.25),
+        "gpt-5": .prefixCached(input: 1.25, output: 10, cachedShare: 0.1),
+        "gpt-5-mini": .prefixCached(input: 0.25, output: 2, cachedShare: 0.1),
+        "gemini-2.5-pro": .prefixCached(input: 1.25, output: 10, cachedShare: 0.25),
+        "gemini-2.5-flash": .prefixCached(input: 0.3, output: 2.5, cachedShare: 0.25),
     ])
 
     /// This table with `overrides` laid over it.
@@ -50,11 +73,31 @@ package struct PriceTable: Sendable, Hashable {
         prices[model]
     }
 
-    /// The cost of `usage` on `model` in US dollars (0 for an unpriced model).
+    /// The cost of `usage` on `model` in US dollars (0 for an unpriced model): plain input,
+    /// cache reads and cache writes each at their own price.
     package func cost(of usage: CompletionResponse.Usage, model: String) -> Double {
         guard let price = prices[model] else { return 0 }
         return
-            (Double(usage.inputTokens) * price.inputPerMillionTokens
+            (Double(usage.uncachedInputTokens) * price.inputPerMillionTokens
+            + Double(min(usage.cacheReadTokens, usage.inputTokens)) * (price.cacheReadPerMillionTokens ?? price.inputPerMillionTokens)
+            + Double(min(usage.cacheWriteTokens, usage.inputTokens)) * (price.cacheWritePerMillionTokens ?? price.inputPerMillionTokens)
             + Double(usage.outputTokens) * price.outputPerMillionTokens) / 1_000_000
+    }
+
+    /// What the prompt cache saved on `usage`, in US dollars: its cost with every input token at
+    /// the plain input price, minus ``cost(of:model:)``. Negative when writing the cache cost more
+    /// than reading it saved (a prefix written and never read again).
+    package func cacheSavings(of usage: CompletionResponse.Usage, model: String) -> Double {
+        guard usage.cacheReadTokens > 0 || usage.cacheWriteTokens > 0 else { return 0 }
+        let plain = CompletionResponse.Usage(inputTokens: usage.inputTokens, outputTokens: usage.outputTokens)
+        return cost(of: plain, model: model) - cost(of: usage, model: model)
+    }
+
+    /// The most `inputTokens` and `outputTokens` can cost on `model`: every input token at the
+    /// dearest of the plain and cache prices (a cache write costs more than plain input).
+    package func upperBound(inputTokens: Int, outputTokens: Int, model: String) -> Double {
+        guard let price = prices[model] else { return 0 }
+        let input = max(price.inputPerMillionTokens, price.cacheReadPerMillionTokens ?? 0, price.cacheWritePerMillionTokens ?? 0)
+        return (Double(max(0, inputTokens)) * input + Double(max(0, outputTokens)) * price.outputPerMillionTokens) / 1_000_000
     }
 }

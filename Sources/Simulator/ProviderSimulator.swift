@@ -18,6 +18,9 @@ import Synchronization
 /// - `POST /v1/chat/completions`: openai.
 /// - `POST /openai/deployments/{deployment}/chat/completions?api-version=...` and
 ///   `POST /openai/v1/chat/completions`: azure-openai.
+/// - `POST /v1/messages/batches`, `GET /v1/messages/batches/{id}`, `POST .../{id}/cancel`,
+///   `GET .../{id}/results` (also under `/anthropic`): Anthropic's Message Batches, played by
+///   ``SimulatedBatches`` as `PUT /_sim/batches` (a ``BatchScript`` as JSON) says.
 /// - `PUT /_sim/mode` (a ``SimulatorMode`` as JSON), `GET /_sim/mode`,
 ///   `PUT /_sim/script` (a ``SimulatorScript`` as YAML or JSON), `GET /_sim/stats`
 ///   (``SimulatorStats``), `DELETE /_sim/stats` (zero the counters).
@@ -83,7 +86,9 @@ package final class ProviderSimulator: Service, Sendable {
     package let configuration: Configuration
     private let state: Mutex<State>
     private let serial = Atomic<Int>(0)
-    private let summaries = SummaryCache()
+    let summaries = SummaryCache()
+    let promptCache = PromptCacheModel()
+    let batches = SimulatedBatches()
 
     package init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -119,6 +124,14 @@ package final class ProviderSimulator: Service, Sendable {
             throw error
         }
         ended("the simulator has stopped")
+    }
+
+    /// The port it listens on, once it does.
+    var boundPort: Int? {
+        state.withLock { state in
+            if case .bound(let port) = state.binding { return port }
+            return nil
+        }
     }
 
     /// Waits until the server listens, and returns its port.
@@ -237,6 +250,7 @@ package final class ProviderSimulator: Service, Sendable {
                 return Self.controlError("not a simulator script: \(error)")
             }
         }
+        registerBatchRoutes(on: router)
         router.get("/_sim/stats") { [self] _, _ in Self.json(stats()) }
         router.delete("/_sim/stats") { [self] _, _ in
             resetStats()
@@ -292,6 +306,7 @@ package final class ProviderSimulator: Service, Sendable {
             return Self.response(wire.badRequest(error.message, serial: number))
         }
         var answer = summaries.answer(for: parsed.request)
+        answer.usage = promptCache.usage(answer.usage, prefix: parsed.cachePrefix)
         if mode.fault == .reshaped { answer.text = Self.reshaped(answer.text) }
         let reply = wire.success(parsed, answer: answer, serial: number)
         switch mode.fault {
@@ -350,7 +365,7 @@ package final class ProviderSimulator: Service, Sendable {
 
     // MARK: Responses
 
-    private static func response(_ reply: SimulatorWire.Reply) -> Response {
+    static func response(_ reply: SimulatorWire.Reply) -> Response {
         var fields = HTTPFields()
         for (name, value) in reply.headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
@@ -362,20 +377,20 @@ package final class ProviderSimulator: Service, Sendable {
         )
     }
 
-    private static func json(_ value: some Encodable) -> Response {
+    static func json(_ value: some Encodable) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    private static func controlError(_ message: String) -> Response {
+    static func controlError(_ message: String) -> Response {
         json(["error": message]).with(status: .badRequest)
     }
 }
 
 extension Response {
-    fileprivate func with(status: HTTPResponse.Status) -> Response {
+    func with(status: HTTPResponse.Status) -> Response {
         var copy = self
         copy.status = status
         return copy

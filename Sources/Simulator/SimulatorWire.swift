@@ -14,6 +14,9 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
     struct Parsed: Sendable {
         var model: String
         var request: CompletionRequest
+        /// The prefix the provider would cache: Anthropic's system blocks up to the last one marked
+        /// `cache_control`; OpenAI's system prompt (cached by itself when long enough).
+        var cachePrefix: String? = nil
     }
 
     /// A reply before it becomes an HTTP response.
@@ -34,26 +37,7 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
             do { wire = try JSONDecoder().decode(AnthropicWire.Request.self, from: data) } catch {
                 throw BadRequest(message: "messages: request body is not a valid Messages request")
             }
-            var format: CompletionRequest.ResponseFormat = .text
-            if let schema = wire.outputConfig?.format.schema {
-                format = .jsonSchema(schema)
-            } else if let schema = StructuredOutput.schema(inSystemPrompt: wire.system) {
-                format = .jsonSchema(schema)
-            }
-            let messages = wire.messages.map {
-                CompletionRequest.Message(role: $0.role == "assistant" ? .assistant : .user, content: $0.content)
-            }
-            return Parsed(
-                model: wire.model,
-                request: CompletionRequest(
-                    system: wire.system,
-                    messages: messages,
-                    maxTokens: wire.maxTokens,
-                    temperature: wire.temperature,
-                    stopSequences: wire.stopSequences ?? [],
-                    responseFormat: format
-                )
-            )
+            return Self.parsed(anthropic: wire)
         case .openai, .azureOpenAI:
             let wire: OpenAIWire.Request
             do { wire = try JSONDecoder().decode(OpenAIWire.Request.self, from: data) } catch {
@@ -81,9 +65,36 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
                     temperature: wire.temperature,
                     stopSequences: wire.stop ?? [],
                     responseFormat: format
-                )
+                ),
+                cachePrefix: system.isEmpty ? nil : system.joined(separator: "\n")
             )
         }
+    }
+
+    /// A Messages request (a realtime body, or a batch request's `params`) as the simulator
+    /// reads it.
+    static func parsed(anthropic wire: AnthropicWire.Request) -> Parsed {
+        var format: CompletionRequest.ResponseFormat = .text
+        if let schema = wire.outputConfig?.format.schema {
+            format = .jsonSchema(schema)
+        } else if let schema = StructuredOutput.schema(inSystemPrompt: wire.system) {
+            format = .jsonSchema(schema)
+        }
+        let messages = wire.messages.map {
+            CompletionRequest.Message(role: $0.role == "assistant" ? .assistant : .user, content: $0.content)
+        }
+        return Parsed(
+            model: wire.model,
+            request: CompletionRequest(
+                system: wire.system,
+                messages: messages,
+                maxTokens: wire.maxTokens,
+                temperature: wire.temperature,
+                stopSequences: wire.stopSequences ?? [],
+                responseFormat: format
+            ),
+            cachePrefix: wire.cachedSystemPrefix
+        )
     }
 
     /// The one answer of ``ProviderSimulator/Configuration/cannedAnswers``: a success body for a
@@ -131,7 +142,10 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
                     model: parsed.model,
                     content: [.init(type: "text", text: answer.text)],
                     stopReason: answer.finishReason == .length ? "max_tokens" : "end_turn",
-                    usage: .init(inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens)
+                    usage: .init(
+                        inputTokens: answer.usage.uncachedInputTokens, outputTokens: answer.usage.outputTokens,
+                        cacheCreationInputTokens: parsed.cachePrefix == nil ? nil : answer.usage.cacheWriteTokens,
+                        cacheReadInputTokens: parsed.cachePrefix == nil ? nil : answer.usage.cacheReadTokens)
                 )
             )
         case .openai, .azureOpenAI:
@@ -148,7 +162,9 @@ package enum SimulatorWire: String, Sendable, Hashable, CaseIterable, Codable {
                             finishReason: answer.finishReason == .length ? "length" : "stop"
                         )
                     ],
-                    usage: .init(promptTokens: answer.usage.inputTokens, completionTokens: answer.usage.outputTokens)
+                    usage: .init(
+                        promptTokens: answer.usage.inputTokens, completionTokens: answer.usage.outputTokens,
+                        cachedTokens: answer.usage.cacheReadTokens)
                 )
             )
         }

@@ -10,8 +10,13 @@ package enum JobFactory {
         A fix is planned for the next release; a workaround is to set the profile currency explicitly.
         """
 
+    /// The system prompt of ``json(id:workload:routes:system:extra:)`` by default.
+    package static let defaultSystem = "Summarize the ticket in 3 bullets."
+
     /// One job as JSON text.
-    package static func json(id: String, workload: String = "support-summaries", routes: [(String, String)]? = nil, extra: String = "") -> String {
+    package static func json(
+        id: String, workload: String = "support-summaries", routes: [(String, String)]? = nil, system: String = defaultSystem, extra: String = ""
+    ) -> String {
         var routing = ""
         if let routes {
             let list = routes.map { "{\"provider\":\"\($0.0)\",\"model\":\"\($0.1)\"}" }.joined(separator: ",")
@@ -19,15 +24,15 @@ package enum JobFactory {
         }
         let content = sampleTicket.replacingOccurrences(of: "\"", with: "\\\"")
         return """
-            {"id":"\(id)","workload":"\(workload)","input":{"system":"Summarize the ticket in 3 bullets.","messages":[{"role":"user","content":"\(content) Ticket \(id)."}],"max_tokens":200}\(routing),"metadata":{"tenant":"acme"}\(extra)}
+            {"id":"\(id)","workload":"\(workload)","input":{"system":"\(system.replacingOccurrences(of: "\"", with: "\\\""))","messages":[{"role":"user","content":"\(content) Ticket \(id)."}],"max_tokens":200}\(routing),"metadata":{"tenant":"acme"}\(extra)}
             """
     }
 
     /// Records for jobs `prefix-0` ... `prefix-(count-1)` on `topic`, keyed by id.
-    package static func records(count: Int, prefix: String = "job", topic: String) -> [KafkaRecord] {
+    package static func records(count: Int, prefix: String = "job", topic: String, system: String = defaultSystem) -> [KafkaRecord] {
         (0..<count).map { index in
             let id = "\(prefix)-\(index)"
-            return KafkaRecord(topic: topic, key: Array(id.utf8), value: Array(json(id: id).utf8))
+            return KafkaRecord(topic: topic, key: Array(id.utf8), value: Array(json(id: id, system: system).utf8))
         }
     }
 

@@ -149,6 +149,7 @@ struct JobProcessor: Sendable {
                     retryAfterMs: attempt.retryAfter.map { Int($0.milliseconds) },
                     decision: attempt.decision,
                     at: attempt.at, costUSD: attempt.costUSD, usage: attempt.usage,
+                    cacheSavingsUSD: attempt.usage.map { $0.cacheReadTokens > 0 || $0.cacheWriteTokens > 0 } == true ? attempt.cacheSavingsUSD : nil,
                     providerType: attempt.providerKind.isEmpty ? providerKinds[attempt.provider] : attempt.providerKind,
                     errorMessage: attempt.errorMessage
                 )

@@ -50,8 +50,9 @@ struct Stack {
         )
     }
 
-    func produceJobs(_ count: Int, prefix: String = "job") async throws {
-        try await JobFactory.produce(JobFactory.records(count: count, prefix: prefix, topic: config.topics.jobs), bootstrapServers: bootstrap)
+    func produceJobs(_ count: Int, prefix: String = "job", system: String = JobFactory.defaultSystem) async throws {
+        try await JobFactory.produce(
+            JobFactory.records(count: count, prefix: prefix, topic: config.topics.jobs, system: system), bootstrapServers: bootstrap)
     }
 
     func read(_ topic: String, count: Int? = nil, idle: Duration = .seconds(3)) async throws -> [KafkaMessage] {
@@ -107,7 +108,7 @@ func jobID(_ message: KafkaMessage) -> String {
 @Suite(.serialized) enum EndToEnd {}
 
 /// The second lane: pipeline, operations and the other commands (check, enqueue, redrive, demo,
-/// compare, report, dashboard) and tracing, whose assertions count what happened rather than how
+/// compare, report, dashboard), tracing and prompt caching, whose assertions count what happened rather than how
 /// fast.
 @Suite(.serialized) enum EndToEndTools {}
 

@@ -272,6 +272,7 @@ extension FailoverEngine {
                     provider: route.provider, model: route.model, providerKind: providers[route.provider]?.kind ?? "",
                     outcome: outcome ?? call.outcome, httpStatus: call.failure?.httpStatus, latency: call.latency,
                     retryAfter: call.failure?.retryAfter, decision: decision, costUSD: cost, usage: call.response?.usage,
+                    cacheSavingsUSD: call.response.map { configuration.prices.cacheSavings(of: $0.usage, model: route.model) } ?? 0,
                     errorMessage: call.failure?.message, at: wallClock())))
     }
 

@@ -25,6 +25,8 @@ package struct AttemptEvent: Sendable, Hashable {
     package var decision: Decision
     package var costUSD: Double
     package var usage: CompletionResponse.Usage?
+    /// What the prompt cache saved on this call against plain input prices (``PriceTable/cacheSavings(of:model:)``).
+    package var cacheSavingsUSD: Double
     /// The provider's message (or the engine's words for a skip); never a secret.
     package var errorMessage: String?
     package var at: Date
@@ -44,6 +46,7 @@ package struct AttemptEvent: Sendable, Hashable {
         decision: Decision,
         costUSD: Double = 0,
         usage: CompletionResponse.Usage? = nil,
+        cacheSavingsUSD: Double = 0,
         errorMessage: String? = nil,
         at: Date
     ) {
@@ -61,6 +64,7 @@ package struct AttemptEvent: Sendable, Hashable {
         self.decision = decision
         self.costUSD = costUSD
         self.usage = usage
+        self.cacheSavingsUSD = cacheSavingsUSD
         self.errorMessage = errorMessage
         self.at = at
     }

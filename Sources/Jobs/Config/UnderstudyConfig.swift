@@ -178,10 +178,12 @@ package struct UnderstudyConfig: Sendable, Hashable {
 
     private static func readPrice(_ model: String, _ value: JSONValue, _ path: FieldPath) throws(FieldError) -> PriceTable.Price {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["input_per_mtok", "output_per_mtok"])
+        try object.rejectUnknown(["input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"])
         return PriceTable.Price(
             inputPerMillionTokens: try object.required("input_per_mtok", Read.number(in: 0...1_000_000)),
-            outputPerMillionTokens: try object.required("output_per_mtok", Read.number(in: 0...1_000_000))
+            outputPerMillionTokens: try object.required("output_per_mtok", Read.number(in: 0...1_000_000)),
+            cacheReadPerMillionTokens: try object.optional("cache_read_per_mtok", Read.number(in: 0...1_000_000)),
+            cacheWritePerMillionTokens: try object.optional("cache_write_per_mtok", Read.number(in: 0...1_000_000))
         )
     }
 }

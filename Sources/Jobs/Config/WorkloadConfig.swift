@@ -27,11 +27,13 @@ package struct WorkloadConfig: Sendable, Hashable {
     /// A jobs topic of this workload's own (`jobs_topic`), read besides `kafka.topics.jobs`; over
     /// its budget, its partitions are paused rather than its jobs moved. `nil`: none.
     package var jobsTopic: String?
+    /// Whether jobs' system prompts are marked for the provider's prompt cache (`prompt_cache`).
+    package var promptCache: PromptCache
 
     package init(
         name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults,
         validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil, judge: RouteKey? = nil, budget: BudgetConfig? = nil,
-        jobsTopic: String? = nil
+        jobsTopic: String? = nil, promptCache: PromptCache = .auto
     ) {
         self.name = name
         self.routes = routes
@@ -42,6 +44,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         self.judge = judge
         self.budget = budget
         self.jobsTopic = jobsTopic
+        self.promptCache = promptCache
     }
 
     static func read(
@@ -51,7 +54,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         providers: [String: ProviderConfig]
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow", "budget", "jobs_topic"])
+        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow", "budget", "jobs_topic", "prompt_cache"])
         let routes = try object.required("routes", RouteKey.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
@@ -93,7 +96,8 @@ package struct WorkloadConfig: Sendable, Hashable {
         }
         return WorkloadConfig(
             name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow, judge: judge ?? nil,
-            budget: try object.optional("budget", BudgetConfig.read), jobsTopic: try object.optional("jobs_topic", Read.nonEmptyString))
+            budget: try object.optional("budget", BudgetConfig.read), jobsTopic: try object.optional("jobs_topic", Read.nonEmptyString),
+            promptCache: try object.optional("prompt_cache", Read.oneOf(PromptCache.self)) ?? .auto)
     }
 
     /// Reads `validation`: each threshold optional, within a range that keeps it meaningful.

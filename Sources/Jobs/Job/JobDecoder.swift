@@ -83,6 +83,7 @@ package struct JobDecoder: Sendable {
         var resolved = job
         resolved.routes = job.routing.routes ?? workload.routes
         resolved.policy = workload.policy.overridden(by: job.routing)
+        resolved.request.cacheSystemPrompt = workload.promptCache.marks(resolved.request.system)
         return resolved
     }
 

@@ -190,11 +190,14 @@ extension JSONWriter {
         endObject()
     }
 
-    /// Token counts as `{"input_tokens": .., "output_tokens": ..}`.
+    /// Token counts as `{"input_tokens": .., "output_tokens": ..}`, with `cache_read_tokens` and
+    /// `cache_write_tokens` (parts of the input) when the prompt cache was used.
     mutating func value(_ usage: CompletionResponse.Usage) {
         beginObject()
         member("input_tokens", usage.inputTokens)
         member("output_tokens", usage.outputTokens)
+        if usage.cacheReadTokens > 0 { member("cache_read_tokens", usage.cacheReadTokens) }
+        if usage.cacheWriteTokens > 0 { member("cache_write_tokens", usage.cacheWriteTokens) }
         endObject()
     }
 }

@@ -24,6 +24,9 @@ extension TelemetryEvent {
         package var costUSD: Double?
         /// Tokens of this call, when it was billed.
         package var usage: CompletionResponse.Usage?
+        /// What the prompt cache saved on this call against plain input prices (negative when
+        /// writing the cache cost more than reading saved); `nil` when the cache was not used.
+        package var cacheSavingsUSD: Double?
         /// The provider's adapter type (`anthropic`, `openai`, ...).
         package var providerType: String?
         /// The provider's own error type (`overloaded_error`, ...).
@@ -45,6 +48,7 @@ extension TelemetryEvent {
             at: Date,
             costUSD: Double? = nil,
             usage: CompletionResponse.Usage? = nil,
+            cacheSavingsUSD: Double? = nil,
             providerType: String? = nil,
             providerErrorType: String? = nil,
             errorMessage: String? = nil
@@ -62,6 +66,7 @@ extension TelemetryEvent {
             self.at = at
             self.costUSD = costUSD
             self.usage = usage
+            self.cacheSavingsUSD = cacheSavingsUSD
             self.providerType = providerType
             self.providerErrorType = providerErrorType
             self.errorMessage = errorMessage
@@ -87,6 +92,7 @@ extension TelemetryEvent {
                 writer.key("usage")
                 writer.value(usage)
             }
+            if let cacheSavingsUSD, cacheSavingsUSD.isFinite { writer.member("cache_savings_usd", cacheSavingsUSD) }
             writer.member("provider_type", ifPresent: providerType)
             writer.member("provider_error_type", ifPresent: providerErrorType)
             writer.member("error_message", ifPresent: errorMessage)

@@ -40,6 +40,7 @@ extension TelemetryEvent {
             let at = object["at"]?.stringValue.flatMap(RFC3339.date(from:)),
             let cost = optional(object["cost_usd"], { $0.numberValue }),
             let usage = optional(object["usage"], usage),
+            let savings = optional(object["cache_savings_usd"], { $0.numberValue }),
             let providerType = optional(object["provider_type"], { $0.stringValue }),
             let providerErrorType = optional(object["provider_error_type"], { $0.stringValue }),
             let errorMessage = optional(object["error_message"], { $0.stringValue })
@@ -47,8 +48,8 @@ extension TelemetryEvent {
         return Attempt(
             jobID: jobID, workload: workload, attempt: attempt, routeIndex: routeIndex, route: RouteKey(provider: provider, model: model),
             outcome: outcome, httpStatus: httpStatus, latencyMs: latency, retryAfterMs: retryAfter, decision: decision, at: at,
-            costUSD: cost.flatMap(knownCost), usage: usage, providerType: providerType, providerErrorType: providerErrorType,
-            errorMessage: errorMessage)
+            costUSD: cost.flatMap(knownCost), usage: usage, cacheSavingsUSD: savings.flatMap(knownSavings), providerType: providerType,
+            providerErrorType: providerErrorType, errorMessage: errorMessage)
     }
 
     private static func job(_ object: [String: JSONValue]) -> JobFinished? {
@@ -77,9 +78,11 @@ extension TelemetryEvent {
 
     private static func usage(_ value: JSONValue) -> CompletionResponse.Usage? {
         guard let object = value.objectValue, let input = whole(object["input_tokens"], atLeast: 0),
-            let output = whole(object["output_tokens"], atLeast: 0)
+            let output = whole(object["output_tokens"], atLeast: 0),
+            let read = optional(object["cache_read_tokens"], { whole($0, atLeast: 0) }),
+            let write = optional(object["cache_write_tokens"], { whole($0, atLeast: 0) })
         else { return nil }
-        return CompletionResponse.Usage(inputTokens: input, outputTokens: output)
+        return CompletionResponse.Usage(inputTokens: input, outputTokens: output, cacheReadTokens: read ?? 0, cacheWriteTokens: write ?? 0)
     }
 
     private static func servedBy(_ value: JSONValue) -> JobResult.ServedBy? {
@@ -98,6 +101,11 @@ extension TelemetryEvent {
     /// A cost that is a cost: finite and not negative.
     private static func knownCost(_ cost: Double) -> Double? {
         cost.isFinite && cost >= 0 ? cost : nil
+    }
+
+    /// A saving, which may be negative, within what one call can plausibly be worth.
+    private static func knownSavings(_ savings: Double) -> Double? {
+        savings.isFinite && abs(savings) <= 1_000_000 ? savings : nil
     }
 
     /// An optional member: `.some(nil)` when absent or `null`, `.some(value)` when `read` accepts

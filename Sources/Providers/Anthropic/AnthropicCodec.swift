@@ -31,33 +31,46 @@ package struct AnthropicCodec: WireCodec {
     var usesNativeStructuredOutput: Bool { nativeStructuredOutput && !isFoundry }
 
     package func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+        ProviderHTTPRequest(
+            method: .POST,
+            url: WireJSON.join(baseURL, "/v1/messages"),
+            headers: headers,
+            body: try WireJSON.encode(body(for: request, model: model))
+        )
+    }
+
+    /// The headers of every call to the API.
+    var headers: HTTPHeaders {
+        ["content-type": "application/json", "accept": "application/json", "anthropic-version": anthropicVersion]
+    }
+
+    /// The Messages body for `request` (also a batch request's `params`).
+    package func body(for request: CompletionRequest, model: String) -> AnthropicWire.Request {
         var system = request.system
+        // A cached system prompt stays a block of its own, so the schema instruction (which may
+        // differ from job to job) does not break the cached prefix.
+        let cacheSystem = request.cacheSystemPrompt && !(system?.isEmpty ?? true)
+        var instruction: String?
         var outputConfig: AnthropicWire.OutputConfig?
         if case .jsonSchema(let schema) = request.responseFormat {
             if usesNativeStructuredOutput {
                 outputConfig = AnthropicWire.OutputConfig(schema: schema)
+            } else if cacheSystem {
+                instruction = StructuredOutput.systemPrompt(nil, schema: schema)
             } else {
                 system = StructuredOutput.systemPrompt(system, schema: schema)
             }
         }
-        let body = AnthropicWire.Request(
+        return AnthropicWire.Request(
             model: model,
             maxTokens: request.maxTokens,
             system: (system?.isEmpty ?? true) ? nil : system,
             messages: request.messages.map { AnthropicWire.Message(role: $0.role.rawValue, content: $0.content) },
             temperature: request.temperature,
             stopSequences: request.stopSequences.isEmpty ? nil : request.stopSequences,
-            outputConfig: outputConfig
-        )
-        return ProviderHTTPRequest(
-            method: .POST,
-            url: WireJSON.join(baseURL, "/v1/messages"),
-            headers: [
-                "content-type": "application/json",
-                "accept": "application/json",
-                "anthropic-version": anthropicVersion,
-            ],
-            body: try WireJSON.encode(body)
+            outputConfig: outputConfig,
+            cacheSystem: cacheSystem,
+            systemInstruction: instruction
         )
     }
 
@@ -67,10 +80,15 @@ package struct AnthropicCodec: WireCodec {
             throw failure(for: response, now: now)
         }
         let answer = try WireJSON.readAnswer(from: response.body, status: response.status, provider: "anthropic", AnthropicWire.Response.init(json:))
+        return try completion(from: answer, status: response.status, requestID: requestID)
+    }
+
+    /// The provider-neutral answer in a Messages response (also a batch result's `message`).
+    func completion(from answer: AnthropicWire.Response, status: Int, requestID: String?) throws(ProviderFailure) -> CompletionResponse {
         let finish = Self.finishReason(answer.stopReason)
         var text = answer.content.filter { $0.type == "text" }.compactMap(\.text).joined()
         if text.isEmpty, finish != .contentFilter {
-            throw ProviderFailure(outcome: .invalidOutput, httpStatus: response.status, message: "anthropic answer has no text block")
+            throw ProviderFailure(outcome: .invalidOutput, httpStatus: status, message: "anthropic answer has no text block")
         }
         if !usesNativeStructuredOutput, text.hasPrefix("```") {
             text = StructuredOutput.jsonText(from: text)
@@ -78,7 +96,9 @@ package struct AnthropicCodec: WireCodec {
         return CompletionResponse(
             text: text,
             finishReason: finish,
-            usage: .init(inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens),
+            usage: .init(
+                plainInputTokens: answer.usage.inputTokens, cacheReadTokens: answer.usage.cacheReadInputTokens ?? 0,
+                cacheWriteTokens: answer.usage.cacheCreationInputTokens ?? 0, outputTokens: answer.usage.outputTokens),
             providerRequestID: requestID ?? answer.id
         )
     }

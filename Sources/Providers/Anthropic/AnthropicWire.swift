@@ -7,7 +7,15 @@ package enum AnthropicWire {
     package struct Request: Decodable, Sendable, Hashable {
         package var model: String
         package var maxTokens: Int
+        /// The system prompt; read from a list of blocks, their texts joined by newlines.
         package var system: String?
+        /// Written: `system` goes out as a text block marked `cache_control: {type: ephemeral}`.
+        package var cacheSystem: Bool
+        /// Written after a cached `system`, as a second block outside the cached prefix (the
+        /// output-schema instruction, which may differ from job to job).
+        package var systemInstruction: String?
+        /// Read: the texts of the system blocks up to the last one marked `cache_control`.
+        package var cachedSystemPrefix: String?
         package var messages: [Message]
         package var temperature: Double?
         package var stopSequences: [String]?
@@ -30,11 +38,16 @@ package enum AnthropicWire {
             messages: [Message],
             temperature: Double?,
             stopSequences: [String]?,
-            outputConfig: OutputConfig?
+            outputConfig: OutputConfig?,
+            cacheSystem: Bool = false,
+            systemInstruction: String? = nil
         ) {
             self.model = model
             self.maxTokens = maxTokens
             self.system = system
+            self.cacheSystem = cacheSystem
+            self.systemInstruction = systemInstruction
+            self.cachedSystemPrefix = nil
             self.messages = messages
             self.temperature = temperature
             self.stopSequences = stopSequences
@@ -45,11 +58,18 @@ package enum AnthropicWire {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             model = try container.decode(String.self, forKey: .model)
             maxTokens = try container.decode(Int.self, forKey: .maxTokens)
-            // `system` may be a string or a list of text blocks.
+            // `system` may be a string or a list of text blocks, some marked for the cache.
+            cacheSystem = false
+            systemInstruction = nil
+            cachedSystemPrefix = nil
             if let text = try? container.decodeIfPresent(String.self, forKey: .system) {
                 system = text
             } else if let blocks = try? container.decodeIfPresent([ContentBlock].self, forKey: .system) {
                 system = blocks.compactMap(\.text).joined(separator: "\n")
+                if let last = blocks.lastIndex(where: { $0.cacheControl != nil }) {
+                    cacheSystem = true
+                    cachedSystemPrefix = blocks[...last].compactMap(\.text).joined(separator: "\n")
+                }
             } else {
                 system = nil
             }
@@ -98,27 +118,46 @@ package enum AnthropicWire {
     }
 
     package struct ContentBlock: Codable, Sendable, Hashable {
+        /// `cache_control` on a block: `{"type": "ephemeral"}`.
+        package struct CacheControl: Codable, Sendable, Hashable {
+            package var type: String
+        }
+
         package var type: String
         package var text: String?
+        package var cacheControl: CacheControl?
 
-        package init(type: String, text: String?) {
+        enum CodingKeys: String, CodingKey {
+            case type, text
+            case cacheControl = "cache_control"
+        }
+
+        package init(type: String, text: String?, cacheControl: CacheControl? = nil) {
             self.type = type
             self.text = text
+            self.cacheControl = cacheControl
         }
     }
 
+    /// `input_tokens` counts only the input that was neither read from nor written to the cache.
     package struct Usage: Codable, Sendable, Hashable {
         package var inputTokens: Int
         package var outputTokens: Int
+        package var cacheCreationInputTokens: Int?
+        package var cacheReadInputTokens: Int?
 
         enum CodingKeys: String, CodingKey {
             case inputTokens = "input_tokens"
             case outputTokens = "output_tokens"
+            case cacheCreationInputTokens = "cache_creation_input_tokens"
+            case cacheReadInputTokens = "cache_read_input_tokens"
         }
 
-        package init(inputTokens: Int, outputTokens: Int) {
+        package init(inputTokens: Int, outputTokens: Int, cacheCreationInputTokens: Int? = nil, cacheReadInputTokens: Int? = nil) {
             self.inputTokens = inputTokens
             self.outputTokens = outputTokens
+            self.cacheCreationInputTokens = cacheCreationInputTokens
+            self.cacheReadInputTokens = cacheReadInputTokens
         }
     }
 
@@ -187,7 +226,27 @@ extension AnthropicWire.Request: JSONWritable {
         writer.beginObject()
         writer.member("model", model)
         writer.member("max_tokens", maxTokens)
-        writer.member("system", ifPresent: system)
+        if cacheSystem, let system {
+            writer.key("system")
+            writer.beginArray()
+            writer.beginObject()
+            writer.member("type", "text")
+            writer.member("text", system)
+            writer.key("cache_control")
+            writer.beginObject()
+            writer.member("type", "ephemeral")
+            writer.endObject()
+            writer.endObject()
+            if let systemInstruction {
+                writer.beginObject()
+                writer.member("type", "text")
+                writer.member("text", systemInstruction)
+                writer.endObject()
+            }
+            writer.endArray()
+        } else {
+            writer.member("system", ifPresent: system)
+        }
         writer.key("messages")
         writer.beginArray()
         for message in messages {
@@ -235,7 +294,10 @@ extension AnthropicWire.Response {
             content: content,
             stopReason: json["stop_reason"]?.stringValue,
             stopSequence: json["stop_sequence"]?.stringValue,
-            usage: AnthropicWire.Usage(inputTokens: inputTokens, outputTokens: outputTokens)
+            usage: AnthropicWire.Usage(
+                inputTokens: inputTokens, outputTokens: outputTokens,
+                cacheCreationInputTokens: json["usage"]?["cache_creation_input_tokens"]?.intValue,
+                cacheReadInputTokens: json["usage"]?["cache_read_input_tokens"]?.intValue)
         )
     }
 }

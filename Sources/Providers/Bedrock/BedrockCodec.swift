@@ -58,7 +58,9 @@ package struct BedrockCodec: WireCodec {
         return CompletionResponse(
             text: text,
             finishReason: finish,
-            usage: .init(inputTokens: answer.usage?.inputTokens ?? 0, outputTokens: answer.usage?.outputTokens ?? 0),
+            usage: .init(
+                plainInputTokens: answer.usage?.inputTokens ?? 0, cacheReadTokens: answer.usage?.cacheReadInputTokens ?? 0,
+                cacheWriteTokens: answer.usage?.cacheWriteInputTokens ?? 0, outputTokens: answer.usage?.outputTokens ?? 0),
             providerRequestID: response.headers.first(name: "x-amzn-requestid")
         )
     }

@@ -44,10 +44,13 @@ package enum BedrockWire {
         package var message: Message?
     }
 
+    /// `inputTokens` counts only the input neither read from nor written to the prompt cache.
     package struct Usage: Codable, Sendable, Hashable {
         package var inputTokens: Int
         package var outputTokens: Int
         package var totalTokens: Int?
+        package var cacheReadInputTokens: Int?
+        package var cacheWriteInputTokens: Int?
     }
 
     package struct Response: Codable, Sendable, Hashable {

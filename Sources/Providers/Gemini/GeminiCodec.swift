@@ -55,7 +55,8 @@ package struct GeminiCodec: WireCodec {
         let answer = try WireJSON.decodeAnswer(GeminiWire.Response.self, from: response.body, status: response.status, provider: "gemini")
         let usage = CompletionResponse.Usage(
             inputTokens: answer.usageMetadata?.promptTokenCount ?? 0,
-            outputTokens: answer.usageMetadata?.candidatesTokenCount ?? 0
+            outputTokens: answer.usageMetadata?.candidatesTokenCount ?? 0,
+            cacheReadTokens: answer.usageMetadata?.cachedContentTokenCount ?? 0
         )
         guard let candidate = answer.candidates?.first else {
             if answer.promptFeedback?.blockReason != nil {

@@ -66,6 +66,8 @@ package enum GeminiWire {
         package var promptTokenCount: Int?
         package var candidatesTokenCount: Int?
         package var totalTokenCount: Int?
+        /// The part of `promptTokenCount` read from the (implicit or explicit) context cache.
+        package var cachedContentTokenCount: Int?
 
         package init(promptTokenCount: Int?, candidatesTokenCount: Int?) {
             self.promptTokenCount = promptTokenCount

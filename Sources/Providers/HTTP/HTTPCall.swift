@@ -73,13 +73,27 @@ package struct HTTPCall: Sendable {
         timeout: Duration
     ) async throws -> CompletionResponse {
         try Task.checkCancellation()
+        let wire: ProviderHTTPRequest
+        do { wire = try codec.encode(request, model: model) } catch { throw scrubbed(error) }
+        return try await exchange(wire, timeout: timeout) { response throws(ProviderFailure) in try codec.decode(response, now: Date()) }
+    }
+
+    /// Sends one prepared request (a realtime attempt, or one call of a batch API) and decodes
+    /// its answer: the request size checked against `maxRequestBytes`, the extra headers and
+    /// authorization added, the response capped at `maxResponseBytes` (both by default the
+    /// limits'), and any failure scrubbed of secrets and logged.
+    package func exchange<T>(
+        _ prepared: ProviderHTTPRequest, timeout: Duration, maxRequestBytes: Int? = nil, maxResponseBytes: Int? = nil,
+        decode: (ProviderHTTPResponse) throws(ProviderFailure) -> T
+    ) async throws -> T {
         do {
-            var wire = try codec.encode(request, model: model)
-            guard wire.body.count <= limits.maxRequestBytes else {
+            var wire = prepared
+            let requestCap = maxRequestBytes ?? limits.maxRequestBytes
+            guard wire.body.count <= requestCap else {
                 throw ProviderFailure(
                     outcome: .clientError,
                     httpStatus: nil,
-                    message: "request body of \(wire.body.count) bytes exceeds the cap of \(limits.maxRequestBytes)",
+                    message: "request body of \(wire.body.count) bytes exceeds the cap of \(requestCap)",
                     isRouteSpecific: true
                 )
             }
@@ -88,21 +102,27 @@ package struct HTTPCall: Sendable {
             }
             try authorizer.authorize(&wire, now: Date())
             let response = try await transport.send(
-                wire, timeout: timeout, maxResponseBytes: limits.maxResponseBytes, bodyTimeout: limits.bodyTimeout)
-            return try codec.decode(response, now: Date())
-        } catch var failure as ProviderFailure {
-            failure.message = authorizer.redact(failure.message)
-            failure.providerErrorType = failure.providerErrorType.map(authorizer.redact)
-            logger.debug(
-                "provider call failed",
-                metadata: [
-                    "provider": "\(providerName)",
-                    "outcome": "\(failure.outcome.rawValue)",
-                    "http_status": "\(failure.httpStatus.map(String.init) ?? "-")",
-                    "error_type": "\(failure.providerErrorType ?? "-")",
-                ]
-            )
-            throw failure
+                wire, timeout: timeout, maxResponseBytes: maxResponseBytes ?? limits.maxResponseBytes, bodyTimeout: limits.bodyTimeout)
+            return try decode(response)
+        } catch let failure as ProviderFailure {
+            throw scrubbed(failure)
         }
+    }
+
+    /// `failure` with every secret the authorizer knows replaced, logged at debug level.
+    private func scrubbed(_ failure: ProviderFailure) -> ProviderFailure {
+        var failure = failure
+        failure.message = authorizer.redact(failure.message)
+        failure.providerErrorType = failure.providerErrorType.map(authorizer.redact)
+        logger.debug(
+            "provider call failed",
+            metadata: [
+                "provider": "\(providerName)",
+                "outcome": "\(failure.outcome.rawValue)",
+                "http_status": "\(failure.httpStatus.map(String.init) ?? "-")",
+                "error_type": "\(failure.providerErrorType ?? "-")",
+            ]
+        )
+        return failure
     }
 }

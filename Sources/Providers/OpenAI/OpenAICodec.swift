@@ -116,7 +116,9 @@ package struct OpenAICodec: WireCodec {
         return CompletionResponse(
             text: text,
             finishReason: finish,
-            usage: .init(inputTokens: answer.usage?.promptTokens ?? 0, outputTokens: answer.usage?.completionTokens ?? 0),
+            usage: .init(
+                inputTokens: answer.usage?.promptTokens ?? 0, outputTokens: answer.usage?.completionTokens ?? 0,
+                cacheReadTokens: answer.usage?.promptTokensDetails?.cachedTokens ?? 0),
             providerRequestID: requestID
         )
     }

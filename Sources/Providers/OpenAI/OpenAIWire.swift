@@ -135,21 +135,35 @@ package enum OpenAIWire {
         }
     }
 
+    /// `prompt_tokens` counts every input token; `prompt_tokens_details.cached_tokens` is the
+    /// part read from the provider's prompt cache.
     package struct Usage: Codable, Sendable, Hashable {
+        package struct PromptTokensDetails: Codable, Sendable, Hashable {
+            package var cachedTokens: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case cachedTokens = "cached_tokens"
+            }
+        }
+
         package var promptTokens: Int
         package var completionTokens: Int
         package var totalTokens: Int?
+        package var promptTokensDetails: PromptTokensDetails?
 
         enum CodingKeys: String, CodingKey {
             case promptTokens = "prompt_tokens"
             case completionTokens = "completion_tokens"
             case totalTokens = "total_tokens"
+            case promptTokensDetails = "prompt_tokens_details"
         }
 
-        package init(promptTokens: Int, completionTokens: Int) {
+        package init(promptTokens: Int, completionTokens: Int, cachedTokens: Int? = nil) {
             self.promptTokens = promptTokens
             self.completionTokens = completionTokens
-            self.totalTokens = promptTokens + completionTokens
+            let (total, overflow) = promptTokens.addingReportingOverflow(completionTokens)
+            self.totalTokens = overflow ? nil : total
+            self.promptTokensDetails = cachedTokens.map { PromptTokensDetails(cachedTokens: $0) }
         }
     }
 
@@ -279,7 +293,9 @@ extension OpenAIWire.Response {
         }
         var usage: OpenAIWire.Usage?
         if let prompt = json["usage"]?["prompt_tokens"]?.intValue, let completion = json["usage"]?["completion_tokens"]?.intValue {
-            usage = OpenAIWire.Usage(promptTokens: prompt, completionTokens: completion)
+            usage = OpenAIWire.Usage(
+                promptTokens: prompt, completionTokens: completion,
+                cachedTokens: json["usage"]?["prompt_tokens_details"]?["cached_tokens"]?.intValue)
         }
         self.init(id: id, created: json["created"]?.intValue ?? 0, model: json["model"]?.stringValue ?? "", choices: choices, usage: usage)
     }

@@ -29,6 +29,7 @@ package final class WorkerMetrics: Sendable {
         package static let hedgesWon = "understudy_hedges_won_total"
         package static let tokens = "understudy_tokens_total"
         package static let cost = "understudy_cost_usd_total"
+        package static let cacheTokens = "understudy_prompt_cache_tokens_total"
         package static let inFlight = "understudy_jobs_in_flight"
         package static let inFlightLimit = "understudy_jobs_in_flight_limit"
         package static let concurrencyLimit = "understudy_provider_concurrency_limit"
@@ -138,6 +139,10 @@ package final class WorkerMetrics: Sendable {
                 let labels = [("workload", workload)] + route
                 counter(Name.tokens, labels + [("direction", "input")]).increment(by: Int64(max(0, usage.inputTokens)))
                 counter(Name.tokens, labels + [("direction", "output")]).increment(by: Int64(max(0, usage.outputTokens)))
+                if usage.cacheReadTokens > 0 || usage.cacheWriteTokens > 0 {
+                    counter(Name.cacheTokens, labels + [("kind", "read")]).increment(by: Int64(usage.cacheReadTokens))
+                    counter(Name.cacheTokens, labels + [("kind", "write")]).increment(by: Int64(usage.cacheWriteTokens))
+                }
             }
             if event.costUSD > 0, event.costUSD.isFinite {
                 floatingCounter(Name.cost, [("workload", workload)] + route).increment(by: event.costUSD)

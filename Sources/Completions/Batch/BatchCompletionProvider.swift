@@ -1,0 +1,58 @@
+/// A provider that also takes batches at the batch price: the seam between understudy's batch
+/// lane and a provider's batch API (Anthropic's Message Batches; OpenAI's and Azure OpenAI's
+/// Batch API).
+///
+/// Contract: each call is one exchange (or, for results, one download) bounded by `timeout`; a
+/// failure throws a ``ProviderFailure`` classified as for realtime calls; nothing retries on its
+/// own (the caller polls with backoff and decides what to fail over).
+package protocol BatchCompletionProvider: Sendable {
+    /// The adapter kind, as the config names it.
+    var kind: String { get }
+    /// The most one batch may carry.
+    var batchLimits: BatchLimits { get }
+
+    /// Submits `requests` to `model` as one batch; each keeps its `customID`.
+    func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch
+    /// The batch `id` as the provider reports it now.
+    func batch(_ id: String, timeout: Duration) async throws -> ProviderBatch
+    /// Asks the provider to cancel the batch `id`; requests already running may still finish.
+    func cancelBatch(_ id: String, timeout: Duration) async throws -> ProviderBatch
+    /// The results of an ended batch, one per request it reports on.
+    func batchResults(of batch: ProviderBatch, timeout: Duration) async throws -> [BatchItemResult]
+}
+
+/// One request of a batch, under the id its result will carry.
+package struct BatchRequest: Sendable, Hashable {
+    package var customID: String
+    package var request: CompletionRequest
+
+    package init(customID: String, request: CompletionRequest) {
+        self.customID = customID
+        self.request = request
+    }
+}
+
+/// What one batch may carry: the provider's own limits.
+package struct BatchLimits: Sendable, Hashable {
+    /// Anthropic: 100,000 requests or 256 MB.
+    package static let anthropic = BatchLimits(maxRequests: 100_000, maxBytes: 256 << 20)
+    /// OpenAI: 50,000 requests in a file of at most 200 MB.
+    package static let openAI = BatchLimits(maxRequests: 50_000, maxBytes: 200 << 20)
+
+    package var maxRequests: Int
+    package var maxBytes: Int
+
+    package init(maxRequests: Int, maxBytes: Int) {
+        self.maxRequests = maxRequests
+        self.maxBytes = maxBytes
+    }
+
+    /// Whether a custom id is one every batch API takes: 1 to 64 of `A-Z a-z 0-9 _ -`.
+    package static func isValidCustomID(_ id: String) -> Bool {
+        let bytes = id.utf8
+        guard (1...64).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
+        }
+    }
+}

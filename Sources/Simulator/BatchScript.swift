@@ -1,0 +1,35 @@
+/// How the simulator's provider batches behave (`PUT /_sim/batches`): how long a batch runs,
+/// which requests fail or expire inside it, and whether a create is refused.
+package struct BatchScript: Codable, Sendable, Hashable {
+    /// How long a batch runs before it ends, in milliseconds; `nil`: it runs until cancelled
+    /// (a provider that is late past the jobs' deadlines).
+    package var processingMs: Int?
+    /// Custom ids whose requests end `errored` (`overloaded_error`) inside the batch.
+    package var erroredIDs: [String]
+    /// Custom ids whose requests end `expired`.
+    package var expiredIDs: [String]
+    /// Refuse every create with this HTTP status (a whole batch the provider will not take).
+    package var refuseStatus: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case processingMs = "processing_ms"
+        case erroredIDs = "errored_ids"
+        case expiredIDs = "expired_ids"
+        case refuseStatus = "refuse_status"
+    }
+
+    package init(processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil) {
+        self.processingMs = processingMs
+        self.erroredIDs = erroredIDs
+        self.expiredIDs = expiredIDs
+        self.refuseStatus = refuseStatus
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        processingMs = try container.decodeIfPresent(Int.self, forKey: .processingMs)
+        erroredIDs = try container.decodeIfPresent([String].self, forKey: .erroredIDs) ?? []
+        expiredIDs = try container.decodeIfPresent([String].self, forKey: .expiredIDs) ?? []
+        refuseStatus = try container.decodeIfPresent(Int.self, forKey: .refuseStatus)
+    }
+}

@@ -1,0 +1,123 @@
+import Completions
+import Foundation
+import Providers
+import Synchronization
+
+/// Anthropic's Message Batches as the simulator plays them: a batch is taken whole, runs for
+/// its script's `processing_ms`, then ends; its results are the answers realtime calls would
+/// get (the same summaries, the same prompt cache), except the requests the script makes error
+/// or expire. A cancel ends the batch at once with every request cancelled.
+///
+/// Guarantees: at most ``maxBatches`` batches are kept (the oldest is dropped first), each of at
+/// most 100,000 requests with unique, well-formed custom ids; results exist only once a batch
+/// has ended.
+final class SimulatedBatches: Sendable {
+    static let maxBatches = 1_000
+
+    struct Item: Sendable {
+        var customID: String
+        var model: String
+        var request: CompletionRequest
+        var cachePrefix: String?
+    }
+
+    private struct Batch: Sendable {
+        var id: String
+        var items: [Item]
+        var script: BatchScript
+        var createdAt: Date
+        var canceled = false
+    }
+
+    /// A batch as the API reports it.
+    struct Snapshot: Sendable {
+        var id: String
+        var ended: Bool
+        var canceling: Bool
+        var counts: (processing: Int, succeeded: Int, errored: Int, canceled: Int, expired: Int)
+        var createdAt: Date
+    }
+
+    private struct State {
+        var batches: [String: Batch] = [:]
+        var order: [String] = []
+        var serial = 0
+        var script = BatchScript()
+    }
+
+    private let state = Mutex(State())
+
+    var script: BatchScript {
+        get { state.withLock { $0.script } }
+        set { state.withLock { $0.script = newValue } }
+    }
+
+    /// Takes a batch; `nil` when the script refuses it (see ``BatchScript/refuseStatus``).
+    func create(_ items: [Item], now: Date) -> (snapshot: Snapshot?, refusedStatus: Int?) {
+        state.withLock { state in
+            if let status = state.script.refuseStatus { return (nil, status) }
+            state.serial += 1
+            let id = "msgbatch_sim_\(state.serial)"
+            let batch = Batch(id: id, items: items, script: state.script, createdAt: now)
+            state.batches[id] = batch
+            state.order.append(id)
+            if state.order.count > Self.maxBatches { state.batches[state.order.removeFirst()] = nil }
+            return (Self.snapshot(of: batch, now: now), nil)
+        }
+    }
+
+    func snapshot(_ id: String, now: Date) -> Snapshot? {
+        state.withLock { state in state.batches[id].map { Self.snapshot(of: $0, now: now) } }
+    }
+
+    /// Cancels a batch that has not ended; returns it as it stands then.
+    func cancel(_ id: String, now: Date) -> Snapshot? {
+        state.withLock { state in
+            guard var batch = state.batches[id] else { return nil }
+            if !Self.hasEnded(batch, now: now) { batch.canceled = true }
+            state.batches[id] = batch
+            var snapshot = Self.snapshot(of: batch, now: now)
+            snapshot.canceling = batch.canceled
+            return snapshot
+        }
+    }
+
+    /// The ended batch's requests and how each ended (`nil` while it runs or when unknown).
+    func outcomes(_ id: String, now: Date) -> [(item: Item, outcome: String)]? {
+        state.withLock { state in
+            guard let batch = state.batches[id], Self.hasEnded(batch, now: now) else { return nil }
+            return batch.items.map { ($0, Self.outcome(of: $0, in: batch)) }
+        }
+    }
+
+    private static func hasEnded(_ batch: Batch, now: Date) -> Bool {
+        if batch.canceled { return true }
+        guard let processing = batch.script.processingMs else { return false }
+        return now.timeIntervalSince(batch.createdAt) * 1_000 >= Double(processing)
+    }
+
+    private static func outcome(of item: Item, in batch: Batch) -> String {
+        if batch.canceled { return "canceled" }
+        if batch.script.expiredIDs.contains(item.customID) { return "expired" }
+        if batch.script.erroredIDs.contains(item.customID) { return "errored" }
+        return "succeeded"
+    }
+
+    private static func snapshot(of batch: Batch, now: Date) -> Snapshot {
+        let ended = hasEnded(batch, now: now)
+        var counts = (processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0)
+        if ended {
+            for item in batch.items {
+                switch outcome(of: item, in: batch) {
+                case "canceled": counts.canceled += 1
+                case "expired": counts.expired += 1
+                case "errored": counts.errored += 1
+                default: counts.succeeded += 1
+                }
+            }
+        } else {
+            counts.processing = batch.items.count
+        }
+        return Snapshot(id: batch.id, ended: ended, canceling: false, counts: counts, createdAt: batch.createdAt)
+    }
+}

@@ -1,0 +1,85 @@
+import Completions
+import Foundation
+import Providers
+import Simulator
+import Testing
+
+/// Anthropic's Message Batches, the real adapter against the simulator over HTTP: a batch runs,
+/// ends and gives the same answers realtime calls get; scripted errors, expiry, a batch that
+/// never ends until cancelled, and a refused create.
+@Suite struct SimulatorBatchTests {
+    private func requests(_ count: Int) -> [BatchRequest] {
+        (0..<count).map { BatchRequest(customID: "job-\($0)", request: sampleRequest) }
+    }
+
+    private func provider(_ baseURL: String, _ client: ProviderHTTPClient) throws -> any BatchCompletionProvider {
+        try #require(try Target.anthropic.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+    }
+
+    @Test("a batch ends after its processing time; its results are the realtime answers, and the scripted requests error or expire")
+    func runsAndEnds() async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(processingMs: 200, erroredIDs: ["job-1"], expiredIDs: ["job-2"]))
+            let provider = try provider(baseURL, client)
+            let submitted = try await provider.submitBatch(requests(4), model: "claude-sonnet-4-5", timeout: .seconds(5))
+            #expect(submitted.phase == .inProgress && submitted.counts.processing == 4)
+            await #expect(throws: ProviderFailure.self, "no results while it runs") {
+                _ = try await provider.batchResults(
+                    of: ProviderBatch(id: submitted.id, phase: .ended, results: "\(baseURL)/v1/messages/batches/\(submitted.id)/results"),
+                    timeout: .seconds(5))
+            }
+            var batch = submitted
+            for _ in 0..<100 where batch.phase != .ended {
+                try await Task.sleep(for: .milliseconds(50))
+                batch = try await provider.batch(submitted.id, timeout: .seconds(5))
+            }
+            #expect(batch.phase == .ended)
+            #expect(batch.counts == .init(succeeded: 2, errored: 1, expired: 1))
+            let results = try await provider.batchResults(of: batch, timeout: .seconds(5))
+            #expect(results.map(\.customID) == ["job-0", "job-1", "job-2", "job-3"])
+            let realtime = ExtractiveProvider().answer(sampleRequest)
+            guard case .succeeded(let answer) = results[0].outcome, case .errored(let failure) = results[1].outcome else {
+                Issue.record("job-0 should succeed and job-1 error: \(results)")
+                return
+            }
+            #expect(answer.text == realtime.text && answer.usage.inputTokens == realtime.usage.inputTokens)
+            #expect(failure.outcome == .overloaded)
+            #expect(results[2].outcome == .expired)
+        }
+    }
+
+    @Test("a batch that never ends on its own is cancelled: every request comes back canceled")
+    func cancelled() async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(processingMs: nil))
+            let provider = try provider(baseURL, client)
+            let batch = try await provider.submitBatch(requests(3), model: "m", timeout: .seconds(5))
+            #expect(try await provider.batch(batch.id, timeout: .seconds(5)).phase == .inProgress)
+            #expect(try await provider.cancelBatch(batch.id, timeout: .seconds(5)).phase == .canceling)
+            let ended = try await provider.batch(batch.id, timeout: .seconds(5))
+            #expect(ended.phase == .ended && ended.counts.canceled == 3)
+            let results = try await provider.batchResults(of: ended, timeout: .seconds(5))
+            #expect(results.count == 3 && results.allSatisfy { $0.outcome == .canceled })
+        }
+    }
+
+    @Test("a refused create is a classified failure, and an unknown batch is not found")
+    func refusedAndUnknown() async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(refuseStatus: 529))
+            let provider = try provider(baseURL, client)
+            do {
+                _ = try await provider.submitBatch(requests(1), model: "m", timeout: .seconds(5))
+                Issue.record("a refused batch was accepted")
+            } catch let failure as ProviderFailure {
+                #expect(failure.outcome == .overloaded)
+            }
+            do {
+                _ = try await provider.batch("msgbatch_unknown", timeout: .seconds(5))
+                Issue.record("an unknown batch was found")
+            } catch let failure as ProviderFailure {
+                #expect(failure.outcome == .clientError && failure.httpStatus == 404)
+            }
+        }
+    }
+}
