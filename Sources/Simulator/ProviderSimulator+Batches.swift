@@ -37,6 +37,7 @@ extension ProviderSimulator {
                 batchResults(context.parameters.get("id") ?? "")
             }
         }
+        registerOpenAIBatchRoutes(on: router)
         router.put("/_sim/batches") { [self] request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
             do {

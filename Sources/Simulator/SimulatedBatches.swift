@@ -43,6 +43,25 @@ final class SimulatedBatches: Sendable {
         var order: [String] = []
         var serial = 0
         var script = BatchScript()
+        var files: [String: Data] = [:]
+        var fileOrder: [String] = []
+    }
+
+    /// Keeps an uploaded file (OpenAI's Files API) and returns its id; at most ``maxBatches``
+    /// files are kept.
+    func store(file: Data) -> String {
+        state.withLock { state in
+            state.serial += 1
+            let id = "file-sim-\(state.serial)"
+            state.files[id] = file
+            state.fileOrder.append(id)
+            if state.fileOrder.count > Self.maxBatches { state.files[state.fileOrder.removeFirst()] = nil }
+            return id
+        }
+    }
+
+    func file(_ id: String) -> Data? {
+        state.withLock { $0.files[id] }
     }
 
     private let state = Mutex(State())
@@ -53,11 +72,11 @@ final class SimulatedBatches: Sendable {
     }
 
     /// Takes a batch; `nil` when the script refuses it (see ``BatchScript/refuseStatus``).
-    func create(_ items: [Item], now: Date) -> (snapshot: Snapshot?, refusedStatus: Int?) {
+    func create(_ items: [Item], now: Date, idPrefix: String = "msgbatch_sim_") -> (snapshot: Snapshot?, refusedStatus: Int?) {
         state.withLock { state in
             if let status = state.script.refuseStatus { return (nil, status) }
             state.serial += 1
-            let id = "msgbatch_sim_\(state.serial)"
+            let id = "\(idPrefix)\(state.serial)"
             let batch = Batch(id: id, items: items, script: state.script, createdAt: now)
             state.batches[id] = batch
             state.order.append(id)

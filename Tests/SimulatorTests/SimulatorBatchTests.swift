@@ -63,6 +63,48 @@ import Testing
         }
     }
 
+    @Test(
+        "OpenAI and Azure OpenAI: an uploaded JSONL file becomes a batch; output and error files give answers, errors and expiries",
+        arguments: [Target.openai, .azureDeployments, .azureV1])
+    func openAIBatches(_ target: Target) async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(processingMs: 100, erroredIDs: ["job-1"], expiredIDs: ["job-2"]))
+            let provider = try #require(try target.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+            let submitted = try await provider.submitBatch(requests(4), model: "gpt-4o", timeout: .seconds(5))
+            #expect(submitted.phase == .inProgress && submitted.counts.processing == 4)
+            var batch = submitted
+            for _ in 0..<100 where batch.phase != .ended {
+                try await Task.sleep(for: .milliseconds(50))
+                batch = try await provider.batch(submitted.id, timeout: .seconds(5))
+            }
+            #expect(batch.phase == .ended && batch.results != nil && batch.errors != nil)
+            let results = try await provider.batchResults(of: batch, timeout: .seconds(5))
+            #expect(Set(results.map(\.customID)) == ["job-0", "job-1", "job-2", "job-3"])
+            let byID = Dictionary(results.map { ($0.customID, $0.outcome) }, uniquingKeysWith: { first, _ in first })
+            guard case .succeeded(let answer) = byID["job-0"], case .errored(let failure) = byID["job-1"] else {
+                Issue.record("job-0 should succeed and job-1 error: \(results)")
+                return
+            }
+            #expect(answer.text == ExtractiveProvider().answer(sampleRequest).text)
+            #expect(failure.outcome == .serverError)
+            #expect(byID["job-2"] == .expired)
+
+            // A batch the script refuses comes back failed, with the provider's words.
+            simulator.setBatchScript(BatchScript(refuseStatus: 400))
+            let refused = try await provider.submitBatch(requests(1), model: "gpt-4o", timeout: .seconds(5))
+            #expect(refused.phase == .failed && refused.failureMessage?.contains("refused") == true)
+
+            // Cancelled while it runs: every request comes back cancelled, from the error file.
+            simulator.setBatchScript(BatchScript(processingMs: nil))
+            let running = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .seconds(5))
+            #expect(try await provider.cancelBatch(running.id, timeout: .seconds(5)).phase == .canceling)
+            let cancelled = try await provider.batch(running.id, timeout: .seconds(5))
+            #expect(cancelled.phase == .ended && cancelled.counts.canceled == 2 && cancelled.results == nil)
+            let leftovers = try await provider.batchResults(of: cancelled, timeout: .seconds(5))
+            #expect(leftovers.count == 2 && leftovers.allSatisfy { $0.outcome == .canceled })
+        }
+    }
+
     @Test("a refused create is a classified failure, and an unknown batch is not found")
     func refusedAndUnknown() async throws {
         try await withSimulator { simulator, baseURL, client in

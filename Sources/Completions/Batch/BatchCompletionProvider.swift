@@ -49,8 +49,18 @@ package struct BatchLimits: Sendable, Hashable {
 
     /// Whether a custom id is one every batch API takes: 1 to 64 of `A-Z a-z 0-9 _ -`.
     package static func isValidCustomID(_ id: String) -> Bool {
+        isIDShaped(id, maxBytes: 64)
+    }
+
+    /// Whether an id a provider gave (a batch, a file) can go into a URL path: 1 to 256 of
+    /// `A-Z a-z 0-9 _ -`, as every documented id is.
+    package static func isValidProviderID(_ id: String) -> Bool {
+        isIDShaped(id, maxBytes: 256)
+    }
+
+    private static func isIDShaped(_ id: String, maxBytes: Int) -> Bool {
         let bytes = id.utf8
-        guard (1...64).contains(bytes.count) else { return false }
+        guard (1...maxBytes).contains(bytes.count) else { return false }
         return bytes.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
         }

@@ -45,12 +45,13 @@ package struct AnthropicBatchCodec: Sendable {
 
     /// `GET /v1/messages/batches/{id}`.
     package func retrieve(_ id: String) throws(ProviderFailure) -> ProviderHTTPRequest {
-        ProviderHTTPRequest(method: .GET, url: batchesURL + "/" + (try Self.checked(id)), headers: messages.headers)
+        ProviderHTTPRequest(method: .GET, url: batchesURL + "/" + (try BatchID.checked(id, provider: "anthropic")), headers: messages.headers)
     }
 
     /// `POST /v1/messages/batches/{id}/cancel`.
     package func cancel(_ id: String) throws(ProviderFailure) -> ProviderHTTPRequest {
-        ProviderHTTPRequest(method: .POST, url: batchesURL + "/" + (try Self.checked(id)) + "/cancel", headers: messages.headers)
+        ProviderHTTPRequest(
+            method: .POST, url: batchesURL + "/" + (try BatchID.checked(id, provider: "anthropic")) + "/cancel", headers: messages.headers)
     }
 
     /// `GET` of the batch's `results_url`.
@@ -112,7 +113,9 @@ package struct AnthropicBatchCodec: Sendable {
 
     /// A `message_batch` object, or `nil` when the body does not have its shape.
     static func batch(json: JSONValue) -> ProviderBatch? {
-        guard let id = json["id"]?.stringValue, (try? checked(id)) != nil, let status = json["processing_status"]?.stringValue else { return nil }
+        guard let id = json["id"]?.stringValue, (try? BatchID.checked(id, provider: "anthropic")) != nil,
+            let status = json["processing_status"]?.stringValue
+        else { return nil }
         let phase: ProviderBatch.Phase
         switch status {
         case "in_progress": phase = .inProgress
@@ -130,15 +133,5 @@ package struct AnthropicBatchCodec: Sendable {
             results: json["results_url"]?.stringValue,
             expiresAt: json["expires_at"]?.stringValue.flatMap(RetryAfter.parseRFC3339Date)
         )
-    }
-
-    /// `id` when it is a batch id of the documented alphabet, so it can go into a URL path.
-    static func checked(_ id: String) throws(ProviderFailure) -> String {
-        guard (1...256).contains(id.utf8.count),
-            id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D })
-        else {
-            throw ProviderFailure(outcome: .invalidOutput, message: "anthropic batch id is not of the documented shape")
-        }
-        return id
     }
 }

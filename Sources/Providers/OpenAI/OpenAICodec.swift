@@ -64,6 +64,16 @@ package struct OpenAICodec: WireCodec {
     }
 
     package func encode(_ request: CompletionRequest, model: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+        ProviderHTTPRequest(
+            method: .POST,
+            url: url(model: model),
+            headers: ["content-type": "application/json", "accept": "application/json"],
+            body: try WireJSON.encode(body(for: request, model: model))
+        )
+    }
+
+    /// The Chat Completions body for `request` (also a batch line's `body`, with `model` set).
+    package func body(for request: CompletionRequest, model: String) -> OpenAIWire.Request {
         var messages: [OpenAIWire.Message] = []
         if let system = request.system, !system.isEmpty {
             messages.append(OpenAIWire.Message(role: "system", content: system))
@@ -79,7 +89,7 @@ package struct OpenAICodec: WireCodec {
         }
         let isDeployments: Bool
         if case .azureDeployments = endpoint { isDeployments = true } else { isDeployments = false }
-        let body = OpenAIWire.Request(
+        return OpenAIWire.Request(
             model: isDeployments ? nil : model,
             messages: messages,
             maxTokens: tokenLimitField == .maxTokens ? request.maxTokens : nil,
@@ -87,12 +97,6 @@ package struct OpenAICodec: WireCodec {
             temperature: request.temperature,
             stop: request.stopSequences.isEmpty ? nil : request.stopSequences,
             responseFormat: responseFormat
-        )
-        return ProviderHTTPRequest(
-            method: .POST,
-            url: url(model: model),
-            headers: ["content-type": "application/json", "accept": "application/json"],
-            body: try WireJSON.encode(body)
         )
     }
 

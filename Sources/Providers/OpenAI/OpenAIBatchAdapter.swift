@@ -1,0 +1,70 @@
+import Completions
+import Foundation
+
+/// The batches of the Chat Completions adapters (`openai`, `azure-openai`): OpenAI's Batch API
+/// and Azure OpenAI's global batch, through the same HTTP call (authorization, secret
+/// scrubbing) as realtime attempts. An OpenAI-compatible server without the Batch API answers
+/// the upload with its own error, classified like any other.
+protocol OpenAIBatchAdapter: BatchCompletionProvider {
+    var codec: OpenAICodec { get }
+    var call: HTTPCall { get }
+}
+
+extension OpenAIBatchAdapter {
+    /// OpenAI's limits (Azure takes twice the requests; the smaller bound holds for both).
+    package var batchLimits: BatchLimits { .openAI }
+
+    private var batchCodec: OpenAIBatchCodec { OpenAIBatchCodec(chat: codec) }
+
+    package func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch {
+        guard (1...batchLimits.maxRequests).contains(requests.count) else {
+            throw ProviderFailure(
+                outcome: .clientError, message: "a batch holds 1 to \(batchLimits.maxRequests) requests, not \(requests.count)", isRouteSpecific: true
+            )
+        }
+        let codec = batchCodec
+        let file = try codec.inputFile(requests, model: model)
+        guard file.count <= batchLimits.maxBytes else {
+            throw ProviderFailure(
+                outcome: .clientError, message: "a batch file of \(file.count) bytes is over the \(batchLimits.maxBytes) the API takes",
+                isRouteSpecific: true)
+        }
+        let fileID = try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
+            response throws(ProviderFailure) in try codec.decodeFile(response, now: Date())
+        }
+        return try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
+            try codec.decodeBatch(response, now: Date())
+        }
+    }
+
+    package func batch(_ id: String, timeout: Duration) async throws -> ProviderBatch {
+        let codec = batchCodec
+        return try await call.exchange(try codec.retrieve(id), timeout: timeout) { response throws(ProviderFailure) in
+            try codec.decodeBatch(response, now: Date())
+        }
+    }
+
+    package func cancelBatch(_ id: String, timeout: Duration) async throws -> ProviderBatch {
+        let codec = batchCodec
+        return try await call.exchange(try codec.cancel(id), timeout: timeout) { response throws(ProviderFailure) in
+            try codec.decodeBatch(response, now: Date())
+        }
+    }
+
+    /// The output file and the error file, each read whole (capped at twice the batch limit).
+    package func batchResults(of batch: ProviderBatch, timeout: Duration) async throws -> [BatchItemResult] {
+        let codec = batchCodec
+        var results: [BatchItemResult] = []
+        for fileID in [batch.results, batch.errors].compactMap({ $0 }) {
+            results += try await call.exchange(try codec.download(fileID), timeout: timeout, maxResponseBytes: 2 * batchLimits.maxBytes) {
+                response throws(ProviderFailure) in
+                guard (200..<300).contains(response.status) else { throw codec.chat.failure(for: response, now: Date()) }
+                return codec.decodeResults(response.body, now: Date()).results
+            }
+        }
+        return results
+    }
+}
+
+extension OpenAIProvider: OpenAIBatchAdapter {}
+extension AzureOpenAIProvider: OpenAIBatchAdapter {}
