@@ -59,13 +59,23 @@ package struct PriceTable: Sendable, Hashable {
         "gpt-4.1-mini": .prefixCached(input: 0.4, output: 1.6, cachedShare: 0.25),
         "gpt-5": .prefixCached(input: 1.25, output: 10, cachedShare: 0.1),
         "gpt-5-mini": .prefixCached(input: 0.25, output: 2, cachedShare: 0.1),
-        "gemini-2.5-pro": .prefixCached(input: 1.25, output: 10, cachedShare: 0.25),
-        "gemini-2.5-flash": .prefixCached(input: 0.3, output: 2.5, cachedShare: 0.25),
+        "gemini-2.5-pro": .prefixCached(input: 1.25, output: 10, cachedShare: 0.1),
+        "gemini-2.5-flash": .prefixCached(input: 0.3, output: 2.5, cachedShare: 0.1),
     ])
 
-    /// This table with `overrides` laid over it.
+    /// This table with `overrides` laid over it. An override that sets no cache price keeps the
+    /// shipped one's ratio to the input price (a new input price for a Claude model still reads
+    /// its cache at a tenth of it).
     package func merging(_ overrides: [String: Price]) -> PriceTable {
-        PriceTable(prices.merging(overrides) { _, new in new })
+        PriceTable(
+            prices.merging(overrides) { old, new in
+                var price = new
+                guard old.inputPerMillionTokens > 0 else { return price }
+                let scale = new.inputPerMillionTokens / old.inputPerMillionTokens
+                if price.cacheReadPerMillionTokens == nil { price.cacheReadPerMillionTokens = old.cacheReadPerMillionTokens.map { $0 * scale } }
+                if price.cacheWritePerMillionTokens == nil { price.cacheWritePerMillionTokens = old.cacheWritePerMillionTokens.map { $0 * scale } }
+                return price
+            })
     }
 
     /// The price of `model`, or `nil` when the table has none.
@@ -93,11 +103,16 @@ package struct PriceTable: Sendable, Hashable {
         return cost(of: plain, model: model) - cost(of: usage, model: model)
     }
 
-    /// The most `inputTokens` and `outputTokens` can cost on `model`: every input token at the
-    /// dearest of the plain and cache prices (a cache write costs more than plain input).
-    package func upperBound(inputTokens: Int, outputTokens: Int, model: String) -> Double {
+    /// The most a call can cost on `model`: `cacheableTokens` (a prefix marked for the cache) at
+    /// the dearest of the plain and cache prices (a cache write costs more than plain input), the
+    /// rest of `inputTokens` at the input price, and `outputTokens`.
+    package func upperBound(inputTokens: Int, cacheableTokens: Int = 0, outputTokens: Int, model: String) -> Double {
         guard let price = prices[model] else { return 0 }
-        let input = max(price.inputPerMillionTokens, price.cacheReadPerMillionTokens ?? 0, price.cacheWritePerMillionTokens ?? 0)
-        return (Double(max(0, inputTokens)) * input + Double(max(0, outputTokens)) * price.outputPerMillionTokens) / 1_000_000
+        let input = max(0, inputTokens)
+        let cacheable = min(max(0, cacheableTokens), input)
+        let dearest = max(price.inputPerMillionTokens, price.cacheReadPerMillionTokens ?? 0, price.cacheWritePerMillionTokens ?? 0)
+        return
+            (Double(input - cacheable) * price.inputPerMillionTokens + Double(cacheable) * dearest
+            + Double(max(0, outputTokens)) * price.outputPerMillionTokens) / 1_000_000
     }
 }

@@ -13,7 +13,8 @@ final class PromptCacheModel: Sendable {
     static let minimumTokens = 1_024
     static let capacity = 4_096
 
-    private let seen = Mutex(Set<String>())
+    /// Hashes of the prefixes seen (a collision only makes a miss look like a hit).
+    private let seen = Mutex(Set<Int>())
     private let tokens = ExtractiveSummarizer()
 
     /// `usage` with the cache parts of a request whose cacheable prefix is `prefix` (`nil`: none).
@@ -22,9 +23,10 @@ final class PromptCacheModel: Sendable {
         let prefixTokens = min(tokens.estimateTokens(prefix), usage.inputTokens)
         guard prefixTokens >= Self.minimumTokens else { return usage }
         let known = seen.withLock { seen in
-            if seen.contains(prefix) { return true }
+            let key = prefix.hashValue
+            if seen.contains(key) { return true }
             if seen.count >= Self.capacity { seen.removeAll(keepingCapacity: true) }
-            seen.insert(prefix)
+            seen.insert(key)
             return false
         }
         return CompletionResponse.Usage(

@@ -36,10 +36,25 @@ import Testing
         #expect(table.cacheSavings(of: usage, model: "m") == 0)
     }
 
-    @Test("the upper bound prices every input token at the dearest of plain and cache-write")
+    @Test("the upper bound prices the cacheable prefix at the dearest of plain and cache-write, the rest at the input price")
     func upperBound() {
-        #expect(abs(prices.upperBound(inputTokens: 1_000_000, outputTokens: 1_000_000, model: "claude-sonnet-4-5") - 18.75) < 1e-12)
-        #expect(prices.upperBound(inputTokens: 1_000_000, outputTokens: 0, model: "gpt-4o") == 2.5)
+        #expect(abs(prices.upperBound(inputTokens: 1_000_000, outputTokens: 1_000_000, model: "claude-sonnet-4-5") - 18) < 1e-12)
+        let marked = prices.upperBound(inputTokens: 1_000_000, cacheableTokens: 400_000, outputTokens: 1_000_000, model: "claude-sonnet-4-5")
+        #expect(abs(marked - (0.6 * 3 + 0.4 * 3.75 + 15)) < 1e-12)
+        #expect(prices.upperBound(inputTokens: 1_000_000, cacheableTokens: 1_000_000, outputTokens: 0, model: "gpt-4o") == 2.5)
         #expect(prices.upperBound(inputTokens: 5, outputTokens: 5, model: "unpriced") == 0)
+    }
+
+    @Test("a config price without cache prices keeps the shipped ratios; with them, its own")
+    func overridesKeepCacheRatios() {
+        let table = prices.merging([
+            "claude-sonnet-4-5": .init(inputPerMillionTokens: 6, outputPerMillionTokens: 30),
+            "gpt-4o": .init(inputPerMillionTokens: 2, outputPerMillionTokens: 8, cacheReadPerMillionTokens: 0.2),
+            "new-model": .init(inputPerMillionTokens: 1, outputPerMillionTokens: 1),
+        ])
+        #expect(table.price(for: "claude-sonnet-4-5")?.cacheReadPerMillionTokens.map { abs($0 - 0.6) < 1e-12 } == true)
+        #expect(table.price(for: "claude-sonnet-4-5")?.cacheWritePerMillionTokens.map { abs($0 - 7.5) < 1e-12 } == true)
+        #expect(table.price(for: "gpt-4o")?.cacheReadPerMillionTokens == 0.2)
+        #expect(table.price(for: "new-model")?.cacheReadPerMillionTokens == nil)
     }
 }

@@ -55,7 +55,7 @@ extension EndToEndTools {
                 #expect(try SchemaCheck.failures(telemetry.map(\.value), schema: "telemetry") == [])
                 let resultBytes = try results.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
                 #expect(try SchemaCheck.failures(resultBytes, schema: "result") == [])
-                // The worker's request carried the mark.
+                // One call per job: the counts above are the calls' own.
                 #expect(stack.primary.requests == 30)
             }
         }

@@ -99,9 +99,14 @@ import Testing
         for id in ["../v1/files", "a b", "", String(repeating: "x", count: 300)] {
             await #expect(throws: ProviderFailure.self) { _ = try await provider.batch(id, timeout: .seconds(5)) }
         }
-        await #expect(throws: ProviderFailure.self) {
-            _ = try await provider.batchResults(
-                of: ProviderBatch(id: "msgbatch_1", phase: .ended, results: "file:///etc/passwd"), timeout: .seconds(5))
+        // A results_url off the API's own origin would carry the key elsewhere: refused.
+        for url in [
+            "file:///etc/passwd", "https://attacker.example/v1/messages/batches/msgbatch_1/results",
+            "http://api.anthropic.com/v1/messages/batches/msgbatch_1/results", "https://api.anthropic.com:8443/results",
+        ] {
+            await #expect(throws: ProviderFailure.self, "\(url)") {
+                _ = try await provider.batchResults(of: ProviderBatch(id: "msgbatch_1", phase: .ended, results: url), timeout: .seconds(5))
+            }
         }
         await #expect(throws: ProviderFailure.self) {
             _ = try await provider.submitBatch(
@@ -110,6 +115,24 @@ import Testing
         await #expect(throws: ProviderFailure.self) { _ = try await provider.submitBatch([], model: "m", timeout: .seconds(5)) }
         #expect(transport.requests.withLock { $0.isEmpty }, "nothing was sent")
         #expect(BatchLimits.isValidCustomID("job-12_a") && !BatchLimits.isValidCustomID(String(repeating: "a", count: 65)))
+
+        // A request that failed inside the batch keeps no key in what is returned either.
+        let echoing = try self.provider(
+            FakeTransport { _ in
+                ProviderHTTPResponse(
+                    status: 200,
+                    body: Data(
+                        #"{"custom_id":"j-0","result":{"type":"errored","error":{"type":"error","error":{"type":"authentication_error","message":"bad key \#(Self.key)"}}}}"#
+                            .utf8))
+            })
+        let returned = try await echoing.batchResults(
+            of: ProviderBatch(id: "msgbatch_1", phase: .ended, results: "https://api.anthropic.com/v1/messages/batches/msgbatch_1/results"),
+            timeout: .seconds(5))
+        guard case .errored(let echoed) = returned.first?.outcome else {
+            Issue.record("not read as errored: \(returned)")
+            return
+        }
+        #expect(echoed.outcome == .authError && !echoed.message.contains(Self.key), "\(echoed.message)")
 
         // A provider error on a batch call is classified like a realtime one, and keeps no key.
         let failing = try self.provider(

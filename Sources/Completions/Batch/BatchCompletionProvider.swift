@@ -34,10 +34,10 @@ package struct BatchRequest: Sendable, Hashable {
 
 /// What one batch may carry: the provider's own limits.
 package struct BatchLimits: Sendable, Hashable {
-    /// Anthropic: 100,000 requests or 256 MB.
-    package static let anthropic = BatchLimits(maxRequests: 100_000, maxBytes: 256 << 20)
+    /// Anthropic: 100,000 requests or 256 MB (taken as decimal megabytes, the smaller reading).
+    package static let anthropic = BatchLimits(maxRequests: 100_000, maxBytes: 256_000_000)
     /// OpenAI: 50,000 requests in a file of at most 200 MB.
-    package static let openAI = BatchLimits(maxRequests: 50_000, maxBytes: 200 << 20)
+    package static let openAI = BatchLimits(maxRequests: 50_000, maxBytes: 200_000_000)
 
     package var maxRequests: Int
     package var maxBytes: Int

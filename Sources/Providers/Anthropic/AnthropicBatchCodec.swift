@@ -54,11 +54,15 @@ package struct AnthropicBatchCodec: Sendable {
             method: .POST, url: batchesURL + "/" + (try BatchID.checked(id, provider: "anthropic")) + "/cancel", headers: messages.headers)
     }
 
-    /// `GET` of the batch's `results_url`.
+    /// `GET` of the batch's `results_url`, which must be on the API's own origin (scheme, host
+    /// and port of the base URL): the key goes with the request, so an answer naming another
+    /// host is refused rather than followed.
     package func results(_ batch: ProviderBatch) throws(ProviderFailure) -> ProviderHTTPRequest {
-        guard let url = batch.results, let scheme = URLComponents(string: url)?.scheme?.lowercased(), scheme == "https" || scheme == "http"
+        guard let url = batch.results, let target = URLComponents(string: url), let base = URLComponents(string: messages.baseURL),
+            let scheme = target.scheme?.lowercased(), scheme == base.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            let host = target.host?.lowercased(), host == base.host?.lowercased(), target.port == base.port
         else {
-            throw ProviderFailure(outcome: .invalidOutput, message: "anthropic batch \(batch.id) has no usable results_url")
+            throw ProviderFailure(outcome: .invalidOutput, message: "anthropic batch \(batch.id) has no results_url on the API's own origin")
         }
         return ProviderHTTPRequest(method: .GET, url: url, headers: messages.headers)
     }

@@ -40,7 +40,8 @@ extension AnthropicProvider: BatchCompletionProvider {
         return try await call.exchange(try codec.results(batch), timeout: timeout, maxResponseBytes: 2 * batchLimits.maxBytes) {
             response throws(ProviderFailure) in
             guard (200..<300).contains(response.status) else { throw codec.messages.failure(for: response, now: Date()) }
-            return codec.decodeResults(response.body).results
+            let decoded = codec.decodeResults(response.body)
+            return call.delivered(decoded.results, unreadable: decoded.unreadable, batchID: batch.id)
         }
     }
 }

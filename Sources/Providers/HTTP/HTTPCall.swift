@@ -109,11 +109,18 @@ package struct HTTPCall: Sendable {
         }
     }
 
-    /// `failure` with every secret the authorizer knows replaced, logged at debug level.
-    private func scrubbed(_ failure: ProviderFailure) -> ProviderFailure {
+    /// `failure` with every secret the authorizer knows replaced: for failures that are returned
+    /// rather than thrown (a request that failed inside a provider batch).
+    package func redacted(_ failure: ProviderFailure) -> ProviderFailure {
         var failure = failure
         failure.message = authorizer.redact(failure.message)
         failure.providerErrorType = failure.providerErrorType.map(authorizer.redact)
+        return failure
+    }
+
+    /// `failure` redacted (``redacted(_:)``), logged at debug level.
+    private func scrubbed(_ failure: ProviderFailure) -> ProviderFailure {
+        let failure = redacted(failure)
         logger.debug(
             "provider call failed",
             metadata: [

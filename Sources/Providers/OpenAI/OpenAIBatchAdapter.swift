@@ -32,23 +32,26 @@ extension OpenAIBatchAdapter {
         let fileID = try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
             response throws(ProviderFailure) in try codec.decodeFile(response, now: Date())
         }
-        return try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
+        let batch = try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
             try codec.decodeBatch(response, now: Date())
         }
+        return call.redacted(batch)
     }
 
     package func batch(_ id: String, timeout: Duration) async throws -> ProviderBatch {
         let codec = batchCodec
-        return try await call.exchange(try codec.retrieve(id), timeout: timeout) { response throws(ProviderFailure) in
+        let batch = try await call.exchange(try codec.retrieve(id), timeout: timeout) { response throws(ProviderFailure) in
             try codec.decodeBatch(response, now: Date())
         }
+        return call.redacted(batch)
     }
 
     package func cancelBatch(_ id: String, timeout: Duration) async throws -> ProviderBatch {
         let codec = batchCodec
-        return try await call.exchange(try codec.cancel(id), timeout: timeout) { response throws(ProviderFailure) in
+        let batch = try await call.exchange(try codec.cancel(id), timeout: timeout) { response throws(ProviderFailure) in
             try codec.decodeBatch(response, now: Date())
         }
+        return call.redacted(batch)
     }
 
     /// The output file and the error file, each read whole (capped at twice the batch limit).
@@ -59,7 +62,8 @@ extension OpenAIBatchAdapter {
             results += try await call.exchange(try codec.download(fileID), timeout: timeout, maxResponseBytes: 2 * batchLimits.maxBytes) {
                 response throws(ProviderFailure) in
                 guard (200..<300).contains(response.status) else { throw codec.chat.failure(for: response, now: Date()) }
-                return codec.decodeResults(response.body, now: Date()).results
+                let decoded = codec.decodeResults(response.body, now: Date())
+                return call.delivered(decoded.results, unreadable: decoded.unreadable, batchID: batch.id)
             }
         }
         return results

@@ -145,9 +145,10 @@ package struct OpenAIBatchCodec: Sendable {
             case "batch_cancelled": return BatchItemResult(customID: customID, outcome: .canceled)
             default:
                 let message = error["message"]?.stringValue ?? "the request failed inside the batch"
+                let outcome: Outcome = code == "request_timeout" ? .timeout : .serverError
                 return BatchItemResult(
                     customID: customID,
-                    outcome: .errored(ProviderFailure(outcome: .serverError, providerErrorType: code, message: message, isRouteSpecific: false)))
+                    outcome: .errored(ProviderFailure(outcome: outcome, providerErrorType: code, message: message, isRouteSpecific: false)))
             }
         }
         guard let response = json["response"], let status = response["status_code"]?.intValue, (100...599).contains(status),
@@ -190,6 +191,6 @@ package struct OpenAIBatchCodec: Sendable {
         return ProviderBatch(
             id: id, phase: phase, counts: tally, results: json["output_file_id"]?.stringValue, errors: json["error_file_id"]?.stringValue,
             expiresAt: json["expires_at"]?.intValue.map { Date(timeIntervalSince1970: Double($0)) },
-            failureMessage: message.map { String($0.prefix(ProviderFailure.maxMessageBytes)) })
+            failureMessage: message.map { ProviderFailure.bounded($0) })
     }
 }
