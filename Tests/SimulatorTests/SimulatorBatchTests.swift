@@ -19,17 +19,21 @@ import Testing
     @Test("a batch ends after its processing time; its results are the realtime answers, and the scripted requests error or expire")
     func runsAndEnds() async throws {
         try await withSimulator { simulator, baseURL, client in
-            simulator.setBatchScript(BatchScript(processingMs: 200, erroredIDs: ["job-1"], expiredIDs: ["job-2"]))
             let provider = try provider(baseURL, client)
-            let submitted = try await provider.submitBatch(requests(4), model: "claude-sonnet-4-5", timeout: .seconds(5))
-            #expect(submitted.phase == .inProgress && submitted.counts.processing == 4)
+            // A batch that has not ended (this one never does on its own) has no results yet.
+            simulator.setBatchScript(BatchScript(processingMs: nil))
+            let running = try await provider.submitBatch(requests(2), model: "claude-sonnet-4-5", timeout: .seconds(5))
             await #expect(throws: ProviderFailure.self, "no results while it runs") {
                 _ = try await provider.batchResults(
-                    of: ProviderBatch(id: submitted.id, phase: .ended, results: "\(baseURL)/v1/messages/batches/\(submitted.id)/results"),
+                    of: ProviderBatch(id: running.id, phase: .ended, results: "\(baseURL)/v1/messages/batches/\(running.id)/results"),
                     timeout: .seconds(5))
             }
+
+            simulator.setBatchScript(BatchScript(processingMs: 100, erroredIDs: ["job-1"], expiredIDs: ["job-2"]))
+            let submitted = try await provider.submitBatch(requests(4), model: "claude-sonnet-4-5", timeout: .seconds(5))
+            #expect(submitted.phase == .inProgress && submitted.counts.processing == 4, "as created, before any time has passed")
             var batch = submitted
-            for _ in 0..<100 where batch.phase != .ended {
+            for _ in 0..<400 where batch.phase != .ended {
                 try await Task.sleep(for: .milliseconds(50))
                 batch = try await provider.batch(submitted.id, timeout: .seconds(5))
             }
@@ -73,7 +77,7 @@ import Testing
             let submitted = try await provider.submitBatch(requests(4), model: "gpt-4o", timeout: .seconds(5))
             #expect(submitted.phase == .inProgress && submitted.counts.processing == 4)
             var batch = submitted
-            for _ in 0..<100 where batch.phase != .ended {
+            for _ in 0..<400 where batch.phase != .ended {
                 try await Task.sleep(for: .milliseconds(50))
                 batch = try await provider.batch(submitted.id, timeout: .seconds(5))
             }
