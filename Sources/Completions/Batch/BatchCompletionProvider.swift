@@ -47,6 +47,15 @@ package struct BatchLimits: Sendable, Hashable {
         self.maxBytes = maxBytes
     }
 
+    /// Refuses a batch of `requestCount` requests unless it holds 1 to `maxRequests` (a
+    /// route-specific `client_error`: the batch is not sent).
+    package func check(requestCount: Int) throws(ProviderFailure) {
+        guard (1...maxRequests).contains(requestCount) else {
+            throw ProviderFailure(
+                outcome: .clientError, message: "a batch holds 1 to \(maxRequests) requests, not \(requestCount)", isRouteSpecific: true)
+        }
+    }
+
     /// Whether a custom id is one every batch API takes: 1 to 64 of `A-Z a-z 0-9 _ -`.
     package static func isValidCustomID(_ id: String) -> Bool {
         isIDShaped(id, maxBytes: 64)

@@ -9,11 +9,7 @@ extension AnthropicProvider: BatchCompletionProvider {
     private var batchCodec: AnthropicBatchCodec { AnthropicBatchCodec(messages: codec) }
 
     package func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch {
-        guard (1...batchLimits.maxRequests).contains(requests.count) else {
-            throw ProviderFailure(
-                outcome: .clientError, message: "a batch holds 1 to \(batchLimits.maxRequests) requests, not \(requests.count)", isRouteSpecific: true
-            )
-        }
+        try batchLimits.check(requestCount: requests.count)
         let codec = batchCodec
         return try await call.exchange(try codec.create(requests, model: model), timeout: timeout, maxRequestBytes: batchLimits.maxBytes) {
             response throws(ProviderFailure) in try codec.decodeBatch(response, now: Date())

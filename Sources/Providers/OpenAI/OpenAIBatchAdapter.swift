@@ -17,11 +17,7 @@ extension OpenAIBatchAdapter {
     private var batchCodec: OpenAIBatchCodec { OpenAIBatchCodec(chat: codec) }
 
     package func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch {
-        guard (1...batchLimits.maxRequests).contains(requests.count) else {
-            throw ProviderFailure(
-                outcome: .clientError, message: "a batch holds 1 to \(batchLimits.maxRequests) requests, not \(requests.count)", isRouteSpecific: true
-            )
-        }
+        try batchLimits.check(requestCount: requests.count)
         let codec = batchCodec
         let file = try codec.inputFile(requests, model: model)
         guard file.count <= batchLimits.maxBytes else {
