@@ -12,15 +12,18 @@ package struct PriceTable: Sendable, Hashable {
         package var cacheReadPerMillionTokens: Double?
         /// Input written to the prompt cache; `nil`: the plain input price.
         package var cacheWritePerMillionTokens: Double?
+        /// The share of the realtime price a provider batch charges; `nil`: ``PriceTable/defaultBatchShare``.
+        package var batchShare: Double?
 
         package init(
             inputPerMillionTokens: Double, outputPerMillionTokens: Double, cacheReadPerMillionTokens: Double? = nil,
-            cacheWritePerMillionTokens: Double? = nil
+            cacheWritePerMillionTokens: Double? = nil, batchShare: Double? = nil
         ) {
             self.inputPerMillionTokens = inputPerMillionTokens
             self.outputPerMillionTokens = outputPerMillionTokens
             self.cacheReadPerMillionTokens = cacheReadPerMillionTokens
             self.cacheWritePerMillionTokens = cacheWritePerMillionTokens
+            self.batchShare = batchShare
         }
 
         /// Anthropic's prompt-cache prices: reads at a tenth of the input price, writes (five-minute
@@ -92,6 +95,17 @@ package struct PriceTable: Sendable, Hashable {
             + Double(min(usage.cacheReadTokens, usage.inputTokens)) * (price.cacheReadPerMillionTokens ?? price.inputPerMillionTokens)
             + Double(min(usage.cacheWriteTokens, usage.inputTokens)) * (price.cacheWritePerMillionTokens ?? price.inputPerMillionTokens)
             + Double(usage.outputTokens) * price.outputPerMillionTokens) / 1_000_000
+    }
+
+    /// The share of the realtime price Anthropic's and OpenAI's batch APIs charge.
+    package static let defaultBatchShare = 0.5
+
+    /// The cost of `usage` on `model` answered inside a provider batch: ``cost(of:model:)`` at
+    /// the model's batch share (half, unless the pricing table says otherwise). Cache reads and
+    /// writes keep their own multipliers under it, as the providers' batch discounts stack.
+    package func batchCost(of usage: CompletionResponse.Usage, model: String) -> Double {
+        guard let price = prices[model] else { return 0 }
+        return cost(of: usage, model: model) * (price.batchShare ?? Self.defaultBatchShare)
     }
 
     /// What the prompt cache saved on `usage`, in US dollars: its cost with every input token at

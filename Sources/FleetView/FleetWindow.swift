@@ -125,7 +125,7 @@ package struct FleetWindow: Sendable {
 
     // MARK: Ingest
 
-    /// Counts one telemetry event (`shadow` and `budget` events are not counted).
+    /// Counts one telemetry event (`shadow`, `budget` and `batch` events are not counted).
     package mutating func ingest(_ event: TelemetryEvent) {
         switch event {
         case .attempt(let attempt):
@@ -144,7 +144,7 @@ package struct FleetWindow: Sendable {
         case .circuit(let circuit):
             guard place(circuit.at) != nil else { return }
             record(BreakerHistory.Change(state: circuit.state, at: circuit.at, cooldownMs: circuit.cooldownMs), for: Self.cut(circuit.route))
-        case .shadow, .budget:
+        case .shadow, .budget, .batch:
             break
         }
     }

@@ -50,6 +50,9 @@ extension ProviderSimulator {
         }
     }
 
+    /// What its batch APIs took so far (both providers' shapes).
+    package var batchTally: BatchTally { batches.tally }
+
     /// Sets how the next batches behave (the same as `PUT /_sim/batches`).
     package func setBatchScript(_ script: BatchScript) {
         batches.script = script

@@ -43,6 +43,9 @@ final class SimulatedBatches: Sendable {
         var order: [String] = []
         var serial = 0
         var script = BatchScript()
+        var tally = BatchTally()
+        /// How many times each custom id was submitted (for ``BatchTally``).
+        var submissions: [String: Int] = [:]
         var files: [String: Data] = [:]
         var fileOrder: [String] = []
     }
@@ -78,12 +81,24 @@ final class SimulatedBatches: Sendable {
             state.serial += 1
             let id = "\(idPrefix)\(state.serial)"
             let batch = Batch(id: id, items: items, script: state.script, createdAt: now)
+            state.tally.batches += 1
+            state.tally.requests += items.count
+            for item in items where state.submissions.count < Self.maxTalliedIDs {
+                state.submissions[item.customID, default: 0] += 1
+                if state.submissions[item.customID] == 2 { state.tally.resubmittedIDs += 1 }
+            }
             state.batches[id] = batch
             state.order.append(id)
             if state.order.count > Self.maxBatches { state.batches[state.order.removeFirst()] = nil }
             return (Self.snapshot(of: batch, now: now), nil)
         }
     }
+
+    /// The most custom ids ``BatchTally/resubmittedIDs`` keeps track of.
+    static let maxTalliedIDs = 1_000_000
+
+    /// What was submitted and cancelled so far.
+    var tally: BatchTally { state.withLock { $0.tally } }
 
     func snapshot(_ id: String, now: Date) -> Snapshot? {
         state.withLock { state in state.batches[id].map { Self.snapshot(of: $0, now: now) } }
@@ -93,7 +108,10 @@ final class SimulatedBatches: Sendable {
     func cancel(_ id: String, now: Date) -> Snapshot? {
         state.withLock { state in
             guard var batch = state.batches[id] else { return nil }
-            if !Self.hasEnded(batch, now: now) { batch.canceled = true }
+            if !Self.hasEnded(batch, now: now) {
+                if !batch.canceled { state.tally.cancelled += 1 }
+                batch.canceled = true
+            }
             state.batches[id] = batch
             var snapshot = Self.snapshot(of: batch, now: now)
             snapshot.canceling = batch.canceled
@@ -139,4 +157,13 @@ final class SimulatedBatches: Sendable {
         }
         return Snapshot(id: batch.id, ended: ended, canceling: false, counts: counts, createdAt: batch.createdAt)
     }
+}
+
+/// What a simulator's batch APIs took so far, for tests: batches created, requests in them,
+/// custom ids submitted more than once, and batches cancelled while they ran.
+package struct BatchTally: Sendable, Hashable {
+    package var batches = 0
+    package var requests = 0
+    package var resubmittedIDs = 0
+    package var cancelled = 0
 }

@@ -76,6 +76,10 @@ package struct TestConfig {
     package var budget = ""
     /// The `jobs_topic` of workload `support-summaries`; empty: none.
     package var jobsTopic = ""
+    /// The workload's `batch` section, as YAML flow; empty: none.
+    package var batch = ""
+    /// The workload's `limits` section, as YAML flow; empty: none.
+    package var limits = ""
     package var extraWorkloads = ""
     package var engine = ""
     /// The `fleet` section (`{route_health: {...}}`); empty: the defaults.
@@ -116,6 +120,8 @@ package struct TestConfig {
         if !validation.isEmpty { text += "    validation: \(validation)\n" }
         if !budget.isEmpty { text += "    budget: \(budget)\n" }
         if !jobsTopic.isEmpty { text += "    jobs_topic: \(jobsTopic)\n" }
+        if !batch.isEmpty { text += "    batch: \(batch)\n" }
+        if !limits.isEmpty { text += "    limits: \(limits)\n" }
         text += extraWorkloads
         if !engine.isEmpty { text += "engine: \(engine)\n" }
         if !fleet.isEmpty { text += "fleet: \(fleet)\n" }

@@ -137,12 +137,10 @@ struct JobProcessor: Sendable {
     }
 
     private func publication(_ result: JobResult, attempts: [AttemptEvent], trace: [KafkaHeader]) -> Publication {
-        let key = Array(result.jobID.utf8)
-        var telemetry: [KafkaRecord] = []
-        telemetry.reserveCapacity(attempts.count + 1)
-        for attempt in attempts {
-            let event = TelemetryEvent.attempt(
-                .init(
+        publication(
+            result,
+            events: attempts.map { attempt in
+                TelemetryEvent.Attempt(
                     jobID: result.jobID, workload: result.workload, attempt: attempt.attempt, routeIndex: attempt.routeIndex,
                     route: RouteKey(provider: attempt.provider, model: attempt.model), outcome: attempt.outcome,
                     httpStatus: attempt.httpStatus, latencyMs: Int(attempt.latency.milliseconds),
@@ -153,8 +151,16 @@ struct JobProcessor: Sendable {
                     providerType: attempt.providerKind.isEmpty ? providerKinds[attempt.provider] : attempt.providerKind,
                     errorMessage: attempt.errorMessage
                 )
-            )
-            if let bytes = try? WireJSON.encodeBytes(event) {
+            }, trace: trace)
+    }
+
+    /// The result and telemetry (each attempt event, then the job event) of a finished job.
+    private func publication(_ result: JobResult, events: [TelemetryEvent.Attempt], trace: [KafkaHeader]) -> Publication {
+        let key = Array(result.jobID.utf8)
+        var telemetry: [KafkaRecord] = []
+        telemetry.reserveCapacity(events.count + 1)
+        for event in events {
+            if let bytes = try? WireJSON.encodeBytes(TelemetryEvent.attempt(event)) {
                 telemetry.append(KafkaRecord(topic: topics.telemetry, key: key, value: bytes, headers: trace))
             }
         }
@@ -162,6 +168,34 @@ struct JobProcessor: Sendable {
             telemetry.append(KafkaRecord(topic: topics.telemetry, key: key, value: bytes, headers: trace))
         }
         return .job(result: result, resultsTopic: topics.results, telemetry: telemetry, headers: trace)
+    }
+
+    /// What a job answered inside a provider batch leads to: its result (`mode: batch`, served
+    /// by the batch route, at `costUSD`) and one attempt event of mode `batch`. `latencyMs` is
+    /// the batch's time from submission to its results; `queueMs` the job's wait before it.
+    func batchAnswered(
+        _ message: KafkaMessage, job: Job, response: CompletionResponse, route: RouteKey, costUSD: Double, cacheSavingsUSD: Double?,
+        latencyMs: Int, queueMs: Int?
+    ) -> Publication {
+        let trace = message.headers.filter {
+            Self.traceHeaderNames.contains($0.name) && ($0.value?.count ?? 0) <= Self.maxTraceHeaderBytes
+        }
+        let now = Date()
+        let index = routeIndex(of: route, in: job)
+        var result = JobResult(
+            jobID: job.id, workload: job.workload,
+            status: .succeeded(
+                .init(text: response.text, finishReason: response.finishReason),
+                servedBy: .init(provider: route.provider, model: route.model, routeIndex: index)),
+            attempts: 1, usage: response.usage, costUSD: costUSD, latencyMs: max(0, latencyMs), queueMs: queueMs.map { max(0, $0) },
+            metadata: job.metadata, completedAt: now)
+        result.mode = .batch
+        var attempt = TelemetryEvent.Attempt(
+            jobID: job.id, workload: job.workload, attempt: 1, routeIndex: index, route: route, outcome: .ok, httpStatus: 200,
+            latencyMs: max(0, latencyMs), decision: .done, at: now, costUSD: costUSD, usage: response.usage,
+            cacheSavingsUSD: cacheSavingsUSD, providerType: providerKinds[route.provider])
+        attempt.mode = .batch
+        return publication(result, events: [attempt], trace: trace)
     }
 
     private func deadLetter(_ message: KafkaMessage, _ rejection: JobRejection) -> Publication {

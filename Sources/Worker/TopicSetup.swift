@@ -22,6 +22,17 @@ package enum TopicSetup {
                 throw WorkerError("kafka.topics: topics \(missing.joined(separator: ", ")) do not exist and kafka.create_topics is false")
             }
         }
+        if config.hasBatches {
+            // A batch job's state goes to the partition of its jobs partition's number, owned by
+            // whoever owns that partition of the jobs topic.
+            let topics = try await admin.describeTopics(config.jobTopics + [config.kafka.batchesTopic], timeout: .seconds(15))
+            let batches = topics.first { $0.name == config.kafka.batchesTopic }?.partitions.count ?? 0
+            for topic in topics where topic.name != config.kafka.batchesTopic && topic.partitions.count > batches {
+                throw WorkerError(
+                    "kafka.topics.batches: \(config.kafka.batchesTopic) has \(batches) partitions, fewer than jobs topic \(topic.name)'s "
+                        + "\(topic.partitions.count); a batch job keeps its partition number, so give it at least as many")
+            }
+        }
         if config.hasBudgets {
             // A deferred job goes to the partition of its jobs partition's number: there must be one.
             let topics = try await admin.describeTopics(config.jobTopics + [config.kafka.deferredTopic], timeout: .seconds(15))

@@ -84,6 +84,11 @@ package final class Worker: Service, Sendable {
     /// The fleet's spend, shared; `nil` without budgets or on test clients (the gate then knows
     /// only this worker's spend).
     private let spend: SpendExchange?
+    /// Provider batches for jobs that can wait (`workloads.NAME.batch`); `nil` when no workload
+    /// batches, or on test clients.
+    let batchLane: BatchLane?
+    /// Exactly-once: the batch lane's records, waiting for the next transaction.
+    private let batchOutbox = BatchOutbox()
     private let logger: Logger
     private let clock: any Clock<Duration>
     private let shared: Mutex<Shared>
@@ -143,16 +148,26 @@ package final class Worker: Service, Sendable {
         } else {
             routeHealth = nil
         }
+        let processor = JobProcessor(
+            decoder: JobDecoder(config: config), engine: engine,
+            providerKinds: providers.mapValues(\.kind), topics: config.kafka.topics,
+            maxMessageBytes: config.worker.maxMessageBytes, logger: logger, shadow: nil, metrics: metrics,
+            tracing: tracer.map { JobTracing(tracer: $0, providerKinds: providers.mapValues(\.kind)) }
+        )
         let shadow = ShadowTraffic(
             plans: config.workloads.compactMapValues(\.shadow), providers: providers, configuration: config.engineConfiguration,
             live: engine, backlog: backlog, logger: logger, metrics: metrics)
         self.shadow = shadow
-        self.processor = JobProcessor(
-            decoder: JobDecoder(config: config), engine: engine,
-            providerKinds: providers.mapValues(\.kind), topics: config.kafka.topics,
-            maxMessageBytes: config.worker.maxMessageBytes, logger: logger, shadow: shadow, metrics: metrics,
-            tracing: tracer.map { JobTracing(tracer: $0, providerKinds: providers.mapValues(\.kind)) }
-        )
+        var live = processor
+        live.shadow = shadow
+        self.processor = live
+        if kafka == nil, config.hasBatches {
+            batchLane = BatchLane(
+                config: config, providers: providers, processor: live, backlog: backlog, settings: WorkerKafkaSettings(config: config),
+                worker: identity, logger: logger, metrics: metrics)
+        } else {
+            batchLane = nil
+        }
         // Live jobs come first: no shadow call starts while a fetched job waits for a slot.
         shadow?.setLiveSlotsShort { [weak self] in self?.shared.withLock { $0.consumer != nil } ?? true }
     }
@@ -202,6 +217,7 @@ package final class Worker: Service, Sendable {
                 if let routeHealth = self.routeHealth { group.addTask { await routeHealth.run() } }
                 if let spend = self.spend { group.addTask { await spend.run() } }
                 if let budget = self.budget { group.addTask { await self.resumeDeferred(budget, consumer: consumer) } }
+                if let lane = self.batchLane { group.addTask { await lane.run(writes: self.batchWrites(producer: producer)) } }
                 // The fleet's word before the first job: a route another worker opened is
                 // skipped from the start, and a window's spend is not spent twice (the job
                 // consumer joins its group meanwhile).
@@ -236,6 +252,7 @@ package final class Worker: Service, Sendable {
                 break
             }
         }
+        batchOutbox.close()
         await consumer.close(timeout: .seconds(15))
         await producer.close(timeout: .seconds(10))
         var stopped: Logger.Metadata = ["jobs": "\(counters.jobs)", "dead_letters": "\(counters.deadLetters)"]
@@ -366,8 +383,18 @@ package final class Worker: Service, Sendable {
                         deferrals.removeAll()
                     }
                     guard let ticket = await admit(message, generation: message.generation) else { continue }
-                    // With budgets, the job is decoded here, once: its workload decides whether it passes the gate.
-                    let decoded = budget == nil ? nil : processor.decode(message)
+                    // With budgets or batches, the job is decoded here, once: its workload decides
+                    // whether it goes to a batch or passes the budget gate.
+                    let decoded = budget == nil && batchLane == nil ? nil : processor.decode(message)
+                    if let lane = batchLane, let job = decoded, let entry = lane.entry(for: job, message: message, nowMs: Self.nowMs()) {
+                        deferrals.append(
+                            Deferred(ticket: ticket, record: entry.record(topic: lane.topic), message: message, job: job, kind: .batch))
+                        if exactlyOnce {
+                            await sendDeferrals(deferrals, producer: producer, jobs: &jobs)
+                            deferrals.removeAll()
+                        }
+                        continue
+                    }
                     guard let budget, let job = decoded, let step = budget.screen(job, message: message, nowMs: Self.nowMs()) else {
                         jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: decoded) }
                         continue
@@ -389,7 +416,7 @@ package final class Worker: Service, Sendable {
                                     "until_ms": "\(pauseUntil)", "understudy.workload": "\(job.workload)",
                                 ])
                         }
-                        deferrals.append(Deferred(ticket: ticket, record: record, message: message, job: job))
+                        deferrals.append(Deferred(ticket: ticket, record: record, message: message, job: job, kind: .budget))
                         // Exactly-once: held at once, in order, so no later job's records wait on it.
                         if exactlyOnce {
                             await sendDeferrals(deferrals, producer: producer, jobs: &jobs)
@@ -490,18 +517,22 @@ package final class Worker: Service, Sendable {
 
     // MARK: Budgets
 
-    /// A job on its way to the deferred topic.
+    /// A job on its way to the deferred topic (waiting for its budget) or the batch-state topic
+    /// (waiting for a provider batch).
     private struct Deferred {
+        enum Kind { case budget, batch }
         var ticket: WorkerStateMachine.Ticket
         var record: KafkaRecord
         var message: KafkaMessage
         var job: Job
+        var kind: Kind
     }
 
-    /// Sends jobs moved to the deferred topic, in the order they were read, and marks them
-    /// finished once the broker has them (exactly-once: held for the transaction, in order). A
-    /// job whose record the producer or the broker refuses as too large cannot wait: it fails as
-    /// `budget_exhausted` at once, with a result, never silently.
+    /// Sends jobs moved to the deferred or batch-state topic, in the order they were read, and
+    /// marks them finished once the broker has them (exactly-once: held for the transaction, in
+    /// order). A job whose record the producer or the broker refuses as too large cannot wait:
+    /// a budgeted one fails as `budget_exhausted` at once, with a result, never silently; a
+    /// batch one runs realtime.
     private func sendDeferrals(_ deferrals: [Deferred], producer: any ResultProducer, jobs: inout DiscardingTaskGroup) async {
         let limit = settings.producerMessageMaxBytes
         var sendable: [Deferred] = []
@@ -515,8 +546,7 @@ package final class Worker: Service, Sendable {
         if exactlyOnce {
             for deferred in sendable {
                 apply { $0.jobFinished(deferred.ticket, held: WorkerStateMachine.Held(records: [deferred.record])) }
-                counters.count(.deferred(deferred.record))
-                metrics?.count(.deferred(deferred.record))
+                countMoved(deferred)
             }
             return
         }
@@ -537,13 +567,28 @@ package final class Worker: Service, Sendable {
                 }
             }
             apply { $0.jobFinished(deferred.ticket) }
-            counters.count(.deferred(deferred.record))
-            metrics?.count(.deferred(deferred.record))
+            countMoved(deferred)
         }
     }
 
-    /// Fails a job that cannot wait in the deferred topic (its record is too large for it).
+    private func countMoved(_ deferred: Deferred) {
+        switch deferred.kind {
+        case .budget:
+            counters.count(.deferred(deferred.record))
+            metrics?.count(.deferred(deferred.record))
+        case .batch:
+            metrics?.batchJob(workload: deferred.job.workload, outcome: "entered")
+        }
+    }
+
+    /// Fails a job that cannot wait in the deferred topic (its record is too large for it); runs
+    /// realtime a batch job that cannot wait in the batch-state topic.
     private func cannotWait(_ deferred: Deferred, producer: any ResultProducer, jobs: inout DiscardingTaskGroup) {
+        if deferred.kind == .batch {
+            let (message, ticket, job) = (deferred.message, deferred.ticket, deferred.job)
+            jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: job) }
+            return
+        }
         logger.warning(
             "a job over its workload's budget is too large to wait in the deferred topic; it fails",
             metadata: [KafkaLoggingKeys.topic: "\(deferred.message.topic)", "bytes": "\(deferred.record.byteCount)"])
@@ -614,6 +659,53 @@ package final class Worker: Service, Sendable {
         }
     }
 
+    // MARK: Batches
+
+    /// How the batch lane's records reach Kafka: acknowledged through the worker's producer
+    /// (at-least-once), or in its next transaction (exactly-once).
+    private func batchWrites(producer: any ResultProducer) -> BatchLane.Writes {
+        let maxBytes = settings.producerMessageMaxBytes
+        if exactlyOnce {
+            return BatchLane.Writes(
+                write: { [batchOutbox] records in await batchOutbox.write(records) },
+                publish: { [batchOutbox, logger, metrics, counters] publication, after in
+                    let records = Publisher.records(for: publication, maxBytes: maxBytes, logger: logger, metrics: metrics)
+                    guard await batchOutbox.write(records + after) else { return false }
+                    counters.count(publication)
+                    metrics?.count(publication)
+                    return true
+                })
+        }
+        return BatchLane.Writes(
+            write: { [logger] records in await Self.send(records, producer: producer, logger: logger) },
+            publish: { [logger, metrics, counters] publication, after in
+                guard await Publisher.publish(publication, producer: producer, maxBytes: maxBytes, logger: logger, metrics: metrics) else {
+                    return false
+                }
+                counters.count(publication)
+                metrics?.count(publication)
+                return await Self.send(after, producer: producer, logger: logger)
+            })
+    }
+
+    /// Sends `records`, retrying a failed one a few times; true when all were acknowledged.
+    private static func send(_ records: [KafkaRecord], producer: any ResultProducer, logger: Logger) async -> Bool {
+        var pending = records
+        for attempt in 0..<5 where !pending.isEmpty {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100 << attempt)) }
+            let results = await producer.send(pending)
+            var failed: [KafkaRecord] = []
+            for (record, result) in zip(pending, results) {
+                if case .failure(let error) = result {
+                    logger.warning("batch-state record not delivered", metadata: ["error": "\(error)"])
+                    failed.append(record)
+                }
+            }
+            pending = failed
+        }
+        return pending.isEmpty
+    }
+
     // MARK: Committing
 
     private func commitLoop(consumer: any JobConsumer, producer: any ResultProducer) async {
@@ -646,11 +738,12 @@ package final class Worker: Service, Sendable {
             try await transactionLock.withLock {
                 // Taken only while few wait, so aborted transactions never pile them up unbounded.
                 let waiting = shared.withLock { $0.machine.unattachedWaiting }
-                let unattached = waiting < TelemetryBacklog.maxRecords ? backlog.drain() : []
+                let unattached = waiting < TelemetryBacklog.maxRecords ? backlog.drain() + batchOutbox.drain() : []
                 guard let commit = shared.withLock({ $0.machine.commit(only: partitions, unattached: unattached) }),
                     case .transaction(let transaction) = commit
                 else { return }
                 try await perform(transaction, consumer: consumer, producer: producer)
+                batchOutbox.committed()
             }
             return
         }
@@ -724,12 +817,14 @@ package final class Worker: Service, Sendable {
 
     fileprivate func assigned(_ partitions: [KafkaTopicPartition], generation: UInt64) {
         joined.store(true, ordering: .releasing)
+        batchLane?.assign(partitions.filter { $0.topic == config.kafka.topics.jobs }.map(\.partition))
         apply { $0.assigned(partitions, generation: generation) }
     }
 
     fileprivate func revoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
         let revoked = Set(partitions)
         budget?.forget(Set(partitions.map(\.partition)))
+        batchLane?.revoke(partitions.filter { $0.topic == config.kafka.topics.jobs }.map(\.partition))
         let (generations, effects) = shared.withLock { shared in
             let (generations, actions) = shared.machine.revoking(partitions, lost: lost)
             return (generations, shared.effects(of: actions))

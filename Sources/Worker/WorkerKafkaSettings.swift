@@ -96,6 +96,13 @@ package struct WorkerKafkaSettings: Sendable {
                     configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "\(Self.routeHealthCompactionLagMs)"]))
             specs.append(KafkaTopicSpec(name: config.kafka.deferredTopic, partitions: config.kafka.topicPartitions))
         }
+        if config.hasBatches {
+            // Compacted: one record per open job and batch, each gone with its tombstone.
+            specs.append(
+                KafkaTopicSpec(
+                    name: config.kafka.batchesTopic, partitions: config.kafka.topicPartitions,
+                    configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "\(Self.routeHealthCompactionLagMs)"]))
+        }
         if config.routeHealth.enabled {
             specs.append(
                 KafkaTopicSpec(

@@ -138,6 +138,7 @@ enum OutageScenario {
         case .circuit(let event): event.at
         case .shadow(let event): event.at
         case .budget(let event): event.at
+        case .batch(let event): event.at
         }
     }
 }

@@ -22,10 +22,13 @@ package struct KafkaConfig: Sendable, Hashable {
         /// Jobs waiting for their workload's budget, with a not-before header; `nil`:
         /// `<group_id>.deferred`.
         package var deferred: String?
+        /// The open provider batches and the jobs waiting in them (compacted, keyed by job
+        /// origin and by batch); `nil`: `<group_id>.batches`.
+        package var batches: String?
 
         package init(
             jobs: String, results: String, telemetry: String, deadLetter: String, routeHealth: String? = nil, spend: String? = nil,
-            deferred: String? = nil
+            deferred: String? = nil, batches: String? = nil
         ) {
             self.jobs = jobs
             self.results = results
@@ -34,6 +37,7 @@ package struct KafkaConfig: Sendable, Hashable {
             self.routeHealth = routeHealth
             self.spend = spend
             self.deferred = deferred
+            self.batches = batches
         }
     }
 
@@ -57,6 +61,8 @@ package struct KafkaConfig: Sendable, Hashable {
     package var spendTopic: String { topics.spend ?? "\(groupID).spend" }
     /// The deferred-jobs topic: `topics.deferred`, else `<group_id>.deferred`.
     package var deferredTopic: String { topics.deferred ?? "\(groupID).deferred" }
+    /// The batch-state topic: `topics.batches`, else `<group_id>.batches`.
+    package var batchesTopic: String { topics.batches ?? "\(groupID).batches" }
 
     /// librdkafka's `bootstrap.servers`: `host:port[,host:port...]`.
     package var bootstrapServers: String
@@ -173,7 +179,7 @@ package struct KafkaConfig: Sendable, Hashable {
 
     private static func readTopics(_ value: JSONValue, _ path: FieldPath) throws(FieldError) -> Topics {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["jobs", "results", "telemetry", "dead_letter", "route_health", "spend", "deferred"])
+        try object.rejectUnknown(["jobs", "results", "telemetry", "dead_letter", "route_health", "spend", "deferred", "batches"])
         return Topics(
             jobs: try object.required("jobs", Read.nonEmptyString),
             results: try object.required("results", Read.nonEmptyString),
@@ -181,7 +187,8 @@ package struct KafkaConfig: Sendable, Hashable {
             deadLetter: try object.required("dead_letter", Read.nonEmptyString),
             routeHealth: try object.optional("route_health", Read.nonEmptyString),
             spend: try object.optional("spend", Read.nonEmptyString),
-            deferred: try object.optional("deferred", Read.nonEmptyString)
+            deferred: try object.optional("deferred", Read.nonEmptyString),
+            batches: try object.optional("batches", Read.nonEmptyString)
         )
     }
 

@@ -18,6 +18,8 @@ package struct UnderstudyConfig: Sendable, Hashable {
     package var engine: EngineConfig
     /// Whether any workload has a `budget` (the worker then reads the deferred topic too).
     package var hasBudgets: Bool { workloads.values.contains { $0.budget != nil } }
+    /// Whether any workload sends jobs to provider batches.
+    package var hasBatches: Bool { workloads.values.contains { $0.batch?.enabled == true } }
 
     /// The topics jobs are read from: `kafka.topics.jobs`, then each workload's own `jobs_topic`.
     package var jobTopics: [String] {
@@ -178,12 +180,13 @@ package struct UnderstudyConfig: Sendable, Hashable {
 
     private static func readPrice(_ model: String, _ value: JSONValue, _ path: FieldPath) throws(FieldError) -> PriceTable.Price {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"])
+        try object.rejectUnknown(["input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok", "batch_share"])
         return PriceTable.Price(
             inputPerMillionTokens: try object.required("input_per_mtok", Read.number(in: 0...1_000_000)),
             outputPerMillionTokens: try object.required("output_per_mtok", Read.number(in: 0...1_000_000)),
             cacheReadPerMillionTokens: try object.optional("cache_read_per_mtok", Read.number(in: 0...1_000_000)),
-            cacheWritePerMillionTokens: try object.optional("cache_write_per_mtok", Read.number(in: 0...1_000_000))
+            cacheWritePerMillionTokens: try object.optional("cache_write_per_mtok", Read.number(in: 0...1_000_000)),
+            batchShare: try object.optional("batch_share", Read.number(in: 0...1))
         )
     }
 }

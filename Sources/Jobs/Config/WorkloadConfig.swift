@@ -29,11 +29,13 @@ package struct WorkloadConfig: Sendable, Hashable {
     package var jobsTopic: String?
     /// Whether jobs' system prompts are marked for the provider's prompt cache (`prompt_cache`).
     package var promptCache: PromptCache
+    /// Jobs that can wait go to a provider's batch API (`batch`); `nil`: all run realtime.
+    package var batch: BatchConfig?
 
     package init(
         name: String, routes: [RouteKey], policy: FailoverPolicy = .defaults, limits: JobLimits = .defaults,
         validation: ComparisonThresholds = .defaults, shadow: ShadowConfig? = nil, judge: RouteKey? = nil, budget: BudgetConfig? = nil,
-        jobsTopic: String? = nil, promptCache: PromptCache = .auto
+        jobsTopic: String? = nil, promptCache: PromptCache = .auto, batch: BatchConfig? = nil
     ) {
         self.name = name
         self.routes = routes
@@ -45,6 +47,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         self.budget = budget
         self.jobsTopic = jobsTopic
         self.promptCache = promptCache
+        self.batch = batch
     }
 
     static func read(
@@ -54,7 +57,7 @@ package struct WorkloadConfig: Sendable, Hashable {
         providers: [String: ProviderConfig]
     ) throws(FieldError) -> WorkloadConfig {
         let object = try ObjectReader(value, at: path)
-        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow", "budget", "jobs_topic", "prompt_cache"])
+        try object.rejectUnknown(["routes", "policy", "limits", "validation", "shadow", "budget", "jobs_topic", "prompt_cache", "batch"])
         let routes = try object.required("routes", RouteKey.readList)
         for (index, route) in routes.enumerated() where providers[route.provider] == nil {
             throw .invalid(
@@ -97,7 +100,10 @@ package struct WorkloadConfig: Sendable, Hashable {
         return WorkloadConfig(
             name: name, routes: routes, policy: policy, limits: limits, validation: validation, shadow: shadow, judge: judge ?? nil,
             budget: try object.optional("budget", BudgetConfig.read), jobsTopic: try object.optional("jobs_topic", Read.nonEmptyString),
-            promptCache: try object.optional("prompt_cache", Read.oneOf(PromptCache.self)) ?? .auto)
+            promptCache: try object.optional("prompt_cache", Read.oneOf(PromptCache.self)) ?? .auto,
+            batch: try object.optional("batch") { (value: JSONValue, path: FieldPath) throws(FieldError) in
+                try BatchConfig.read(value, path, providers: providers)
+            })
     }
 
     /// Reads `validation`: each threshold optional, within a range that keeps it meaningful.

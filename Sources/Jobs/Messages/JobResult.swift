@@ -84,6 +84,16 @@ package struct JobResult: Sendable, Hashable {
     /// The job's `metadata`, echoed.
     package var metadata: [String: JSONValue]
     package var completedAt: Date
+    /// How the answer was asked for: realtime calls, or a provider batch.
+    package var mode: Mode = .realtime
+
+    /// How a job's answer was asked for (`mode`).
+    package enum Mode: String, Sendable, Hashable, CaseIterable {
+        /// Realtime calls through the failover engine.
+        case realtime
+        /// A provider's batch API, at the batch price.
+        case batch
+    }
 
     package init(
         jobID: String,
@@ -160,6 +170,7 @@ extension JobResult: JSONWritable {
         writer.member("cost_usd", costUSD)
         writer.member("latency_ms", latencyMs)
         writer.member("queue_ms", ifPresent: queueMs)
+        writer.member("mode", mode.rawValue)
         writer.key("error")
         if let failure {
             writer.beginObject()

@@ -33,6 +33,8 @@ extension TelemetryEvent {
         package var providerErrorType: String?
         /// The failure's message; never a key, a token or a header.
         package var errorMessage: String?
+        /// A realtime call, or one request of a provider batch.
+        package var mode: JobResult.Mode = .realtime
 
         package init(
             jobID: String,
@@ -96,6 +98,7 @@ extension TelemetryEvent {
             writer.member("provider_type", ifPresent: providerType)
             writer.member("provider_error_type", ifPresent: providerErrorType)
             writer.member("error_message", ifPresent: errorMessage)
+            writer.member("mode", mode.rawValue)
             writer.endObject()
         }
     }

@@ -12,6 +12,7 @@ package enum TelemetryEvent: Sendable, Hashable {
     case circuit(Circuit)
     case shadow(Shadow)
     case budget(Budget)
+    case batch(Batch)
 
     /// The message key: the job id, or `provider/model` for a circuit event.
     package var key: String {
@@ -21,6 +22,7 @@ package enum TelemetryEvent: Sendable, Hashable {
         case .circuit(let event): event.route.description
         case .shadow(let event): event.jobID
         case .budget(let event): event.workload
+        case .batch(let event): event.batchID
         }
     }
 
@@ -32,6 +34,7 @@ package enum TelemetryEvent: Sendable, Hashable {
         case .circuit: "circuit"
         case .shadow: "shadow"
         case .budget: "budget"
+        case .batch: "batch"
         }
     }
 }
@@ -44,6 +47,7 @@ extension TelemetryEvent: JSONWritable {
         case .circuit(let event): event.write(to: &writer)
         case .shadow(let event): event.write(to: &writer)
         case .budget(let event): event.write(to: &writer)
+        case .batch(let event): event.write(to: &writer)
         }
     }
 }

@@ -48,13 +48,15 @@ package final class WorkerMetrics: Sendable {
         package static let budgetReserved = "understudy_budget_reserved_usd"
         package static let budgetWaiting = "understudy_budget_jobs_waiting"
         package static let budgetDeferrals = "understudy_budget_deferrals_total"
+        package static let batchJobs = "understudy_batch_jobs_total"
+        package static let batchesOpen = "understudy_batches_open"
 
         /// Every name above.
         package static let all = [
             jobs, jobDuration, queueTime, deadLetters, resultsTooLarge, attempts, attemptDuration, failovers, hedges, hedgesWon, tokens,
             cost, inFlight, inFlightLimit, concurrencyLimit, breakerState, breakerTransitions, shadowCalls,
             consumerLag, producerQueue, commitDuration, deliveryErrors, ready, routesAvailable,
-            retriesRefused, budgetSpent, budgetCap, budgetReserved, budgetWaiting, budgetDeferrals,
+            retriesRefused, budgetSpent, budgetCap, budgetReserved, budgetWaiting, budgetDeferrals, batchJobs, batchesOpen,
         ]
     }
 
@@ -148,6 +150,18 @@ package final class WorkerMetrics: Sendable {
                 floatingCounter(Name.cost, [("workload", workload)] + route).increment(by: event.costUSD)
             }
         }
+    }
+
+    /// A job of the batch lane moved on: `entered` (recorded for a batch), `submitted`,
+    /// `served_batch`, `served_realtime` (failed over), or `late_duplicate` (a batch answer for a
+    /// job already served elsewhere, dropped).
+    func batchJob(workload: String, outcome: String, count: Int = 1) {
+        counter(Name.batchJobs, [("workload", workload), ("outcome", outcome)]).increment(by: Int64(max(0, count)))
+    }
+
+    /// Provider batches this worker owns and polls.
+    func batchesOpen(_ count: Int) {
+        gauge(Name.batchesOpen, []).record(count)
     }
 
     /// A job's result was too large to publish and became a `result_too_large` failure.

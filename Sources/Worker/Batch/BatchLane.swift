@@ -1,0 +1,511 @@
+import Completions
+import Failover
+import Foundation
+import Jobs
+import Kafka
+import Logging
+import Synchronization
+
+/// The batch lane (`workloads.NAME.batch`): jobs that can wait go to a provider's batch API at
+/// the batch price, and fall back to realtime through the failover engine when their batch is
+/// late, fails or expires.
+///
+/// How it keeps jobs: the consume loop moves a batch job to the batch-state topic
+/// (``BatchEntry``, on the partition of the job's number) before the job's offset commits, as
+/// a budget deferral moves a job. Every worker reads the whole topic into its ``BatchBook``;
+/// the owner of jobs partition N acts on batch-state partition N: it flushes waiting jobs into
+/// provider batches (recording each as a ``SubmittedBatch``), polls them with backoff,
+/// publishes their answers (`mode: batch`), runs realtime the jobs a batch did not answer or
+/// that reach their deadline minus `realtime_margin_ms`, cancels a batch whose jobs were all
+/// served elsewhere, and writes a tombstone for each served job with its result. A new owner
+/// (after a crash or a rebalance) writes an ownership marker and acts only once it has read it
+/// back: it then knows everything its predecessor wrote, and resumes.
+///
+/// Guarantees: a job's result and its tombstone are written together (one transaction in
+/// exactly-once mode; result first, then tombstone, at-least-once), so a job is published once
+/// per delivery guarantee; a batch answer for a job already served is dropped and counted
+/// (`understudy_batch_jobs_total{outcome="late_duplicate"}`); a job never enters a batch
+/// unless its deadline leaves more than `min_deadline_ms`; provider calls never hold the job
+/// path; a job is submitted at most once: the lane records its intent before asking the
+/// provider, and a successor that finds an intent with no batch after it (a crash in between)
+/// runs those jobs realtime instead.
+final class BatchLane: Sendable {
+    /// How the lane's records reach Kafka; the worker provides them for its delivery mode.
+    struct Writes: Sendable {
+        /// Writes state records (ownership markers, batch records, tombstones); true once they
+        /// are acknowledged (at-least-once) or committed (exactly-once).
+        var write: @Sendable ([KafkaRecord]) async -> Bool
+        /// Publishes a job's publication, then `after` (its tombstone); true once all are in Kafka.
+        var publish: @Sendable (_ publication: Publication, _ after: [KafkaRecord]) async -> Bool
+    }
+
+    /// How often it looks for due work.
+    static let tick = Duration.milliseconds(50)
+    /// Bounds of one provider call.
+    static let callTimeout = Duration.seconds(120)
+    static let resultsTimeout = Duration.seconds(600)
+
+    let topic: String
+    private let configs: [String: BatchConfig]
+    private let providers: [String: any BatchCompletionProvider]
+    private let processor: JobProcessor
+    private let prices: PriceTable
+    private let backlog: TelemetryBacklog
+    private let channel: FleetChannel
+    /// Set when it runs (the worker's producer exists only then).
+    private let writer = Mutex(Writes(write: { _ in false }, publish: { _, _ in false }))
+    private var writes: Writes { writer.withLock { $0 } }
+    private let worker: String
+    private let logger: Logger
+    private let metrics: WorkerMetrics?
+    private let maxRecordBytes: Int
+    /// The most realtime runs at once (`worker.max_in_flight`).
+    private let maxRealtime: Int
+
+    private let book: Mutex<BatchBook>
+    private let running = Atomic<Int>(0)
+    /// Ownership markers still to write: partition and nonce.
+    private let markers = Mutex<[Int32: String]>([:])
+    private let lateDuplicates = Atomic<Int>(0)
+
+    init(
+        config: UnderstudyConfig, providers: [String: any CompletionProvider], processor: JobProcessor, backlog: TelemetryBacklog,
+        settings: WorkerKafkaSettings, worker: String, logger: Logger, metrics: WorkerMetrics?
+    ) {
+        topic = config.kafka.batchesTopic
+        let configs = config.workloads.compactMapValues(\.batch)
+        self.configs = configs
+        self.providers = providers.compactMapValues { $0 as? any BatchCompletionProvider }
+        self.processor = processor
+        prices = config.engineConfiguration.prices
+        self.backlog = backlog
+        channel = FleetChannel(topic: config.kafka.batchesTopic, purpose: "batches", settings: settings, logger: logger)
+        self.worker = worker
+        self.logger = logger
+        self.metrics = metrics
+        maxRecordBytes = max(64 * 1_024, settings.producerMessageMaxBytes - 4_096)
+        maxRealtime = max(1, config.worker.maxInFlight)
+        book = Mutex(BatchBook(configs: configs))
+    }
+
+    /// Late batch answers dropped (their jobs were served elsewhere first).
+    var lateDuplicateCount: Int { lateDuplicates.load(ordering: .relaxed) }
+
+    // MARK: The job path
+
+    /// The entry that takes `job` (read from `message`) to a batch, or `nil` when it runs
+    /// realtime: its workload has no enabled batch with a usable route, or its deadline leaves
+    /// no more than `min_deadline_ms`.
+    func entry(for job: Job, message: KafkaMessage, nowMs: Int64) -> BatchEntry? {
+        guard let config = configs[job.workload], config.enabled,
+            let route = config.routes.first(where: { providers[$0.provider] != nil })
+        else { return nil }
+        let deadline = Deferral.deadline(of: job, message: message, nowMs: nowMs)
+        guard deadline &- nowMs > Int64(config.minDeadlineMs) else { return nil }
+        return BatchEntry(message: message, workload: job.workload, route: route, deadlineMs: deadline, nowMs: nowMs)
+    }
+
+    // MARK: Ownership
+
+    /// This worker now owns these partitions of the jobs topic, and so the batch-state
+    /// partitions of the same numbers.
+    func assign(_ partitions: [Int32]) {
+        var fresh: [Int32: String] = [:]
+        for partition in partitions { fresh[partition] = UUID().uuidString.lowercased() }
+        book.withLock { book in for (partition, nonce) in fresh { book.assign(partition, nonce: nonce) } }
+        markers.withLock { $0.merge(fresh) { _, new in new } }
+    }
+
+    /// This worker no longer owns these partitions: it stops acting on them at once.
+    func revoke(_ partitions: [Int32]) {
+        book.withLock { book in for partition in partitions { book.revoke(partition) } }
+        markers.withLock { markers in for partition in partitions { markers[partition] = nil } }
+    }
+
+    // MARK: Running
+
+    /// Reads the batch-state topic and does what is due, writing through `writes`, until cancelled.
+    func run(writes: Writes) async {
+        writer.withLock { $0 = writes }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.channel.run(
+                    receive: { messages in
+                        let now = Worker.nowMs()
+                        self.book.withLock { book in for message in messages { book.read(message, nowMs: now) } }
+                    },
+                    publish: { _ in
+                        // The lane writes through the worker's producer; this one idles.
+                        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
+                    })
+            }
+            group.addTask { await self.work() }
+            await group.waitForAll()
+        }
+    }
+
+    private func work() async {
+        await withDiscardingTaskGroup { tasks in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.tick)
+                if Task.isCancelled { break }
+                await writeMarkers()
+                let now = Worker.nowMs()
+                var work = book.withLock { book in
+                    book.due(
+                        nowMs: now, maxRequests: { self.providers[$0.provider]?.batchLimits.maxRequests ?? 1 },
+                        maxRecordBytes: self.maxRecordBytes)
+                }
+                let room = maxRealtime - running.load(ordering: .relaxed)
+                if work.realtime.count > room {
+                    let later = work.realtime.dropFirst(max(0, room))
+                    book.withLock { book in for entry in later { book.markIdle(entry.origin) } }
+                    work.realtime.removeLast(later.count)
+                }
+                for entry in work.realtime {
+                    running.add(1, ordering: .relaxed)
+                    tasks.addTask {
+                        await self.runRealtime(entry)
+                        self.running.subtract(1, ordering: .relaxed)
+                    }
+                }
+                for flush in work.flushes { tasks.addTask { await self.submit(flush.key, flush.entries) } }
+                for batch in work.polls { tasks.addTask { await self.poll(batch) } }
+                for batch in work.cancels { tasks.addTask { await self.cancel(batch) } }
+                for batch in work.closes { tasks.addTask { await self.close(batch) } }
+                metrics?.batchesOpen(book.withLock { $0.open.values.filter { self.isReady($0.batch.partition) }.count })
+            }
+        }
+    }
+
+    private func isReady(_ partition: Int32) -> Bool {
+        book.withLock { $0.isReady(partition) }
+    }
+
+    private func writeMarkers() async {
+        let due = markers.withLock { $0 }
+        guard !due.isEmpty else { return }
+        let records = due.map { partition, nonce in
+            KafkaRecord(topic: topic, partition: partition, key: Array((BatchEntry.Key.owner + String(partition)).utf8), value: Array(nonce.utf8))
+        }
+        guard await writes.write(records) else { return }
+        markers.withLock { markers in for (partition, nonce) in due where markers[partition] == nonce { markers[partition] = nil } }
+    }
+
+    // MARK: Submitting
+
+    private func submit(_ key: BatchBook.GroupKey, _ entries: [BatchEntry]) async {
+        let config = configs[key.workload] ?? BatchConfig(routes: [key.route])
+        let now = Worker.nowMs()
+        guard let provider = providers[key.route.provider], isReady(key.partition) else {
+            book.withLock { $0.flushFailed(key, entries, retryAtMs: now, permanent: providers[key.route.provider] == nil) }
+            return
+        }
+        var requests: [BatchRequest] = []
+        var members: [(customID: String, origin: String)] = []
+        var taken: [BatchEntry] = []
+        var unusable: [BatchEntry] = []
+        var usedIDs = Set<String>()
+        var bytes = 0
+        for entry in entries {
+            guard let job = processor.decode(entry.message) else {
+                unusable.append(entry)
+                continue
+            }
+            // A request's wire size, roughly: the job's own bytes and an envelope.
+            let size = entry.value.count + 512
+            if !taken.isEmpty, bytes + size > provider.batchLimits.maxBytes { break }
+            let customID = BatchLimits.isValidCustomID(job.id) && !usedIDs.contains(job.id) ? job.id : "u\(members.count)"
+            guard usedIDs.insert(customID).inserted else {
+                unusable.append(entry)
+                continue
+            }
+            requests.append(BatchRequest(customID: customID, request: job.request))
+            members.append((customID, entry.origin))
+            taken.append(entry)
+            bytes += size
+        }
+        let rest = entries.filter { entry in !taken.contains { $0.origin == entry.origin } && !unusable.contains { $0.origin == entry.origin } }
+        if !unusable.isEmpty { book.withLock { $0.flushFailed(key, unusable, retryAtMs: now, permanent: true) } }
+        if !rest.isEmpty { book.withLock { $0.flushFailed(key, rest, retryAtMs: now, permanent: false) } }
+        guard !requests.isEmpty else { return }
+        // The intent first: a successor that finds it with no batch after it runs these jobs
+        // realtime rather than risk submitting them twice.
+        var submitted = SubmittedBatch(
+            group: UUID().uuidString.lowercased(), batchID: nil, workload: key.workload, route: key.route, partition: key.partition,
+            submittedAtMs: now, members: members)
+        book.withLock { $0.submitting(submitted.group) }
+        guard let intent = submitted.record(topic: topic), await writes.write([intent]) else {
+            book.withLock { book in
+                book.notSubmitted(submitted.group)
+                book.flushFailed(key, taken, retryAtMs: Worker.nowMs() &+ Int64(config.pollIntervalMs), permanent: false)
+            }
+            return
+        }
+        let accepted: ProviderBatch
+        do {
+            accepted = try await provider.submitBatch(requests, model: key.route.model, timeout: Self.callTimeout)
+        } catch {
+            let failure = error as? ProviderFailure
+            // A request the provider refuses as such (a client error) is never taken: the jobs run realtime.
+            let permanent = failure?.outcome == .clientError
+            logger.warning(
+                permanent ? "provider refused a batch; its jobs run realtime" : "batch not submitted; retried after the poll interval",
+                metadata: [
+                    "understudy.workload": "\(key.workload)", "understudy.route": "\(key.route)", "jobs": "\(taken.count)",
+                    "error": "\(failure?.message ?? "\(type(of: error))")",
+                ])
+            book.withLock { book in
+                book.notSubmitted(submitted.group)
+                book.flushFailed(key, taken, retryAtMs: Worker.nowMs() &+ Int64(config.pollIntervalMs), permanent: permanent)
+            }
+            _ = await writes.write([SubmittedBatch.tombstone(group: submitted.group, partition: key.partition, topic: topic)])
+            return
+        }
+        submitted.batchID = accepted.id
+        submitted.submittedAtMs = Worker.nowMs()
+        book.withLock { book in
+            book.submitted(submitted, nextPollMs: Worker.nowMs() &+ Int64(config.pollIntervalMs))
+            book.flushSucceeded(key)
+            for entry in taken { book.markIdle(entry.origin) }
+        }
+        if let record = submitted.record(topic: topic), await writes.write([record]) {
+        } else {
+            logger.error(
+                "batch submitted but its record was not written; a successor runs its jobs realtime",
+                metadata: ["understudy.batch_id": "\(accepted.id)"])
+        }
+        metrics?.batchJob(workload: key.workload, outcome: "submitted", count: members.count)
+        event(submitted, .submitted, counts: accepted.counts)
+        logger.info(
+            "batch submitted",
+            metadata: [
+                "understudy.batch_id": "\(accepted.id)", "understudy.route": "\(key.route)", "jobs": "\(members.count)",
+                KafkaLoggingKeys.partition: "\(key.partition)",
+            ])
+    }
+
+    // MARK: Polling
+
+    private func poll(_ batch: SubmittedBatch) async {
+        let interval = Int64(configs[batch.workload]?.pollIntervalMs ?? 30_000)
+        guard let provider = providers[batch.route.provider] else {
+            abandon(batch, reason: "its provider is no longer configured for batches")
+            return
+        }
+        let state: ProviderBatch
+        do {
+            state = try await provider.batch(batch.providerID, timeout: Self.callTimeout)
+        } catch {
+            let failure = error as? ProviderFailure
+            if failure?.httpStatus == 404 {
+                abandon(batch, reason: "the provider no longer knows it")
+            } else {
+                logger.warning(
+                    "batch poll failed; backing off",
+                    metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(failure?.message ?? "\(type(of: error))")"])
+                book.withLock { $0.pollFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
+            }
+            return
+        }
+        switch state.phase {
+        case .inProgress, .canceling:
+            let previous = book.withLock { book -> ProviderBatch.Counts? in
+                let previous = book.open[batch.group]?.counts
+                book.polled(batch.group, counts: state.counts, nextPollMs: Worker.nowMs() &+ interval)
+                return previous
+            }
+            if previous != state.counts { event(batch, .progress, counts: state.counts) }
+        case .failed:
+            event(batch, .failed, counts: state.counts)
+            abandon(batch, reason: state.failureMessage ?? "the provider failed it")
+        case .ended:
+            await collect(batch, state, provider: provider, interval: interval)
+        }
+    }
+
+    /// The whole batch is lost to us: every job still in it runs realtime.
+    private func abandon(_ batch: SubmittedBatch, reason: String) {
+        logger.warning("batch failed; its jobs run realtime", metadata: ["understudy.batch_id": "\(batch.providerID)", "reason": "\(reason)"])
+        book.withLock { book in
+            for member in batch.members { book.leaveBatch(member.origin, group: batch.group) }
+            book.ended(batch.group)
+        }
+    }
+
+    /// Reads an ended batch's results and publishes them; what it did not answer runs realtime.
+    private func collect(_ batch: SubmittedBatch, _ state: ProviderBatch, provider: any BatchCompletionProvider, interval: Int64) async {
+        let items: [BatchItemResult]
+        do {
+            items = try await provider.batchResults(of: state, timeout: Self.resultsTimeout)
+        } catch {
+            logger.warning(
+                "batch results not read; retried",
+                metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\((error as? ProviderFailure)?.message ?? "\(type(of: error))")"])
+            book.withLock { $0.pollFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
+            return
+        }
+        var answered = Set<String>()
+        var answers: [(BatchEntry, CompletionResponse)] = []
+        var late = 0
+        book.withLock { book in
+            for item in items {
+                guard answered.insert(item.customID).inserted, let member = book.member(item.customID, of: batch.group) else { continue }
+                guard member.unserved, let entry = book.entries[member.origin] else {
+                    if case .succeeded = item.outcome { late += 1 }
+                    continue
+                }
+                switch item.outcome {
+                case .succeeded(let response):
+                    if book.markBusy(member.origin) { answers.append((entry, response)) } else { late += 1 }
+                case .errored, .canceled, .expired:
+                    book.leaveBatch(member.origin, group: batch.group)
+                }
+            }
+            for member in batch.members where !answered.contains(member.customID) {
+                book.leaveBatch(member.origin, group: batch.group)
+            }
+            book.ended(batch.group)
+        }
+        if late > 0 {
+            lateDuplicates.add(late, ordering: .relaxed)
+            metrics?.batchJob(workload: batch.workload, outcome: "late_duplicate", count: late)
+        }
+        for item in items {
+            guard case .errored(let failure) = item.outcome else { continue }
+            failedInside(batch, customID: item.customID, failure: failure)
+        }
+        // Published a bounded number at a time: a 10,000-job batch is not one transaction.
+        var index = answers.startIndex
+        while index < answers.endIndex {
+            let chunk = answers[index..<min(index + 64, answers.endIndex)]
+            index = chunk.endIndex
+            await withDiscardingTaskGroup { group in
+                for (entry, response) in chunk { group.addTask { await self.publishAnswer(entry, response, batch: batch) } }
+            }
+        }
+        event(batch, .ended, counts: state.counts)
+        logger.info(
+            "batch ended",
+            metadata: [
+                "understudy.batch_id": "\(batch.providerID)", "succeeded": "\(state.counts.succeeded)", "errored": "\(state.counts.errored)",
+                "expired": "\(state.counts.expired)", "canceled": "\(state.counts.canceled)", "late_duplicates": "\(late)",
+            ])
+    }
+
+    /// Publishes one batch answer as the job's result, unless its output fails the job's shape
+    /// check (then the job runs realtime, as a realtime answer of that shape would fail over).
+    private func publishAnswer(_ entry: BatchEntry, _ response: CompletionResponse, batch: SubmittedBatch) async {
+        let message = entry.message
+        guard let job = processor.decode(message) else {
+            book.withLock { $0.leaveBatch(entry.origin, group: batch.group) }
+            book.withLock { $0.markIdle(entry.origin) }
+            return
+        }
+        if let problem = OutputValidator.violation(in: response.text, format: job.request.responseFormat) {
+            logger.info("batch answer fails the job's output check; the job runs realtime", metadata: ["problem": "\(problem)"])
+            book.withLock { book in
+                book.leaveBatch(entry.origin, group: batch.group)
+                book.markIdle(entry.origin)
+            }
+            return
+        }
+        let now = Worker.nowMs()
+        let cost = prices.batchCost(of: response.usage, model: batch.route.model)
+        let savings =
+            response.usage.cacheReadTokens > 0 || response.usage.cacheWriteTokens > 0
+            ? prices.cacheSavings(of: response.usage, model: batch.route.model)
+                * (prices.price(for: batch.route.model)?.batchShare ?? PriceTable.defaultBatchShare)
+            : nil
+        let publication = processor.batchAnswered(
+            message, job: job, response: response, route: batch.route, costUSD: cost, cacheSavingsUSD: savings,
+            latencyMs: Int(clamping: now &- batch.submittedAtMs), queueMs: Int(clamping: batch.submittedAtMs &- entry.enqueuedMs))
+        await finish(entry, publication, outcome: "served_batch", group: batch.group)
+    }
+
+    /// One request failed inside the batch: an attempt event (mode `batch`) says so; the job runs realtime.
+    private func failedInside(_ batch: SubmittedBatch, customID: String, failure: ProviderFailure) {
+        var attempt = TelemetryEvent.Attempt(
+            jobID: customID, workload: batch.workload, attempt: 1, routeIndex: 0, route: batch.route, outcome: failure.outcome,
+            httpStatus: failure.httpStatus, latencyMs: Int(clamping: max(0, Worker.nowMs() &- batch.submittedAtMs)), decision: .failOver,
+            at: Date(), providerType: providers[batch.route.provider]?.kind, providerErrorType: failure.providerErrorType,
+            errorMessage: failure.message)
+        attempt.mode = .batch
+        _ = backlog.enqueue(.attempt(attempt))
+    }
+
+    // MARK: Realtime
+
+    /// Runs a job realtime through the engine within what is left of its deadline, and publishes it.
+    private func runRealtime(_ entry: BatchEntry) async {
+        let message = entry.message
+        var job = processor.decode(message)
+        if var decoded = job {
+            let left = max(1, entry.deadlineMs &- Worker.nowMs())
+            decoded.policy.deadline = min(decoded.policy.deadline, .milliseconds(left))
+            job = decoded
+        }
+        guard let publication = await processor.process(message, decoded: job) else {
+            book.withLock { $0.markIdle(entry.origin) }
+            return
+        }
+        await finish(entry, publication, outcome: "served_realtime", group: nil)
+    }
+
+    /// Publishes a job's publication with its tombstone, and marks it served.
+    private func finish(_ entry: BatchEntry, _ publication: Publication, outcome: String, group: String?) async {
+        guard isReady(entry.partition) else {
+            // Revoked meanwhile: the new owner serves it.
+            book.withLock { $0.markIdle(entry.origin) }
+            return
+        }
+        if await writes.publish(publication, [entry.tombstone(topic: topic)]) {
+            book.withLock { $0.served(entry.origin) }
+            metrics?.batchJob(workload: entry.workload, outcome: outcome)
+        } else {
+            book.withLock { book in
+                if let group { book.leaveBatch(entry.origin, group: group) }
+                book.markIdle(entry.origin)
+            }
+        }
+    }
+
+    // MARK: Closing
+
+    private func cancel(_ batch: SubmittedBatch) async {
+        if let provider = providers[batch.route.provider] {
+            do {
+                let state = try await provider.cancelBatch(batch.providerID, timeout: Self.callTimeout)
+                event(batch, .cancelled, counts: state.counts)
+                logger.info("batch cancelled: every job in it was served realtime", metadata: ["understudy.batch_id": "\(batch.providerID)"])
+            } catch {
+                logger.warning(
+                    "batch cancel failed; it runs to its end unread",
+                    metadata: [
+                        "understudy.batch_id": "\(batch.providerID)", "error": "\((error as? ProviderFailure)?.message ?? "\(type(of: error))")",
+                    ])
+            }
+        }
+        book.withLock { $0.ended(batch.group) }
+    }
+
+    private func close(_ batch: SubmittedBatch) async {
+        guard isReady(batch.partition) else {
+            book.withLock { $0.closeFailed(batch.group) }
+            return
+        }
+        if await writes.write([SubmittedBatch.tombstone(group: batch.group, partition: batch.partition, topic: topic)]) {
+            book.withLock { $0.closedLocally(batch.group) }
+        } else {
+            book.withLock { $0.closeFailed(batch.group) }
+        }
+    }
+
+    private func event(_ batch: SubmittedBatch, _ state: TelemetryEvent.Batch.State, counts: ProviderBatch.Counts) {
+        _ = backlog.enqueue(
+            .batch(
+                TelemetryEvent.Batch(
+                    batchID: batch.providerID, workload: batch.workload, route: batch.route, state: state, requests: batch.members.count,
+                    counts: counts, worker: worker, at: Date())))
+    }
+}
