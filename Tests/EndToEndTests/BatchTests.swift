@@ -79,5 +79,118 @@ extension EndToEnd {
                 #expect(try SchemaCheck.failures(resultBytes, schema: "result") == [])
             }
         }
+
+        @Test("requests that errored or expired inside a batch, and only those, run realtime")
+        func erroredAndExpiredRunRealtime() async throws {
+            try await withStack { stack in
+                Self.configure(&stack)
+                let errored = (0..<5).map { "mixed-\($0 * 7 + 3)" }
+                let expired = (0..<5).map { "mixed-\($0 * 7 + 5)" }
+                stack.primary.simulator.setBatchScript(BatchScript(processingMs: 1_000, erroredIDs: errored, expiredIDs: expired))
+                let worker = try await stack.startWorker()
+                try await Self.produce(stack, count: 60, prefix: "mixed")
+                let results = try await stack.results(distinct: 60, idle: .seconds(30)).map { jsonObject($0.value) }
+                let telemetry = try await stack.read(stack.config.topics.telemetry, idle: .seconds(2)).map { jsonObject($0.value) }
+                #expect(await worker.process.stop() == 0)
+
+                let byID = Dictionary(results.map { ($0["job_id"] as? String ?? "", $0) }) { first, _ in first }
+                try #require(byID.count == 60)
+                let realtime = Set(byID.filter { $0.value["mode"] as? String == "realtime" }.keys)
+                #expect(realtime == Set(errored + expired))
+                #expect(byID.values.allSatisfy { $0["status"] as? String == "succeeded" })
+                // Each request that failed inside the batch has an attempt event of mode batch, named by its job.
+                let failedInside = telemetry.filter {
+                    $0["event"] as? String == "attempt" && $0["mode"] as? String == "batch" && $0["outcome"] as? String != "ok"
+                }
+                #expect(Set(failedInside.compactMap { $0["job_id"] as? String }) == Set(errored))
+                let realtimeCalls = telemetry.filter { $0["event"] as? String == "attempt" && $0["mode"] as? String == "realtime" }
+                #expect(Set(realtimeCalls.compactMap { $0["job_id"] as? String }) == Set(errored + expired))
+            }
+        }
+
+        @Test("a batch still running at the jobs' deadline margin: every job is served realtime before its deadline, and the batch is cancelled")
+        func lateBatchFallsBackAndIsCancelled() async throws {
+            try await withStack { stack in
+                // Ten-minute deadlines, batched when more than 597 s are left, and served realtime
+                // from 592 s before the deadline: the margin comes eight seconds after each job was
+                // enqueued. Produced once the worker holds its partitions, so each job is read
+                // with more than 597 s left.
+                Self.configure(&stack, deadlineMs: 600_000, minDeadlineMs: 597_000, marginMs: 592_000)
+                stack.primary.simulator.setBatchScript(BatchScript(processingMs: nil))
+                let worker = try await stack.startWorker()
+                let joinedBy = ContinuousClock.now + .seconds(30)
+                while !worker.output().contains("partitions assigned") && ContinuousClock.now < joinedBy {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let enqueued = Date()
+                try await Self.produce(stack, count: 40, prefix: "late")
+                let results = try await stack.results(distinct: 40, idle: .seconds(30)).map { jsonObject($0.value) }
+                var tally = stack.primary.simulator.batchTally
+                let waitUntil = ContinuousClock.now + .seconds(20)
+                while tally.cancelled < tally.batches && ContinuousClock.now < waitUntil {
+                    try await Task.sleep(for: .milliseconds(100))
+                    tally = stack.primary.simulator.batchTally
+                }
+                let telemetry = try await stack.read(stack.config.topics.telemetry, idle: .seconds(2)).map { jsonObject($0.value) }
+                #expect(await worker.process.stop() == 0)
+
+                let byID = Dictionary(results.map { ($0["job_id"] as? String ?? "", $0) }) { first, _ in first }
+                try #require(byID.count == 40)
+                #expect(tally.requests == 40, "every job went to a batch first: \(tally)")
+                #expect(byID.values.allSatisfy { $0["mode"] as? String == "realtime" && $0["status"] as? String == "succeeded" })
+                let completed = byID.values.compactMap { ($0["completed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) } }
+                #expect(completed.count == 40 && completed.allSatisfy { $0.timeIntervalSince(enqueued) < 600 })
+                #expect(tally.batches >= 1 && tally.cancelled == tally.batches, "\(tally)")
+                let cancelled = telemetry.filter { $0["event"] as? String == "batch" && $0["state"] as? String == "cancelled" }
+                #expect(cancelled.count == tally.batches)
+            }
+        }
+
+        @Test(
+            "5,000 jobs with 12-hour deadlines, the worker killed twice while batches are open: nothing lost, nothing submitted twice, each result published once"
+        )
+        func killedTwiceLosesNothing() async throws {
+            try await withStack { stack in
+                Self.configure(&stack, flushAfterJobs: 1_000, flushAfterMs: 1_000, pollMs: 500)
+                stack.config.delivery = "exactly_once"
+                // Open long enough that both kills find batches running.
+                stack.primary.simulator.setBatchScript(BatchScript(processingMs: 25_000))
+                func submitted(_ worker: WorkerProcess) -> Int {
+                    worker.output().split(separator: "\n").filter { $0.contains("batch submitted") }.reduce(0) { sum, line in
+                        guard let range = line.range(of: #"jobs[=":]+(\d+)"#, options: .regularExpression) else { return sum }
+                        return sum + (Int(line[range].filter(\.isNumber)) ?? 0)
+                    }
+                }
+                func waitForSubmitted(_ worker: WorkerProcess, _ count: Int) async throws {
+                    let deadline = ContinuousClock.now + .seconds(90)
+                    while submitted(worker) < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                    try #require(submitted(worker) == count, "\(submitted(worker)) of \(count) submitted: \(worker.output().suffix(2_000))")
+                }
+                let first = try await stack.startWorker(name: "first")
+                try await Self.produce(stack, count: 2_500, prefix: "a")
+                try await waitForSubmitted(first, 2_500)
+                first.process.send(SIGKILL)
+                _ = await first.process.waitForExit(timeout: .seconds(10))
+
+                let second = try await stack.startWorker(name: "second")
+                try await Self.produce(stack, count: 2_500, prefix: "b")
+                try await waitForSubmitted(second, 2_500)
+                second.process.send(SIGKILL)
+                _ = await second.process.waitForExit(timeout: .seconds(10))
+
+                let third = try await stack.startWorker(name: "third")
+                let messages = try await stack.results(distinct: 5_000, idle: .seconds(60))
+                #expect(await third.process.stop() == 0)
+
+                let results = messages.map { jsonObject($0.value) }
+                let ids = results.compactMap { $0["job_id"] as? String }
+                #expect(Set(ids).count == 5_000)
+                #expect(ids.count == 5_000, "each result once: \(ids.count - Set(ids).count) duplicates")
+                #expect(results.allSatisfy { $0["mode"] as? String == "batch" })
+                #expect(results.allSatisfy { abs(($0["cost_usd"] as? Double ?? -1) - Self.realtimeCost($0) / 2) < 1e-9 })
+                let tally = stack.primary.simulator.batchTally
+                #expect(tally.requests == 5_000 && tally.resubmittedIDs == 0, "\(tally)")
+            }
+        }
     }
 }

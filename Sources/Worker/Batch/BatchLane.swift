@@ -347,6 +347,7 @@ final class BatchLane: Sendable {
         }
         var answered = Set<String>()
         var answers: [(BatchEntry, CompletionResponse)] = []
+        var errored: [(BatchEntry, ProviderFailure)] = []
         var late = 0
         book.withLock { book in
             for item in items {
@@ -358,7 +359,10 @@ final class BatchLane: Sendable {
                 switch item.outcome {
                 case .succeeded(let response):
                     if book.markBusy(member.origin) { answers.append((entry, response)) } else { late += 1 }
-                case .errored, .canceled, .expired:
+                case .errored(let failure):
+                    book.leaveBatch(member.origin, group: batch.group)
+                    errored.append((entry, failure))
+                case .canceled, .expired:
                     book.leaveBatch(member.origin, group: batch.group)
                 }
             }
@@ -371,10 +375,7 @@ final class BatchLane: Sendable {
             lateDuplicates.add(late, ordering: .relaxed)
             metrics?.batchJob(workload: batch.workload, outcome: "late_duplicate", count: late)
         }
-        for item in items {
-            guard case .errored(let failure) = item.outcome else { continue }
-            failedInside(batch, customID: item.customID, failure: failure)
-        }
+        for (entry, failure) in errored { failedInside(batch, entry: entry, failure: failure) }
         // Published a bounded number at a time: a 10,000-job batch is not one transaction.
         var index = answers.startIndex
         while index < answers.endIndex {
@@ -424,9 +425,11 @@ final class BatchLane: Sendable {
     }
 
     /// One request failed inside the batch: an attempt event (mode `batch`) says so; the job runs realtime.
-    private func failedInside(_ batch: SubmittedBatch, customID: String, failure: ProviderFailure) {
+    private func failedInside(_ batch: SubmittedBatch, entry: BatchEntry, failure: ProviderFailure) {
+        let job = processor.decode(entry.message)
         var attempt = TelemetryEvent.Attempt(
-            jobID: customID, workload: batch.workload, attempt: 1, routeIndex: 0, route: batch.route, outcome: failure.outcome,
+            jobID: job?.id ?? entry.origin, workload: batch.workload, attempt: 1,
+            routeIndex: job?.routes.firstIndex(of: batch.route) ?? 0, route: batch.route, outcome: failure.outcome,
             httpStatus: failure.httpStatus, latencyMs: Int(clamping: max(0, Worker.nowMs() &- batch.submittedAtMs)), decision: .failOver,
             at: Date(), providerType: providers[batch.route.provider]?.kind, providerErrorType: failure.providerErrorType,
             errorMessage: failure.message)
