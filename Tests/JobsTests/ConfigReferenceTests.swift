@@ -19,6 +19,7 @@ struct ConfigReferenceTests {
         let config = try UnderstudyConfig.parse(yaml: Fixtures.minimalYAML, environment: [:])
         let provider = try #require(config.providers["local"])
         let workload = try #require(config.workloads["w"])
+        let batch = BatchConfig(routes: [])
         let policy = workload.policy
         let limits = workload.limits
         let validation = workload.validation
@@ -35,6 +36,7 @@ struct ConfigReferenceTests {
             "kafka.topics.route_health": nil,
             "kafka.topics.spend": nil,
             "kafka.topics.deferred": nil,
+            "kafka.topics.batches": nil,
             "kafka.delivery": .string(config.kafka.delivery.rawValue),
             "kafka.properties": .object(config.kafka.properties.mapValues(JSONValue.string)),
             "kafka.create_topics": .bool(config.kafka.createTopics),
@@ -70,6 +72,7 @@ struct ConfigReferenceTests {
             "pricing.NAME.output_per_mtok": nil,
             "pricing.NAME.cache_read_per_mtok": nil,
             "pricing.NAME.cache_write_per_mtok": nil,
+            "pricing.NAME.batch_share": nil,
             "fleet.route_health.enabled": .bool(config.routeHealth.enabled),
             "fleet.route_health.heartbeat_ms": int(config.routeHealth.heartbeatMs),
             "fleet.route_health.ttl_ms": int(config.routeHealth.ttlMs),
@@ -113,6 +116,13 @@ struct ConfigReferenceTests {
             "workloads.NAME.shadow.sample_rate": nil,
             "workloads.NAME.shadow.max_in_flight": int(ShadowConfig.defaultMaxInFlight),
             "workloads.NAME.shadow.routes": nil,
+            "workloads.NAME.batch.enabled": .bool(batch.enabled),
+            "workloads.NAME.batch.routes": nil,
+            "workloads.NAME.batch.min_deadline_ms": int(batch.minDeadlineMs),
+            "workloads.NAME.batch.flush_after_jobs": int(batch.flushAfterJobs),
+            "workloads.NAME.batch.flush_after_ms": int(batch.flushAfterMs),
+            "workloads.NAME.batch.realtime_margin_ms": int(batch.realtimeMarginMs),
+            "workloads.NAME.batch.poll_interval_ms": int(batch.pollIntervalMs),
         ]
     }
 
