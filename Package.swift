@@ -227,6 +227,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "BatchBenchmark",
+            dependencies: ["Completions", "Kafka", "Simulator", "UnderstudyTesting"],
+            path: "Benchmarks/BatchBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "EngineBenchmark",
             dependencies: ["Failover", "Completions"],
             path: "Benchmarks/EngineBenchmark",

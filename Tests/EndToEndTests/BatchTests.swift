@@ -62,6 +62,7 @@ extension EndToEnd {
                 #expect(long.allSatisfy { $0["mode"] as? String == "batch" && $0["status"] as? String == "succeeded" })
                 #expect(short.allSatisfy { $0["mode"] as? String == "realtime" })
                 for result in long {
+                    #expect(Self.realtimeCost(result) > 0, "the simulator reports usage on batch answers")
                     let cost = result["cost_usd"] as? Double ?? -1
                     #expect(abs(cost - Self.realtimeCost(result) / 2) < 1e-9, "batch cost \(cost) against realtime \(Self.realtimeCost(result))")
                     #expect((result["served_by"] as? [String: Any])?["provider"] as? String == "claude-direct")
