@@ -32,6 +32,15 @@ package enum TopicSetup {
                     "kafka.topics.batches: \(config.kafka.batchesTopic) has \(batches) partitions, fewer than jobs topic \(topic.name)'s "
                         + "\(topic.partitions.count); a batch job keeps its partition number, so give it at least as many")
             }
+            // The owner of partition N of the jobs topic serves batch-state partition N: a jobs
+            // topic of a workload's own must have no partition the shared one lacks.
+            let shared = topics.first { $0.name == config.kafka.topics.jobs }?.partitions.count ?? 0
+            for topic in topics where topic.name != config.kafka.batchesTopic && topic.partitions.count > shared {
+                throw WorkerError(
+                    "workloads: jobs topic \(topic.name) has \(topic.partitions.count) partitions, more than kafka.topics.jobs "
+                        + "(\(shared)); with batches, the workers serving partition N of \(config.kafka.topics.jobs) serve the batch "
+                        + "jobs of partition N of every jobs topic")
+            }
         }
         if config.hasBudgets {
             // A deferred job goes to the partition of its jobs partition's number: there must be one.

@@ -668,23 +668,25 @@ package final class Worker: Service, Sendable {
         if exactlyOnce {
             return BatchLane.Writes(
                 write: { [batchOutbox] records in await batchOutbox.write(records) },
+                fail: { [weak self] reason in self?.fail(KafkaError(code: .state, message: reason, isFatal: true)) },
                 publish: { [batchOutbox, logger, metrics, counters] publication, after in
                     let records = Publisher.records(for: publication, maxBytes: maxBytes, logger: logger, metrics: metrics)
-                    guard await batchOutbox.write(records + after) else { return false }
+                    guard await batchOutbox.write(records + after) else { return .nothing }
                     counters.count(publication)
                     metrics?.count(publication)
-                    return true
+                    return .all
                 })
         }
         return BatchLane.Writes(
             write: { [logger] records in await Self.send(records, producer: producer, logger: logger) },
+            fail: { [weak self] reason in self?.fail(KafkaError(code: .state, message: reason, isFatal: true)) },
             publish: { [logger, metrics, counters] publication, after in
                 guard await Publisher.publish(publication, producer: producer, maxBytes: maxBytes, logger: logger, metrics: metrics) else {
-                    return false
+                    return .nothing
                 }
                 counters.count(publication)
                 metrics?.count(publication)
-                return await Self.send(after, producer: producer, logger: logger)
+                return await Self.send(after, producer: producer, logger: logger) ? .all : .resultOnly
             })
     }
 

@@ -225,4 +225,48 @@ struct BatchBookTests {
         Self.read([Self.entry(0)], into: &book)
         #expect(due(&book, at: Self.t0).realtime.count == 1)
     }
+
+    @Test("a submission that ended without an answer leaves its jobs in doubt: they run realtime, then its intent is voided")
+    func submissionInDoubt() {
+        var book = Self.book()
+        let entries = (0..<3).map { Self.entry($0) }
+        Self.read(entries, into: &book)
+        let flush = due(&book, at: Self.t0).flushes[0]
+        book.submitting("g1")
+        book.inDoubt("g1", partition: 0, entries: flush.entries)
+        let work = due(&book, at: Self.t0 + 1)
+        #expect(Set(work.realtime.map(\.origin)) == Set(entries.map(\.origin)) && work.flushes.isEmpty && work.voidIntents.isEmpty)
+        for entry in entries { book.served(entry.origin) }
+        #expect(due(&book, at: Self.t0 + 2).voidIntents.map(\.group) == ["g1"])
+        #expect(due(&book, at: Self.t0 + 3).voidIntents.isEmpty, "voided once at a time")
+        book.intentVoided("g1", done: true)
+        #expect(due(&book, at: Self.t0 + 4).voidIntents.isEmpty)
+    }
+
+    @Test("a partition assigned again re-reads its batches: an ended batch with unserved jobs is polled again")
+    func reassignedBatchesArePolledAgain() {
+        var book = Self.book()
+        let entries = (0..<2).map { Self.entry($0) }
+        Self.read(entries, into: &book)
+        book.submitted(Self.batch(entries), nextPollMs: Self.t0)
+        book.ended("g1")
+        #expect(due(&book, at: Self.t0).polls.isEmpty)
+        book.revoke(0)
+        book.assign(0, nonce: "again")
+        book.read(Self.marker(partition: 0, nonce: "again"), nowMs: Self.t0)
+        #expect(due(&book, at: Self.t0).polls.map(\.group) == ["g1"])
+    }
+
+    @Test("a job already in one open batch is not taken by another batch record read later")
+    func oneBatchPerJob() throws {
+        var book = Self.book()
+        let entries = (0..<2).map { Self.entry($0) }
+        Self.read(entries, into: &book)
+        book.submitted(Self.batch(entries), nextPollMs: Self.t0 + 60_000)
+        let stale = Self.batch(entries, group: "g2", id: "msgbatch_2")
+        book.read(Self.message(try #require(stale.record(topic: Self.topic))), nowMs: Self.t0)
+        #expect(book.member("c0", of: "g1")?.unserved == true)
+        #expect(book.member("c0", of: "g2")?.unserved == false)
+        #expect(due(&book, at: Self.t0).cancels.map(\.group) == ["g2"], "the stale batch holds none of them: it is cancelled")
+    }
 }

@@ -62,6 +62,8 @@ struct BatchBook: Sendable {
         var cancels: [SubmittedBatch] = []
         /// Batches that ended and whose jobs were all served: to close.
         var closes: [SubmittedBatch] = []
+        /// Intents found with no batch after them whose jobs were all served: to tombstone.
+        var voidIntents: [(group: String, partition: Int32)] = []
     }
 
     /// A partition of the batch-state topic this worker owns.
@@ -80,11 +82,13 @@ struct BatchBook: Sendable {
     private var inBatch: [String: String] = [:]
     /// Groups this worker closed whose tombstone it has not read back yet.
     private var closed: Set<String> = []
+    /// In-doubt intents whose tombstone is being written.
+    private var voidingIntents: Set<String> = []
     /// Groups this worker is submitting (its intent written, the provider not yet answered).
     private var submitting: Set<String> = []
     /// Intents read with no batch after them: the provider may or may not have taken them, so
     /// their jobs run realtime rather than go to a batch again. Group → its members' origins.
-    private var inDoubt: [String: [String]] = [:]
+    private var inDoubt: [String: (partition: Int32, origins: [String])] = [:]
     /// Jobs handed out for work now.
     private var busy: Set<String> = []
     /// Jobs outside any batch that must run realtime (their flush was refused for good).
@@ -122,12 +126,13 @@ struct BatchBook: Sendable {
             if message.value.isEmpty {
                 closed.remove(group)
                 inDoubt[group] = nil
+                voidingIntents.remove(group)
                 close(group)
             } else if open[group] == nil, !closed.contains(group), !submitting.contains(group),
                 let batch = SubmittedBatch.read(message, group: group)
             {
                 if batch.batchID == nil {
-                    inDoubt[group] = batch.members.map(\.origin)
+                    inDoubt[group] = (batch.partition, batch.members.map(\.origin))
                     for member in batch.members where entries[member.origin] != nil {
                         removePending(member.origin)
                         refused.insert(member.origin)
@@ -159,6 +164,13 @@ struct BatchBook: Sendable {
     /// This worker now owns `partition`; it acts on it once it read back `nonce`.
     mutating func assign(_ partition: Int32, nonce: String) {
         owned[partition] = .restoring(nonce: nonce)
+        // Whatever this worker knew of the partition's batches before, it reads their state
+        // afresh: answers it dropped when the partition left it are read again.
+        for (group, batch) in open where batch.batch.partition == partition && !batch.unserved.isEmpty {
+            open[group]?.ended = false
+            open[group]?.closing = false
+            open[group]?.nextPollMs = 0
+        }
     }
 
     /// This worker no longer owns `partition`.
@@ -180,7 +192,8 @@ struct BatchBook: Sendable {
         var unserved = Set<String>()
         for member in batch.members {
             origins[member.customID] = member.origin
-            if entries[member.origin] != nil {
+            // A job already in another open batch stays there (a stale owner's batch may come later).
+            if entries[member.origin] != nil, inBatch[member.origin].map({ $0 == batch.group }) ?? true {
                 unserved.insert(member.origin)
                 inBatch[member.origin] = batch.group
             }
@@ -194,11 +207,12 @@ struct BatchBook: Sendable {
 
     /// The job of `origin` was served (its result published): it leaves the book.
     mutating func served(_ origin: String) {
-        guard entries.removeValue(forKey: origin) != nil else { return }
+        guard entries[origin] != nil else { return }
+        removePending(origin)
+        entries[origin] = nil
         readAtMs[origin] = nil
         busy.remove(origin)
         refused.remove(origin)
-        removePending(origin)
         if let group = inBatch.removeValue(forKey: origin) {
             open[group]?.unserved.remove(origin)
             open[group]?.left.remove(origin)
@@ -321,6 +335,12 @@ struct BatchBook: Sendable {
             }
         }
         for flush in work.flushes { for entry in flush.entries { busy.insert(entry.origin) } }
+        for (group, intent) in inDoubt where isReady(intent.partition) && !voidingIntents.contains(group) {
+            if intent.origins.allSatisfy({ entries[$0] == nil }) {
+                work.voidIntents.append((group, intent.partition))
+                voidingIntents.insert(group)
+            }
+        }
         for (group, batch) in open where isReady(batch.batch.partition) {
             if batch.unserved.isEmpty {
                 if batch.ended {
@@ -357,6 +377,27 @@ struct BatchBook: Sendable {
     mutating func notSubmitted(_ group: String) {
         submitting.remove(group)
         closed.insert(group)
+    }
+
+    /// The provider may or may not have taken `group` (the call failed without an answer): its
+    /// jobs run realtime, and its intent stays until they are served (then it is tombstoned).
+    mutating func inDoubt(_ group: String, partition: Int32, entries taken: [BatchEntry]) {
+        submitting.remove(group)
+        inDoubt[group] = (partition, taken.map(\.origin))
+        for entry in taken where entries[entry.origin] != nil {
+            busy.remove(entry.origin)
+            removePending(entry.origin)
+            refused.insert(entry.origin)
+        }
+    }
+
+    /// An in-doubt intent's tombstone was written (`done`) or not (tried again later).
+    mutating func intentVoided(_ group: String, done: Bool) {
+        voidingIntents.remove(group)
+        if done {
+            inDoubt[group] = nil
+            closed.insert(group)
+        }
     }
 
     /// A flush that was not submitted: its jobs wait again, and their group flushes no sooner

@@ -35,8 +35,20 @@ final class BatchLane: Sendable {
         /// Writes state records (ownership markers, batch records, tombstones); true once they
         /// are acknowledged (at-least-once) or committed (exactly-once).
         var write: @Sendable ([KafkaRecord]) async -> Bool
-        /// Publishes a job's publication, then `after` (its tombstone); true once all are in Kafka.
-        var publish: @Sendable (_ publication: Publication, _ after: [KafkaRecord]) async -> Bool
+        /// The lane cannot work (its reader did not start): the worker stops, so its partitions
+        /// go to a worker that can serve their batch jobs.
+        var fail: @Sendable (_ reason: String) -> Void = { _ in }
+        /// Publishes a job's publication, then `after` (its tombstone): ``Published/all`` once
+        /// all are in Kafka, ``Published/resultOnly`` when the publication is but `after` is not
+        /// (at-least-once only; exactly-once writes them together or not at all).
+        var publish: @Sendable (_ publication: Publication, _ after: [KafkaRecord]) async -> Published
+    }
+
+    /// What a publish achieved.
+    enum Published: Sendable, Equatable {
+        case all
+        case resultOnly
+        case nothing
     }
 
     /// How often it looks for due work.
@@ -53,7 +65,7 @@ final class BatchLane: Sendable {
     private let backlog: TelemetryBacklog
     private let channel: FleetChannel
     /// Set when it runs (the worker's producer exists only then).
-    private let writer = Mutex(Writes(write: { _ in false }, publish: { _, _ in false }))
+    private let writer = Mutex(Writes(write: { _ in false }, publish: { _, _ in .nothing }))
     private var writes: Writes { writer.withLock { $0 } }
     private let worker: String
     private let logger: Logger
@@ -67,6 +79,8 @@ final class BatchLane: Sendable {
     /// Ownership markers still to write: partition and nonce.
     private let markers = Mutex<[Int32: String]>([:])
     private let lateDuplicates = Atomic<Int>(0)
+    /// Tombstones of jobs whose result is published but whose tombstone was not written yet.
+    private let tombstones = Mutex<[KafkaRecord]>([])
 
     init(
         config: UnderstudyConfig, providers: [String: any CompletionProvider], processor: JobProcessor, backlog: TelemetryBacklog,
@@ -83,7 +97,8 @@ final class BatchLane: Sendable {
         self.worker = worker
         self.logger = logger
         self.metrics = metrics
-        maxRecordBytes = max(64 * 1_024, settings.producerMessageMaxBytes - 4_096)
+        // Within the producer's limit and a broker's default `message.max.bytes` (1 MB).
+        maxRecordBytes = max(64 * 1_024, min(settings.producerMessageMaxBytes, 1_000_000) - 4_096)
         maxRealtime = max(1, config.worker.maxInFlight)
         book = Mutex(BatchBook(configs: configs))
     }
@@ -100,7 +115,8 @@ final class BatchLane: Sendable {
         guard let config = configs[job.workload], config.enabled,
             let route = config.routes.first(where: { providers[$0.provider] != nil })
         else { return nil }
-        let deadline = Deferral.deadline(of: job, message: message, nowMs: nowMs)
+        // A job back from the deferred topic keeps the deadline it was first read with.
+        let deadline = Deferral.read(message.headers, nowMs: nowMs)?.deadlineMs ?? Deferral.deadline(of: job, message: message, nowMs: nowMs)
         guard deadline &- nowMs > Int64(config.minDeadlineMs) else { return nil }
         return BatchEntry(message: message, workload: job.workload, route: route, deadlineMs: deadline, nowMs: nowMs)
     }
@@ -137,7 +153,8 @@ final class BatchLane: Sendable {
                     publish: { _ in
                         // The lane writes through the worker's producer; this one idles.
                         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
-                    })
+                    },
+                    startFailed: { error in writes.fail("the batch lane cannot read \(self.topic): \(error)") })
             }
             group.addTask { await self.work() }
             await group.waitForAll()
@@ -173,13 +190,31 @@ final class BatchLane: Sendable {
                 for batch in work.polls { tasks.addTask { await self.poll(batch) } }
                 for batch in work.cancels { tasks.addTask { await self.cancel(batch) } }
                 for batch in work.closes { tasks.addTask { await self.close(batch) } }
-                metrics?.batchesOpen(book.withLock { $0.open.values.filter { self.isReady($0.batch.partition) }.count })
+                for intent in work.voidIntents {
+                    tasks.addTask {
+                        let done = await self.writes.write([
+                            SubmittedBatch.tombstone(group: intent.group, partition: intent.partition, topic: self.topic)
+                        ])
+                        self.book.withLock { $0.intentVoided(intent.group, done: done) }
+                    }
+                }
+                await retryTombstones()
+                metrics?.batchesOpen(book.withLock { book in book.open.values.count { book.isReady($0.batch.partition) } })
             }
         }
     }
 
     private func isReady(_ partition: Int32) -> Bool {
         book.withLock { $0.isReady(partition) }
+    }
+
+    private func retryTombstones() async {
+        let due = tombstones.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        guard !due.isEmpty else { return }
+        if await !writes.write(due) { tombstones.withLock { $0 = due + $0 } }
     }
 
     private func writeMarkers() async {
@@ -225,7 +260,8 @@ final class BatchLane: Sendable {
             taken.append(entry)
             bytes += size
         }
-        let rest = entries.filter { entry in !taken.contains { $0.origin == entry.origin } && !unusable.contains { $0.origin == entry.origin } }
+        let handled = Set(taken.map(\.origin)).union(unusable.map(\.origin))
+        let rest = entries.filter { !handled.contains($0.origin) }
         if !unusable.isEmpty { book.withLock { $0.flushFailed(key, unusable, retryAtMs: now, permanent: true) } }
         if !rest.isEmpty { book.withLock { $0.flushFailed(key, rest, retryAtMs: now, permanent: false) } }
         guard !requests.isEmpty else { return }
@@ -242,19 +278,38 @@ final class BatchLane: Sendable {
             }
             return
         }
+        // Revoked while the intent was written: the new owner decides (it reads the intent and
+        // runs these jobs realtime); nothing goes to the provider from here.
+        guard isReady(key.partition) else {
+            book.withLock { book in
+                book.notSubmitted(submitted.group)
+                book.flushFailed(key, taken, retryAtMs: now, permanent: false)
+            }
+            return
+        }
         let accepted: ProviderBatch
         do {
             accepted = try await provider.submitBatch(requests, model: key.route.model, timeout: Self.callTimeout)
         } catch {
             let failure = error as? ProviderFailure
-            // A request the provider refuses as such (a client error) is never taken: the jobs run realtime.
+            // An answer with an error status means the batch was not taken: a client error for
+            // good (the jobs run realtime), anything else for now (retried after the poll
+            // interval). No answer at all (a timeout, a reset) leaves it in doubt: the provider
+            // may have taken it, so its jobs run realtime rather than risk a second batch.
+            let answered = failure?.httpStatus != nil
             let permanent = failure?.outcome == .clientError
             logger.warning(
-                permanent ? "provider refused a batch; its jobs run realtime" : "batch not submitted; retried after the poll interval",
+                !answered
+                    ? "batch submission ended without an answer; its jobs run realtime"
+                    : permanent ? "provider refused a batch; its jobs run realtime" : "batch not submitted; retried after the poll interval",
                 metadata: [
                     "understudy.workload": "\(key.workload)", "understudy.route": "\(key.route)", "jobs": "\(taken.count)",
                     "error": "\(failure?.message ?? "\(type(of: error))")",
                 ])
+            guard answered else {
+                book.withLock { $0.inDoubt(submitted.group, partition: key.partition, entries: taken) }
+                return
+            }
             book.withLock { book in
                 book.notSubmitted(submitted.group)
                 book.flushFailed(key, taken, retryAtMs: Worker.nowMs() &+ Int64(config.pollIntervalMs), permanent: permanent)
@@ -462,9 +517,12 @@ final class BatchLane: Sendable {
             book.withLock { $0.markIdle(entry.origin) }
             return
         }
-        if await writes.publish(publication, [entry.tombstone(topic: topic)]) {
+        let published = await writes.publish(publication, [entry.tombstone(topic: topic)])
+        if published != .nothing {
             book.withLock { $0.served(entry.origin) }
             metrics?.batchJob(workload: entry.workload, outcome: outcome)
+            // Published but not yet recorded as served: the tombstone is retried, never the job.
+            if published == .resultOnly { tombstones.withLock { $0.append(entry.tombstone(topic: topic)) } }
         } else {
             book.withLock { book in
                 if let group { book.leaveBatch(entry.origin, group: group) }

@@ -7,28 +7,51 @@ import Synchronization
 /// together or not at all.
 ///
 /// Guarantees: every writer is resumed exactly once: `true` after a commit that carried its
-/// records, `false` when the outbox closed first (the worker stopped or failed).
+/// records; `false` when the outbox closed first (the worker stopped or failed) or the writer's
+/// task was cancelled (its records may still commit: the lane then learns it from the topic).
 final class BatchOutbox: Sendable {
+    private struct Writer {
+        var id: UInt64
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
     private struct State {
-        var queued: [(records: [KafkaRecord], writer: CheckedContinuation<Bool, Never>)] = []
+        var queued: [(records: [KafkaRecord], writer: Writer)] = []
         /// Writers whose records went into a transaction not yet known to have committed.
-        var drained: [CheckedContinuation<Bool, Never>] = []
+        var drained: [Writer] = []
         var closed = false
+        var nextID: UInt64 = 0
     }
 
     private let state = Mutex(State())
 
     /// Queues `records` for the next transaction and waits until one committed them.
     func write(_ records: [KafkaRecord]) async -> Bool {
-        await withCheckedContinuation { (writer: CheckedContinuation<Bool, Never>) in
-            let refused = state.withLock { state -> Bool in
-                guard !state.closed else { return true }
-                state.queued.append((records, writer))
-                return false
+        let id = state.withLock { state -> UInt64 in
+            state.nextID &+= 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let refused = state.withLock { state -> Bool in
+                    guard !state.closed, !Task.isCancelled else { return true }
+                    state.queued.append((records, Writer(id: id, continuation: continuation)))
+                    return false
+                }
+                if refused { continuation.resume(returning: false) }
             }
-            if refused { writer.resume(returning: false) }
+        } onCancel: {
+            let writer = state.withLock { state -> Writer? in
+                if let index = state.queued.firstIndex(where: { $0.writer.id == id }) { return state.queued.remove(at: index).writer }
+                if let index = state.drained.firstIndex(where: { $0.id == id }) { return state.drained.remove(at: index) }
+                return nil
+            }
+            writer?.continuation.resume(returning: false)
         }
     }
+
+    /// Writers queued and not yet drained (for tests).
+    var queuedCount: Int { state.withLock { $0.queued.count } }
 
     /// Takes the queued records for a transaction. Records taken stay with the worker's state
     /// machine until a transaction commits them (an aborted one leaves them for the next).
@@ -47,10 +70,10 @@ final class BatchOutbox: Sendable {
             defer { state.drained = [] }
             return state.drained
         }
-        for writer in writers { writer.resume(returning: true) }
+        for writer in writers { writer.continuation.resume(returning: true) }
     }
 
-    /// No transaction will come: every waiting writer hears `false`.
+    /// No transaction will come: every waiting writer hears `false`, and later ones at once.
     func close() {
         let writers = state.withLock { state in
             state.closed = true
@@ -60,6 +83,6 @@ final class BatchOutbox: Sendable {
             }
             return state.queued.map(\.writer) + state.drained
         }
-        for writer in writers { writer.resume(returning: false) }
+        for writer in writers { writer.continuation.resume(returning: false) }
     }
 }

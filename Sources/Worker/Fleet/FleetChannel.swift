@@ -42,9 +42,11 @@ final class FleetChannel: Sendable {
     }
 
     /// Reads the topic into `receive` and runs `publish` with the producer, until cancelled.
+    /// `startFailed` hears a failure to start the clients (after it is logged).
     func run(
         receive: @escaping @Sendable (ArraySlice<KafkaMessage>) -> Void,
-        publish: @escaping @Sendable (KafkaProducer) async -> Void
+        publish: @escaping @Sendable (KafkaProducer) async -> Void,
+        startFailed: (@Sendable (any Error) -> Void)? = nil
     ) async {
         let consumer: KafkaConsumer
         let producer: KafkaProducer
@@ -68,6 +70,7 @@ final class FleetChannel: Sendable {
         } catch {
             logger.error("\(purpose): cannot start its Kafka clients; this worker keeps to what it knows", metadata: ["error": "\(error)"])
             progress.withLock { $0.caughtUp = true }
+            startFailed?(error)
             return
         }
         await withTaskCancellationHandler {
