@@ -88,11 +88,22 @@ extension EndToEnd {
                 let errored = (0..<5).map { "mixed-\($0 * 7 + 3)" }
                 let expired = (0..<5).map { "mixed-\($0 * 7 + 5)" }
                 stack.primary.simulator.setBatchScript(BatchScript(processingMs: 1_000, erroredIDs: errored, expiredIDs: expired))
+                // Metrics on: the lane's counters and gauge are kept and scraped.
+                stack.config.httpListen = "127.0.0.1:0"
                 let worker = try await stack.startWorker()
+                let port = try await statusPort(of: worker)
                 try await Self.produce(stack, count: 60, prefix: "mixed")
                 let results = try await stack.results(distinct: 60, idle: .seconds(30)).map { jsonObject($0.value) }
                 let telemetry = try await stack.read(stack.config.topics.telemetry, idle: .seconds(2)).map { jsonObject($0.value) }
+                let metrics = try await statusGet(port, "/metrics").body
                 #expect(await worker.process.stop() == 0)
+                func count(_ outcome: String) -> Int? {
+                    metrics.split(separator: "\n").first { $0.hasPrefix("understudy_batch_jobs_total{") && $0.contains("outcome=\"\(outcome)\"") }
+                        .flatMap { $0.split(separator: " ").last }.flatMap { Int($0) }
+                }
+                #expect(count("entered") == 60 && count("submitted") == 60, "\(metrics.split(separator: "\n").filter { $0.contains("batch") })")
+                #expect(count("served_batch") == 50 && count("served_realtime") == 10)
+                #expect(metrics.contains("understudy_batches_open"))
 
                 let byID = Dictionary(results.map { ($0["job_id"] as? String ?? "", $0) }) { first, _ in first }
                 try #require(byID.count == 60)
@@ -191,6 +202,32 @@ extension EndToEnd {
                 #expect(results.allSatisfy { abs(($0["cost_usd"] as? Double ?? -1) - Self.realtimeCost($0) / 2) < 1e-9 })
                 let tally = stack.primary.simulator.batchTally
                 #expect(tally.requests == 5_000 && tally.resubmittedIDs == 0, "\(tally)")
+            }
+        }
+
+        @Test("an openai batch route: the JSONL goes up through the Files API, and the answers come back as batch results at half price")
+        func openAIBatchRoute() async throws {
+            try await withStack { stack in
+                Self.configure(&stack)
+                stack.config.providers["gpt"] = "{type: openai, base_url: \"\(stack.backup.baseURL)/v1\", api_key_env: TEST_BACKUP_KEY}"
+                stack.config.batch = stack.config.batch.replacingOccurrences(
+                    of: "{provider: claude-direct, model: \(Self.route)}", with: "{provider: gpt, model: gpt-4o-mini}")
+                stack.backup.simulator.setBatchScript(BatchScript(processingMs: 500))
+                let worker = try await stack.startWorker()
+                try await Self.produce(stack, count: 50, prefix: "gpt")
+                let results = try await stack.results(distinct: 50, idle: .seconds(30)).map { jsonObject($0.value) }
+                #expect(await worker.process.stop() == 0)
+                try #require(Set(results.compactMap { $0["job_id"] as? String }).count == 50)
+                for result in results {
+                    #expect(result["mode"] as? String == "batch")
+                    #expect((result["served_by"] as? [String: Any])?["provider"] as? String == "gpt")
+                    let usage = result["usage"] as? [String: Int] ?? [:]
+                    let realtime = PriceTable.defaults.cost(
+                        of: .init(inputTokens: usage["input_tokens"] ?? 0, outputTokens: usage["output_tokens"] ?? 0), model: "gpt-4o-mini")
+                    #expect(realtime > 0 && abs((result["cost_usd"] as? Double ?? -1) - realtime / 2) < 1e-9)
+                }
+                #expect(stack.backup.simulator.batchTally.requests == 50)
+                #expect(!worker.output().contains("sk-test-backup-1111"))
             }
         }
     }
