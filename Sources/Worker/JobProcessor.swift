@@ -137,10 +137,13 @@ struct JobProcessor: Sendable {
     }
 
     private func publication(_ result: JobResult, attempts: [AttemptEvent], trace: [KafkaHeader]) -> Publication {
-        publication(
-            result,
-            events: attempts.map { attempt in
-                TelemetryEvent.Attempt(
+        let key = Array(result.jobID.utf8)
+        var telemetry: [KafkaRecord] = []
+        telemetry.reserveCapacity(attempts.count + 1)
+        // Each event encoded as it is built (the hot path: no intermediate list).
+        for attempt in attempts {
+            let event = TelemetryEvent.attempt(
+                .init(
                     jobID: result.jobID, workload: result.workload, attempt: attempt.attempt, routeIndex: attempt.routeIndex,
                     route: RouteKey(provider: attempt.provider, model: attempt.model), outcome: attempt.outcome,
                     httpStatus: attempt.httpStatus, latencyMs: Int(attempt.latency.milliseconds),
@@ -151,22 +154,31 @@ struct JobProcessor: Sendable {
                     providerType: attempt.providerKind.isEmpty ? providerKinds[attempt.provider] : attempt.providerKind,
                     errorMessage: attempt.errorMessage
                 )
-            }, trace: trace)
+            )
+            if let bytes = try? WireJSON.encodeBytes(event) {
+                telemetry.append(KafkaRecord(topic: topics.telemetry, key: key, value: bytes, headers: trace))
+            }
+        }
+        if let record = jobEvent(result, key: key, trace: trace) { telemetry.append(record) }
+        return .job(result: result, resultsTopic: topics.results, telemetry: telemetry, headers: trace)
+    }
+
+    /// The job event of a finished job, as a telemetry record.
+    private func jobEvent(_ result: JobResult, key: [UInt8], trace: [KafkaHeader]) -> KafkaRecord? {
+        (try? WireJSON.encodeBytes(TelemetryEvent.job(.init(result)))).map {
+            KafkaRecord(topic: topics.telemetry, key: key, value: $0, headers: trace)
+        }
     }
 
     /// The result and telemetry (each attempt event, then the job event) of a finished job.
     private func publication(_ result: JobResult, events: [TelemetryEvent.Attempt], trace: [KafkaHeader]) -> Publication {
         let key = Array(result.jobID.utf8)
-        var telemetry: [KafkaRecord] = []
-        telemetry.reserveCapacity(events.count + 1)
-        for event in events {
-            if let bytes = try? WireJSON.encodeBytes(TelemetryEvent.attempt(event)) {
-                telemetry.append(KafkaRecord(topic: topics.telemetry, key: key, value: bytes, headers: trace))
+        var telemetry = events.compactMap { event in
+            (try? WireJSON.encodeBytes(TelemetryEvent.attempt(event))).map {
+                KafkaRecord(topic: topics.telemetry, key: key, value: $0, headers: trace)
             }
         }
-        if let bytes = try? WireJSON.encodeBytes(TelemetryEvent.job(.init(result))) {
-            telemetry.append(KafkaRecord(topic: topics.telemetry, key: key, value: bytes, headers: trace))
-        }
+        if let record = jobEvent(result, key: key, trace: trace) { telemetry.append(record) }
         return .job(result: result, resultsTopic: topics.results, telemetry: telemetry, headers: trace)
     }
 

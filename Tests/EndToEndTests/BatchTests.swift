@@ -34,6 +34,11 @@ extension EndToEnd {
             try await JobFactory.produce(records, bootstrapServers: stack.bootstrap)
         }
 
+        /// A result's or an attempt event's `mode`: absent means realtime.
+        static func mode(_ object: [String: Any]) -> String {
+            object["mode"] as? String ?? "realtime"
+        }
+
         /// The realtime price of a result's usage on the batch route.
         static func realtimeCost(_ result: [String: Any]) -> Double {
             let usage = result["usage"] as? [String: Int] ?? [:]
@@ -60,7 +65,7 @@ extension EndToEnd {
                 let long = byID.filter { $0.key.hasPrefix("long-") }.values
                 let short = byID.filter { $0.key.hasPrefix("short-") }.values
                 #expect(long.allSatisfy { $0["mode"] as? String == "batch" && $0["status"] as? String == "succeeded" })
-                #expect(short.allSatisfy { $0["mode"] as? String == "realtime" })
+                #expect(short.allSatisfy { Self.mode($0) == "realtime" })
                 for result in long {
                     #expect(Self.realtimeCost(result) > 0, "the simulator reports usage on batch answers")
                     let cost = result["cost_usd"] as? Double ?? -1
@@ -107,7 +112,7 @@ extension EndToEnd {
 
                 let byID = Dictionary(results.map { ($0["job_id"] as? String ?? "", $0) }) { first, _ in first }
                 try #require(byID.count == 60)
-                let realtime = Set(byID.filter { $0.value["mode"] as? String == "realtime" }.keys)
+                let realtime = Set(byID.filter { Self.mode($0.value) == "realtime" }.keys)
                 #expect(realtime == Set(errored + expired))
                 #expect(byID.values.allSatisfy { $0["status"] as? String == "succeeded" })
                 // Each request that failed inside the batch has an attempt event of mode batch, named by its job.
@@ -115,7 +120,7 @@ extension EndToEnd {
                     $0["event"] as? String == "attempt" && $0["mode"] as? String == "batch" && $0["outcome"] as? String != "ok"
                 }
                 #expect(Set(failedInside.compactMap { $0["job_id"] as? String }) == Set(errored))
-                let realtimeCalls = telemetry.filter { $0["event"] as? String == "attempt" && $0["mode"] as? String == "realtime" }
+                let realtimeCalls = telemetry.filter { $0["event"] as? String == "attempt" && Self.mode($0) == "realtime" }
                 #expect(Set(realtimeCalls.compactMap { $0["job_id"] as? String }) == Set(errored + expired))
             }
         }
@@ -149,7 +154,7 @@ extension EndToEnd {
                 let byID = Dictionary(results.map { ($0["job_id"] as? String ?? "", $0) }) { first, _ in first }
                 try #require(byID.count == 40)
                 #expect(tally.requests == 40, "every job went to a batch first: \(tally)")
-                #expect(byID.values.allSatisfy { $0["mode"] as? String == "realtime" && $0["status"] as? String == "succeeded" })
+                #expect(byID.values.allSatisfy { Self.mode($0) == "realtime" && $0["status"] as? String == "succeeded" })
                 let completed = byID.values.compactMap { ($0["completed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) } }
                 #expect(completed.count == 40 && completed.allSatisfy { $0.timeIntervalSince(enqueued) < 600 })
                 #expect(tally.batches >= 1 && tally.cancelled == tally.batches, "\(tally)")
@@ -209,7 +214,7 @@ extension EndToEnd {
         func openAIBatchRoute() async throws {
             try await withStack { stack in
                 Self.configure(&stack)
-                stack.config.providers["gpt"] = "{type: openai, base_url: \"\(stack.backup.baseURL)/v1\", api_key_env: TEST_BACKUP_KEY}"
+                stack.config.providers["gpt"] = "{type: openai, base_url: \"\(stack.backup.baseURL)\", api_key_env: TEST_BACKUP_KEY}"
                 stack.config.batch = stack.config.batch.replacingOccurrences(
                     of: "{provider: claude-direct, model: \(Self.route)}", with: "{provider: gpt, model: gpt-4o-mini}")
                 stack.backup.simulator.setBatchScript(BatchScript(processingMs: 500))

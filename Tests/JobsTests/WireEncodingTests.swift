@@ -60,14 +60,14 @@ struct WireEncodingTests {
         try JSONDecoder().decode(JSONValue.self, from: WireJSON.encode(value))
     }
 
-    @Test("a succeeded result is the issue's example, field for field (with issue 13's mode)")
+    @Test("a succeeded result is the issue's example, field for field")
     func succeededResult() throws {
         let expected = """
             {"job_id": "ticket-8812", "workload": "support-summaries", "status": "succeeded",
              "output": {"text": "...", "finish_reason": "stop"},
              "served_by": {"provider": "claude-azure", "model": "claude-sonnet-4-5", "route_index": 1},
              "fallback_used": true, "attempts": 2, "usage": {"input_tokens": 812, "output_tokens": 96},
-             "cost_usd": 0.003876, "latency_ms": 2143, "mode": "realtime", "error": null, "metadata": {"tenant": "acme"},
+             "cost_usd": 0.003876, "latency_ms": 2143, "error": null, "metadata": {"tenant": "acme"},
              "completed_at": "2026-11-24T22:10:03.120Z"}
             """
         #expect(try json(Self.succeeded) == JSONDecoder().decode(JSONValue.self, from: Data(expected.utf8)))
@@ -93,10 +93,10 @@ struct WireEncodingTests {
         #expect(tooLarge.fallbackUsed == false)
     }
 
-    @Test("an attempt event is the issue's example, nulls included (with issue 13's mode)")
+    @Test("an attempt event is the issue's example, nulls included")
     func attemptEvent() throws {
         let expected = """
-            {"event": "attempt", "job_id": "ticket-8812", "workload": "support-summaries", "attempt": 1, "route_index": 0, "provider": "claude-direct", "model": "claude-sonnet-4-5", "outcome": "overloaded", "http_status": 529, "latency_ms": 312, "retry_after_ms": null, "decision": "fail_over", "at": "2026-11-24T22:10:01.002Z", "mode": "realtime"}
+            {"event": "attempt", "job_id": "ticket-8812", "workload": "support-summaries", "attempt": 1, "route_index": 0, "provider": "claude-direct", "model": "claude-sonnet-4-5", "outcome": "overloaded", "http_status": 529, "latency_ms": 312, "retry_after_ms": null, "decision": "fail_over", "at": "2026-11-24T22:10:01.002Z"}
             """
         #expect(try json(Self.attempt) == JSONDecoder().decode(JSONValue.self, from: Data(expected.utf8)))
         #expect(Self.attempt.key == "ticket-8812")

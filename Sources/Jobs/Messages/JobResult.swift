@@ -170,7 +170,9 @@ extension JobResult: JSONWritable {
         writer.member("cost_usd", costUSD)
         writer.member("latency_ms", latencyMs)
         writer.member("queue_ms", ifPresent: queueMs)
-        writer.member("mode", mode.rawValue)
+        // Written for batch answers only: absent reads as realtime, and the hot path's
+        // results keep their size.
+        if mode == .batch { writer.member("mode", mode.rawValue) }
         writer.key("error")
         if let failure {
             writer.beginObject()

@@ -98,7 +98,8 @@ extension TelemetryEvent {
             writer.member("provider_type", ifPresent: providerType)
             writer.member("provider_error_type", ifPresent: providerErrorType)
             writer.member("error_message", ifPresent: errorMessage)
-            writer.member("mode", mode.rawValue)
+            // Absent reads as realtime (see JobResult).
+            if mode == .batch { writer.member("mode", mode.rawValue) }
             writer.endObject()
         }
     }
