@@ -3,7 +3,7 @@ import Kafka
 import Testing
 import UnderstudyTesting
 
-extension EndToEnd {
+extension EndToEndTools {
     /// Spend budgets on the real worker binary and Tansu: jobs over the cap wait in the deferred
     /// topic, not failed, and two workers keep one cap.
     @Suite(.serialized, .timeLimit(.minutes(4)))

@@ -104,12 +104,12 @@ func jobID(_ message: KafkaMessage) -> String {
 /// The end-to-end suites, in two lanes that run side by side, one suite at a time in each: each
 /// starts brokers, simulators and worker processes, and on two cores more at once would time
 /// each other out. ``EndToEnd`` holds the heavy ones (resilience, membership, hostile input,
-/// budgets).
+/// provider batches); the lanes are kept about even (each about 5 to 6 minutes in CI).
 @Suite(.serialized) enum EndToEnd {}
 
 /// The second lane: pipeline, operations and the other commands (check, enqueue, redrive, demo,
-/// compare, report, dashboard), tracing and prompt caching, whose assertions count what happened rather than how
-/// fast.
+/// compare, report, dashboard), tracing, prompt caching and budgets, whose assertions count what happened rather
+/// than how fast.
 @Suite(.serialized) enum EndToEndTools {}
 
 /// The suites whose counts depend on timing under load: shared route health (calls to a
