@@ -130,7 +130,10 @@ import Testing
             #expect(result.error != nil, "\(target): the job fails")
             #expect(events.attempts.map(\.outcome) == [.timeout], "\(target)")
             #expect(elapsed >= .milliseconds(590))
-            #expect(elapsed < .seconds(3), "the timeout covers the body, not only the head")
+            // The whole drip lasts tens of seconds (8 bytes per 200 ms); ending within a few
+            // seconds of the 600 ms timeout shows the timer ended the body. The slack is for a
+            // loaded CI machine (3.2 s seen there), not for the drip.
+            #expect(elapsed < .seconds(8), "the timeout covers the body, not only the head")
         }
     }
 
