@@ -1,5 +1,6 @@
 /// How the simulator's provider batches behave (`PUT /_sim/batches`): how long a batch runs,
-/// which requests fail or expire inside it, and whether a create is refused.
+/// which requests fail or expire inside it, whether a create is refused, and whether reading its
+/// results is cut short once.
 package struct BatchScript: Codable, Sendable, Hashable {
     /// How long a batch runs before it ends, in milliseconds; `nil`: it runs until cancelled
     /// (a provider that is late past the jobs' deadlines).
@@ -10,19 +11,27 @@ package struct BatchScript: Codable, Sendable, Hashable {
     package var expiredIDs: [String]
     /// Refuse every create with this HTTP status (a whole batch the provider will not take).
     package var refuseStatus: Int?
+    /// Cut the first read of each results file after this many lines (the connection is reset
+    /// mid-file); later reads are whole.
+    package var cutResultsAfterLines: Int?
 
     enum CodingKeys: String, CodingKey {
         case processingMs = "processing_ms"
         case erroredIDs = "errored_ids"
         case expiredIDs = "expired_ids"
         case refuseStatus = "refuse_status"
+        case cutResultsAfterLines = "cut_results_after_lines"
     }
 
-    package init(processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil) {
+    package init(
+        processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil,
+        cutResultsAfterLines: Int? = nil
+    ) {
         self.processingMs = processingMs
         self.erroredIDs = erroredIDs
         self.expiredIDs = expiredIDs
         self.refuseStatus = refuseStatus
+        self.cutResultsAfterLines = cutResultsAfterLines
     }
 
     package init(from decoder: any Decoder) throws {
@@ -31,5 +40,6 @@ package struct BatchScript: Codable, Sendable, Hashable {
         erroredIDs = try container.decodeIfPresent([String].self, forKey: .erroredIDs) ?? []
         expiredIDs = try container.decodeIfPresent([String].self, forKey: .expiredIDs) ?? []
         refuseStatus = try container.decodeIfPresent(Int.self, forKey: .refuseStatus)
+        cutResultsAfterLines = try container.decodeIfPresent(Int.self, forKey: .cutResultsAfterLines)
     }
 }

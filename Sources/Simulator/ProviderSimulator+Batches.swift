@@ -107,7 +107,8 @@ extension ProviderSimulator {
         guard let outcomes = batches.outcomes(id, now: Date()) else {
             return Self.response(SimulatorWire.anthropic.error(status: 404, retryAfterSeconds: nil, message: "no results for this batch", serial: 0))
         }
-        var lines = Data()
+        var lines: [Data] = []
+        lines.reserveCapacity(outcomes.count)
         for (index, (item, outcome)) in outcomes.enumerated() {
             var result: [String: JSONValue] = ["type": .string(outcome)]
             if outcome == "errored" {
@@ -122,12 +123,9 @@ extension ProviderSimulator {
                 result["message"] = (try? JSONParser.parse(Data(reply.body.readableBytesView))) ?? .null
             }
             let line: JSONValue = .object(["custom_id": .string(item.customID), "result": .object(result)])
-            if let bytes = try? line.jsonDocument() {
-                lines.append(contentsOf: bytes)
-                lines.append(UInt8(ascii: "\n"))
-            }
+            if let bytes = try? line.jsonDocument() { lines.append(Data(bytes)) }
         }
-        return Response(status: .ok, headers: [.contentType: "application/x-jsonl"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: lines)))
+        return Self.jsonl(lines, cutAfter: batches.resultsCut(file: id, of: id, lines: lines.count))
     }
 
     private static func rfc3339(_ date: Date) -> String {

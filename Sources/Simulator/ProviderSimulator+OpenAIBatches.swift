@@ -100,8 +100,9 @@ extension ProviderSimulator {
     private func fileContent(_ id: String) -> Response {
         if let file = batches.file(id) { return Self.jsonl(file) }
         for (suffix, wantsSuccess) in [("-output", true), ("-errors", false)] where id.hasSuffix(suffix) {
-            guard let outcomes = batches.outcomes(String(id.dropLast(suffix.count)), now: Date()) else { break }
-            var lines = Data()
+            let batchID = String(id.dropLast(suffix.count))
+            guard let outcomes = batches.outcomes(batchID, now: Date()) else { break }
+            var lines: [Data] = []
             for (index, (item, outcome)) in outcomes.enumerated() where (outcome == "succeeded") == wantsSuccess {
                 var line: [String: JSONValue] = ["id": .string("batch_req_sim_\(index)"), "custom_id": .string(item.customID)]
                 switch outcome {
@@ -129,12 +130,9 @@ extension ProviderSimulator {
                         "message": .string("This request could not be executed before the batch ended."),
                     ])
                 }
-                if let bytes = try? JSONValue.object(line).jsonDocument() {
-                    lines.append(contentsOf: bytes)
-                    lines.append(UInt8(ascii: "\n"))
-                }
+                if let bytes = try? JSONValue.object(line).jsonDocument() { lines.append(Data(bytes)) }
             }
-            return Self.jsonl(lines)
+            return Self.jsonl(lines, cutAfter: batches.resultsCut(file: id, of: batchID, lines: lines.count))
         }
         return Self.response(SimulatorWire.openai.error(status: 404, retryAfterSeconds: nil, message: "No such File object", serial: 0))
     }
@@ -142,6 +140,35 @@ extension ProviderSimulator {
     static func jsonl(_ data: Data) -> Response {
         Response(status: .ok, headers: [.contentType: "application/x-jsonl"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// A results file of `lines`, written a few lines at a time as a provider streams a large
+    /// file; with `cutAfter`, the body stops after that many lines and the connection is reset.
+    static func jsonl(_ lines: [Data], cutAfter: Int?) -> Response {
+        let body = ResponseBody { writer in
+            var sent = 0
+            for start in stride(from: 0, to: lines.count, by: 16) {
+                var buffer = ByteBuffer()
+                for line in lines[start..<min(start + 16, lines.count)] {
+                    if let cutAfter, sent >= cutAfter {
+                        try await writer.write(buffer)
+                        // The channel's writes are asynchronous: give them a moment to leave
+                        // before the reset, or the close could drop them unsent.
+                        try await Task.sleep(for: .milliseconds(100))
+                        throw ResultsCut()
+                    }
+                    buffer.writeBytes(line)
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    sent += 1
+                }
+                try await writer.write(buffer)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-jsonl"], body: body)
+    }
+
+    /// The error that resets a results read part-way (``BatchScript/cutResultsAfterLines``).
+    private struct ResultsCut: Error {}
 
     /// The `file` part of a multipart/form-data body, or `nil`.
     static func multipartFile(_ body: Data, contentType: String) -> Data? {

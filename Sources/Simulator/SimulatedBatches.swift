@@ -48,6 +48,8 @@ final class SimulatedBatches: Sendable {
         var submissions: [String: Int] = [:]
         var files: [String: Data] = [:]
         var fileOrder: [String] = []
+        /// Results files already cut once (``BatchScript/cutResultsAfterLines``).
+        var cutFiles: Set<String> = []
     }
 
     /// Keeps an uploaded file (OpenAI's Files API) and returns its id; at most ``maxBatches``
@@ -91,6 +93,19 @@ final class SimulatedBatches: Sendable {
             state.order.append(id)
             if state.order.count > Self.maxBatches { state.batches[state.order.removeFirst()] = nil }
             return (Self.snapshot(of: batch, now: now), nil)
+        }
+    }
+
+    /// Where the read of results file `file` (of batch `id`, `lines` long) is cut: the script's
+    /// line count on the first read of each file longer than that, `nil` otherwise.
+    func resultsCut(file: String, of id: String, lines: Int) -> Int? {
+        state.withLock { state in
+            state.tally.resultReads += 1
+            guard let batch = state.batches[id], let cut = batch.script.cutResultsAfterLines, cut >= 0, cut < lines,
+                state.cutFiles.count < Self.maxBatches, state.cutFiles.insert(file).inserted
+            else { return nil }
+            state.tally.cutReads += 1
+            return cut
         }
     }
 
@@ -166,4 +181,8 @@ package struct BatchTally: Sendable, Hashable {
     package var requests = 0
     package var resubmittedIDs = 0
     package var cancelled = 0
+    /// Reads of a results file (Anthropic's results, OpenAI's output and error files).
+    package var resultReads = 0
+    /// Reads cut short (``BatchScript/cutResultsAfterLines``).
+    package var cutReads = 0
 }

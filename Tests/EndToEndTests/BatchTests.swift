@@ -48,11 +48,17 @@ extension EndToEnd {
             return PriceTable.defaults.cost(of: tokens, model: route)
         }
 
-        @Test("jobs with long deadlines go to provider batches at half the realtime cost; a job whose deadline is too short never does")
+        @Test(
+            "jobs with long deadlines go to provider batches at half the realtime cost, a job whose deadline is too short never does, and a results file cut part-way is read again without publishing twice"
+        )
         func longDeadlinesAreBatched() async throws {
             try await withStack { stack in
                 Self.configure(&stack)
-                stack.primary.simulator.setBatchScript(BatchScript(processingMs: 1_500))
+                // One partition, so batches fill to 100 jobs. Each batch's first results read is
+                // reset after 80 lines: the first 64 (one delivery) are published from it, the
+                // rest from the second read.
+                stack.config.partitions = 1
+                stack.primary.simulator.setBatchScript(BatchScript(processingMs: 1_500, cutResultsAfterLines: 80))
                 let worker = try await stack.startWorker()
                 try await Self.produce(stack, count: 200, prefix: "long")
                 try await Self.produce(stack, count: 20, prefix: "short", deadlineMs: 60_000)
@@ -72,8 +78,10 @@ extension EndToEnd {
                     #expect(abs(cost - Self.realtimeCost(result) / 2) < 1e-9, "batch cost \(cost) against realtime \(Self.realtimeCost(result))")
                     #expect((result["served_by"] as? [String: Any])?["provider"] as? String == "claude-direct")
                 }
+                #expect(results.count == 220, "every job published once")
                 let tally = stack.primary.simulator.batchTally
                 #expect(tally.requests == 200 && tally.resubmittedIDs == 0, "\(tally)")
+                #expect(tally.cutReads >= 1 && tally.resultReads > tally.cutReads, "\(tally)")
                 let events = telemetry.map { jsonObject($0.value) }
                 let batchEvents = events.filter { $0["event"] as? String == "batch" }
                 #expect(batchEvents.contains { $0["state"] as? String == "submitted" })
@@ -217,7 +225,8 @@ extension EndToEnd {
                 stack.config.providers["gpt"] = "{type: openai, base_url: \"\(stack.backup.baseURL)\", api_key_env: TEST_BACKUP_KEY}"
                 stack.config.batch = stack.config.batch.replacingOccurrences(
                     of: "{provider: claude-direct, model: \(Self.route)}", with: "{provider: gpt, model: gpt-4o-mini}")
-                stack.backup.simulator.setBatchScript(BatchScript(processingMs: 500))
+                // The output file's first read is reset part-way; the second is whole.
+                stack.backup.simulator.setBatchScript(BatchScript(processingMs: 500, cutResultsAfterLines: 5))
                 let worker = try await stack.startWorker()
                 try await Self.produce(stack, count: 50, prefix: "gpt")
                 let results = try await stack.results(distinct: 50, idle: .seconds(30)).map { jsonObject($0.value) }
@@ -231,7 +240,9 @@ extension EndToEnd {
                         of: .init(inputTokens: usage["input_tokens"] ?? 0, outputTokens: usage["output_tokens"] ?? 0), model: "gpt-4o-mini")
                     #expect(realtime > 0 && abs((result["cost_usd"] as? Double ?? -1) - realtime / 2) < 1e-9)
                 }
-                #expect(stack.backup.simulator.batchTally.requests == 50)
+                #expect(results.count == 50, "every job published once")
+                let tally = stack.backup.simulator.batchTally
+                #expect(tally.requests == 50 && tally.cutReads >= 1, "\(tally)")
                 #expect(!worker.output().contains("sk-test-backup-1111"))
             }
         }

@@ -70,6 +70,19 @@ import Testing
         try await client.shutdown()
     }
 
+    /// Expects `call` to fail as a `.timeout` whose message says `word`.
+    static func expectTimeout(_ call: Task<some Sendable, any Error>, saying word: String) async {
+        do {
+            _ = try await call.value
+            Issue.record("the call must time out")
+        } catch let failure as ProviderFailure {
+            #expect(failure.outcome == .timeout)
+            #expect(failure.message.contains(word))
+        } catch {
+            Issue.record("not a timeout: \(error)")
+        }
+    }
+
     static func head(contentLength: Int) -> [UInt8] {
         Array("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: \(contentLength)\r\n\r\n".utf8)
     }
@@ -105,14 +118,69 @@ import Testing
             let deadline = try #require(await armings.next())
             #expect(deadline == .seconds(5))
             hand.advance(to: deadline)
-            do {
-                _ = try await call.value
-                Issue.record("a stalled body must fail")
-            } catch let failure as ProviderFailure {
-                #expect(failure.outcome == .timeout)
-                #expect(failure.message.contains("body"))
-            }
+            await Self.expectTimeout(call, saying: "body")
             #expect(hand.timer.counts.registered == 0)
+        }
+    }
+
+    /// Streams `url`'s body with a 5 s pause bound, reporting each delivery's size on the stream.
+    private static func stream(
+        _ transport: AsyncHTTPTransport, _ url: String
+    ) -> (call: Task<ProviderHTTPResponse, any Error>, deliveries: AsyncStream<Int>) {
+        let (deliveries, deliver) = AsyncStream.makeStream(of: Int.self)
+        let call = Task {
+            defer { deliver.finish() }
+            return try await transport.streamLines(
+                ProviderHTTPRequest(url: url), timeout: .seconds(600), bodyTimeout: .seconds(5), maxErrorBytes: 1024,
+                splitter: LineSplitter(maxBytes: 1 << 20, maxLineBytes: 1024)
+            ) { lines in deliver.yield(lines.count) }
+        }
+        return (call, deliveries)
+    }
+
+    static func all(_ deliveries: AsyncStream<Int>) async -> [Int] {
+        var sizes: [Int] = []
+        for await size in deliveries { sizes.append(size) }
+        return sizes
+    }
+
+    static let seventyLines = (0..<70).map { "{\"n\":\($0)}\n" }.joined()
+
+    @Test func aStreamedBodyArrivesAsDeliveriesOfLines() async throws {
+        let body = Array(Self.seventyLines.utf8)
+        try await withTransport(answering: Self.head(contentLength: body.count) + body) { transport, hand, url in
+            let (call, deliveries) = Self.stream(transport, url)
+            let answer = try await call.value
+            #expect(answer.status == 200 && answer.body.isEmpty)
+            #expect(await Self.all(deliveries) == [64, 6])
+            #expect(hand.timer.counts.registered == 0)
+        }
+    }
+
+    @Test func aStreamedBodyHandsOverLinesBeforeItEndsAndAPauseTimesOut() async throws {
+        // The head promises 100 bytes more than come: 64 lines are handed over while the body is
+        // still open, then the wait for the rest is cut by the body timer.
+        let body = Array(Self.seventyLines.utf8)
+        try await withTransport(answering: Self.head(contentLength: body.count + 100) + body) { transport, hand, url in
+            let (call, deliveries) = Self.stream(transport, url)
+            var iterator = deliveries.makeAsyncIterator()
+            #expect(await iterator.next() == 64)
+            // The reader is waiting for more once it has armed the timer again.
+            while hand.timer.counts.registered == 0 { await Task.yield() }
+            hand.advance(to: .seconds(5))
+            await Self.expectTimeout(call, saying: "paused")
+            #expect(await iterator.next() == nil, "the six lines of an unfinished body are not handed over")
+        }
+    }
+
+    @Test func aStreamedErrorStatusComesBackWholeWithNoLines() async throws {
+        let body = Array(#"{"error":{"type":"overloaded_error"}}"#.utf8)
+        let head = Array("HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\ncontent-length: \(body.count)\r\n\r\n".utf8)
+        try await withTransport(answering: head + body) { transport, _, url in
+            let (call, deliveries) = Self.stream(transport, url)
+            let answer = try await call.value
+            #expect(answer.status == 529 && answer.bodyText.contains("overloaded_error"))
+            #expect(await Self.all(deliveries) == [])
         }
     }
 

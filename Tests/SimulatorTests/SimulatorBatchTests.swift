@@ -2,6 +2,7 @@ import Completions
 import Foundation
 import Providers
 import Simulator
+import Synchronization
 import Testing
 
 /// Anthropic's Message Batches, the real adapter against the simulator over HTTP: a batch runs,
@@ -109,6 +110,33 @@ import Testing
         }
     }
 
+    @Test(
+        "results stream in deliveries of at most 64; a read reset part-way hands over what arrived, fails as a connection error, and the next read is whole",
+        arguments: [Target.anthropic, .openai])
+    func resultsStreamAndACutReadIsReadAgain(_ target: Target) async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(processingMs: 0, cutResultsAfterLines: 100))
+            let provider = try #require(try target.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+            let submitted = try await provider.submitBatch(requests(150), model: "m", timeout: .seconds(5))
+            let batch = try await provider.batch(submitted.id, timeout: .seconds(5))
+            try #require(batch.phase == .ended)
+            let firstRead = Deliveries()
+            do {
+                try await provider.batchResults(of: batch, timeout: .seconds(5)) { firstRead.add($0) }
+                Issue.record("a read reset part-way must fail")
+            } catch let failure as ProviderFailure {
+                #expect(failure.outcome == .connection)
+            }
+            // 100 lines came before the reset: one full delivery of 64, the rest lost with the read.
+            #expect(firstRead.sizes == [64])
+            let secondRead = Deliveries()
+            try await provider.batchResults(of: batch, timeout: .seconds(5)) { secondRead.add($0) }
+            #expect(secondRead.sizes == [64, 64, 22])
+            #expect(Set(secondRead.ids) == Set((0..<150).map { "job-\($0)" }))
+            #expect(simulator.batchTally.cutReads == 1)
+        }
+    }
+
     @Test("a refused create is a classified failure, and an unknown batch is not found")
     func refusedAndUnknown() async throws {
         try await withSimulator { simulator, baseURL, client in
@@ -128,4 +156,12 @@ import Testing
             }
         }
     }
+}
+
+/// What a streamed results read handed over, delivery by delivery.
+private final class Deliveries: Sendable {
+    private let state = Mutex<[[BatchItemResult]]>([])
+    func add(_ results: [BatchItemResult]) { state.withLock { $0.append(results) } }
+    var sizes: [Int] { state.withLock { $0.map(\.count) } }
+    var ids: [String] { state.withLock { $0.flatMap { $0.map(\.customID) } } }
 }

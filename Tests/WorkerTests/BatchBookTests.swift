@@ -51,6 +51,15 @@ struct BatchBookTests {
             members: entries.enumerated().map { ("c\($0.offset)", $0.element.origin) })
     }
 
+    /// A ready book holding `count` entries, all submitted as batch `g1` (custom ids `c0`...).
+    static func submitted(_ count: Int, nextPollMs: Int64 = t0) -> (book: BatchBook, entries: [BatchEntry]) {
+        var book = book()
+        let entries = (0..<count).map { entry($0) }
+        read(entries, into: &book)
+        book.submitted(batch(entries), nextPollMs: nextPollMs)
+        return (book, entries)
+    }
+
     func due(_ book: inout BatchBook, at nowMs: Int64, maxRequests: Int = 100) -> BatchBook.Work {
         book.due(nowMs: nowMs, maxRequests: { _ in maxRequests }, maxRecordBytes: 1 << 20)
     }
@@ -152,10 +161,7 @@ struct BatchBookTests {
 
     @Test("members that leave a batch unanswered run realtime; the batch stays open until each is served, then closes")
     func leaving() {
-        var book = Self.book()
-        let entries = (0..<3).map { Self.entry($0) }
-        Self.read(entries, into: &book)
-        book.submitted(Self.batch(entries), nextPollMs: Self.t0)
+        var (book, entries) = Self.submitted(3)
         book.served(entries[0].origin)
         book.leaveBatch(entries[1].origin, group: "g1")
         book.leaveBatch(entries[2].origin, group: "g1")
@@ -172,11 +178,8 @@ struct BatchBookTests {
 
     @Test("a running batch whose jobs were all served elsewhere is cancelled once; closed, its record read back does not reopen it")
     func cancelAndClose() throws {
-        var book = Self.book()
-        let entries = (0..<2).map { Self.entry($0) }
-        Self.read(entries, into: &book)
+        var (book, entries) = Self.submitted(2, nextPollMs: Self.t0 + 60_000)
         let batch = Self.batch(entries)
-        book.submitted(batch, nextPollMs: Self.t0 + 60_000)
         for entry in entries { book.served(entry.origin) }
         #expect(due(&book, at: Self.t0).cancels.map(\.group) == ["g1"])
         #expect(due(&book, at: Self.t0).cancels.isEmpty)
@@ -243,12 +246,35 @@ struct BatchBookTests {
         #expect(due(&book, at: Self.t0 + 4).voidIntents.isEmpty)
     }
 
+    @Test(
+        "a results read cut short is read again after a backoff, takes nothing twice, and only members never reported leave; a batch served whole while read closes, uncancelled"
+    )
+    func resultsReadAgain() {
+        var (book, entries) = Self.submitted(3)
+        book.collecting("g1")
+        #expect(due(&book, at: Self.t0).polls.isEmpty, "not polled while its results are read")
+        let first = book.see("c0", of: "g1")
+        let again = book.see("c0", of: "g1")
+        #expect(first && !again)
+        book.served(entries[0].origin)
+        book.collectFailed("g1", nowMs: Self.t0, interval: 500)
+        #expect(due(&book, at: Self.t0 + 999).polls.isEmpty)
+        #expect(due(&book, at: Self.t0 + 1_000).polls.map(\.group) == ["g1"], "polled again after twice the interval")
+        book.collecting("g1")
+        let retaken = book.see("c0", of: "g1")
+        let next = book.see("c1", of: "g1")
+        #expect(!retaken, "taken by the first read")
+        #expect(next)
+        #expect(book.unreported(of: "g1").map(\.customID) == ["c2"])
+        book.served(entries[1].origin)
+        book.served(entries[2].origin)
+        let work = due(&book, at: Self.t0 + 2_000)
+        #expect(work.closes.map(\.group) == ["g1"] && work.cancels.isEmpty)
+    }
+
     @Test("a partition assigned again re-reads its batches: an ended batch with unserved jobs is polled again")
     func reassignedBatchesArePolledAgain() {
-        var book = Self.book()
-        let entries = (0..<2).map { Self.entry($0) }
-        Self.read(entries, into: &book)
-        book.submitted(Self.batch(entries), nextPollMs: Self.t0)
+        var (book, _) = Self.submitted(2)
         book.ended("g1")
         #expect(due(&book, at: Self.t0).polls.isEmpty)
         book.revoke(0)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A provider that also takes batches at the batch price: the seam between understudy's batch
 /// lane and a provider's batch API (Anthropic's Message Batches; OpenAI's and Azure OpenAI's
 /// Batch API).
@@ -17,8 +19,27 @@ package protocol BatchCompletionProvider: Sendable {
     func batch(_ id: String, timeout: Duration) async throws -> ProviderBatch
     /// Asks the provider to cancel the batch `id`; requests already running may still finish.
     func cancelBatch(_ id: String, timeout: Duration) async throws -> ProviderBatch
-    /// The results of an ended batch, one per request it reports on.
-    func batchResults(of batch: ProviderBatch, timeout: Duration) async throws -> [BatchItemResult]
+    /// Streams the results of an ended batch, one per request it reports on, to `receive` a
+    /// bounded number at a time as the provider's file arrives, waiting for each `receive` before
+    /// reading on: a results file of hundreds of megabytes is never held whole. `timeout` bounds
+    /// the wait for each file's answer to begin. A failure part-way throws after the results
+    /// already handed over; reading again repeats them.
+    func batchResults(of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async -> Void) async throws
+}
+
+extension BatchCompletionProvider {
+    /// Every result of an ended batch in one array: for tests and tools reading small batches;
+    /// the batch lane streams (``batchResults(of:timeout:receive:)``).
+    package func batchResults(of batch: ProviderBatch, timeout: Duration) async throws -> [BatchItemResult] {
+        let collected = CollectedResults()
+        try await batchResults(of: batch, timeout: timeout) { results in collected.items.withLock { $0 += results } }
+        return collected.items.withLock { $0 }
+    }
+}
+
+/// The results ``BatchCompletionProvider/batchResults(of:timeout:)`` gathers.
+private final class CollectedResults: Sendable {
+    let items = Mutex<[BatchItemResult]>([])
 }
 
 /// One request of a batch, under the id its result will carry.

@@ -73,20 +73,6 @@ package struct AnthropicBatchCodec: Sendable {
         return try WireJSON.readAnswer(from: response.body, status: response.status, provider: "anthropic batch", Self.batch(json:))
     }
 
-    /// The results JSONL: one result per readable line, and how many lines could not be read.
-    package func decodeResults(_ body: Data) -> (results: [BatchItemResult], unreadable: Int) {
-        var results: [BatchItemResult] = []
-        var unreadable = 0
-        for line in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            guard let document = try? JSONParser.parse(Data(line)), let result = self.result(json: document) else {
-                unreadable += 1
-                continue
-            }
-            results.append(result)
-        }
-        return (results, unreadable)
-    }
-
     /// One results line: `{"custom_id", "result": {"type": succeeded|errored|canceled|expired, ...}}`.
     func result(json: JSONValue) -> BatchItemResult? {
         guard let customID = json["custom_id"]?.stringValue, let result = json["result"], let type = result["type"]?.stringValue else {

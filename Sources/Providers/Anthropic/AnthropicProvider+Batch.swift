@@ -30,14 +30,16 @@ extension AnthropicProvider: BatchCompletionProvider {
         }
     }
 
-    /// The whole results file at once, capped at twice the batch's own size limit.
-    package func batchResults(of batch: ProviderBatch, timeout: Duration) async throws -> [BatchItemResult] {
+    /// The results file, streamed a delivery of lines at a time (at most twice the batch's own
+    /// size limit in all).
+    package func batchResults(
+        of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async -> Void
+    ) async throws {
         let codec = batchCodec
-        return try await call.exchange(try codec.results(batch), timeout: timeout, maxResponseBytes: 2 * batchLimits.maxBytes) {
-            response throws(ProviderFailure) in
-            guard (200..<300).contains(response.status) else { throw codec.messages.failure(for: response, now: Date()) }
-            let decoded = codec.decodeResults(response.body)
-            return call.delivered(decoded.results, unreadable: decoded.unreadable, batchID: batch.id)
-        }
+        let call = self.call
+        try await call.streamLines(
+            try codec.results(batch), timeout: timeout, maxBytes: 2 * batchLimits.maxBytes,
+            failure: { codec.messages.failure(for: $0, now: Date()) },
+            receive: { lines in await receive(call.results(lines, batchID: batch.id) { codec.result(json: $0) }) })
     }
 }

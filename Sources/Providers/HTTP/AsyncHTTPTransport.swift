@@ -12,6 +12,10 @@ import NIOHTTP1
 /// calling task cancels the request at once, body included; a body larger than
 /// `maxResponseBytes` is abandoned as soon as the cap is passed (an `.invalidOutput` failure).
 ///
+/// ``streamLines(_:timeout:bodyTimeout:maxErrorBytes:splitter:receive:)`` reads a 2xx body piece
+/// by piece instead, with `bodyTimeout` bounding each wait for a piece (a results file of
+/// hundreds of megabytes keeps arriving for longer than any whole-body bound should allow).
+///
 /// The body is read in a child task that one timer per transport cancels at its deadline, the
 /// way the failover engine cuts attempts: no timer task and no clock sleep per call (a second
 /// timer task per call cost about 5% of the worker's CPU), and the alarm is re-armed only for a
@@ -48,14 +52,8 @@ package struct AsyncHTTPTransport: HTTPTransport {
         maxResponseBytes: Int,
         bodyTimeout: Duration
     ) async throws -> ProviderHTTPResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = request.method
-        outgoing.headers = request.headers
-        if !request.body.isEmpty {
-            outgoing.body = .bytes(ByteBuffer(bytes: request.body))
-        }
         do {
-            let response = try await client.execute(outgoing, deadline: NIODeadline.now() + TimeAmount(timeout))
+            let response = try await client.execute(Self.outgoing(request), deadline: NIODeadline.now() + TimeAmount(timeout))
             let body = try await collect(response.body, upTo: maxResponseBytes, within: bodyTimeout)
             return ProviderHTTPResponse(
                 status: Int(response.status.code),
@@ -67,17 +65,82 @@ package struct AsyncHTTPTransport: HTTPTransport {
         }
     }
 
-    /// How the body read ended: its bytes or error, and whether the body timer cut it.
-    private struct BodyEnd: Sendable {
-        var result: Result<ByteBuffer, any Error>
+    package func streamLines(
+        _ request: ProviderHTTPRequest, timeout: Duration, bodyTimeout: Duration, maxErrorBytes: Int, splitter: LineSplitter,
+        receive: @escaping @Sendable ([Data]) async throws -> Void
+    ) async throws -> ProviderHTTPResponse {
+        do {
+            let response = try await client.execute(Self.outgoing(request), deadline: NIODeadline.now() + TimeAmount(timeout))
+            let status = Int(response.status.code)
+            guard (200..<300).contains(status) else {
+                let body = try await collect(response.body, upTo: maxErrorBytes, within: bodyTimeout)
+                return ProviderHTTPResponse(status: status, headers: response.headers, body: Data(body.readableBytesView))
+            }
+            try await readLines(response.body, splitter: splitter, idle: bodyTimeout, receive: receive)
+            return ProviderHTTPResponse(status: status, headers: response.headers)
+        } catch {
+            throw Self.classify(error, timeout: timeout, maxResponseBytes: splitter.maxBytes)
+        }
+    }
+
+    private static func outgoing(_ request: ProviderHTTPRequest) -> HTTPClientRequest {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = request.method
+        outgoing.headers = request.headers
+        if !request.body.isEmpty {
+            outgoing.body = .bytes(ByteBuffer(bytes: request.body))
+        }
+        return outgoing
+    }
+
+    /// How a body read ended: its value or error, and whether the body timer cut it.
+    private struct BodyEnd<Value: Sendable>: Sendable {
+        var result: Result<Value, any Error>
         var timedOut: Bool
+    }
+
+    /// Reads the body piece by piece in a child task, each wait for a piece cut by ``bodyTimer``
+    /// `idle` after it began; the lines go to `receive` between waits, outside any deadline.
+    private func readLines(
+        _ body: HTTPClientResponse.Body, splitter: LineSplitter, idle: Duration, receive: @escaping @Sendable ([Data]) async throws -> Void
+    ) async throws {
+        let timer = bodyTimer
+        let end = await withTaskGroup(of: BodyEnd<Void>.self) { group in
+            group.addImmediateTask {
+                var splitter = splitter
+                var pieces = body.makeAsyncIterator()
+                do {
+                    while true {
+                        let id = withUnsafeCurrentTask { task in timer.arm(timer.now() + idle, task: task) }
+                        let piece: ByteBuffer?
+                        do {
+                            piece = try await pieces.next()
+                        } catch {
+                            return BodyEnd(result: .failure(error), timedOut: timer.disarm(id))
+                        }
+                        if timer.disarm(id) { return BodyEnd(result: .failure(CancellationError()), timedOut: true) }
+                        guard let piece else { break }
+                        try await splitter.feed(piece.readableBytesView, deliveringTo: receive)
+                    }
+                    try await splitter.finish(deliveringTo: receive)
+                    return BodyEnd(result: .success(()), timedOut: false)
+                } catch {
+                    return BodyEnd(result: .failure(error), timedOut: false)
+                }
+            }
+            return await group.next() ?? BodyEnd(result: .failure(CancellationError()), timedOut: false)
+        }
+        if end.timedOut, !Task.isCancelled {
+            throw ProviderFailure(outcome: .timeout, message: "the response body paused for more than \(idle)")
+        }
+        try end.result.get()
     }
 
     /// The whole body, read in a child task that ``bodyTimer`` cancels `bodyTimeout` from now.
     private func collect(_ body: HTTPClientResponse.Body, upTo maxBytes: Int, within bodyTimeout: Duration) async throws -> ByteBuffer {
         let timer = bodyTimer
         let deadline = timer.now() + bodyTimeout
-        let end = await withTaskGroup(of: BodyEnd.self) { group in
+        let end = await withTaskGroup(of: BodyEnd<ByteBuffer>.self) { group in
             // Started on this thread: a body already buffered with its head costs no hop.
             group.addImmediateTask {
                 let id = withUnsafeCurrentTask { task in timer.arm(deadline, task: task) }

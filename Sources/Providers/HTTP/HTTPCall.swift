@@ -87,26 +87,54 @@ package struct HTTPCall: Sendable {
         decode: (ProviderHTTPResponse) throws(ProviderFailure) -> T
     ) async throws -> T {
         do {
-            var wire = prepared
-            let requestCap = maxRequestBytes ?? limits.maxRequestBytes
-            guard wire.body.count <= requestCap else {
-                throw ProviderFailure(
-                    outcome: .clientError,
-                    httpStatus: nil,
-                    message: "request body of \(wire.body.count) bytes exceeds the cap of \(requestCap)",
-                    isRouteSpecific: true
-                )
-            }
-            for (name, value) in extraHeaders.sorted(by: { $0.key < $1.key }) {
-                wire.headers.replaceOrAdd(name: name, value: value)
-            }
-            try authorizer.authorize(&wire, now: Date())
             let response = try await transport.send(
-                wire, timeout: timeout, maxResponseBytes: maxResponseBytes ?? limits.maxResponseBytes, bodyTimeout: limits.bodyTimeout)
+                try authorized(prepared, maxRequestBytes: maxRequestBytes), timeout: timeout,
+                maxResponseBytes: maxResponseBytes ?? limits.maxResponseBytes, bodyTimeout: limits.bodyTimeout)
             return try decode(response)
         } catch let failure as ProviderFailure {
             throw scrubbed(failure)
         }
+    }
+
+    /// Sends one prepared request whose 2xx answer is newline-delimited (a batch's results file)
+    /// and hands its lines to `receive` a delivery at a time as they arrive, never holding the
+    /// whole body: at most `maxBytes` in all, each line at most the limits' `maxResponseBytes`
+    /// (a longer one arrives empty, so it reads as unreadable). Any other status is decoded by
+    /// `failure` and thrown; every failure is scrubbed of secrets and logged, as for
+    /// ``exchange(_:timeout:maxRequestBytes:maxResponseBytes:decode:)``.
+    package func streamLines(
+        _ prepared: ProviderHTTPRequest, timeout: Duration, maxBytes: Int, failure: (ProviderHTTPResponse) -> ProviderFailure,
+        receive: @escaping @Sendable ([Data]) async throws -> Void
+    ) async throws {
+        do {
+            let response = try await transport.streamLines(
+                try authorized(prepared, maxRequestBytes: nil), timeout: timeout, bodyTimeout: limits.bodyTimeout,
+                maxErrorBytes: limits.maxResponseBytes, splitter: LineSplitter(maxBytes: maxBytes, maxLineBytes: limits.maxResponseBytes),
+                receive: receive)
+            guard (200..<300).contains(response.status) else { throw failure(response) }
+        } catch let failure as ProviderFailure {
+            throw scrubbed(failure)
+        }
+    }
+
+    /// `prepared` ready to send: its size checked against `maxRequestBytes` (by default the
+    /// limits'), the extra headers added, and authorized.
+    private func authorized(_ prepared: ProviderHTTPRequest, maxRequestBytes: Int?) throws(ProviderFailure) -> ProviderHTTPRequest {
+        var wire = prepared
+        let requestCap = maxRequestBytes ?? limits.maxRequestBytes
+        guard wire.body.count <= requestCap else {
+            throw ProviderFailure(
+                outcome: .clientError,
+                httpStatus: nil,
+                message: "request body of \(wire.body.count) bytes exceeds the cap of \(requestCap)",
+                isRouteSpecific: true
+            )
+        }
+        for (name, value) in extraHeaders.sorted(by: { $0.key < $1.key }) {
+            wire.headers.replaceOrAdd(name: name, value: value)
+        }
+        try authorizer.authorize(&wire, now: Date())
+        return wire
     }
 
     /// `failure` with every secret the authorizer knows replaced: for failures that are returned

@@ -50,19 +50,19 @@ extension OpenAIBatchAdapter {
         return call.redacted(batch)
     }
 
-    /// The output file and the error file, each read whole (capped at twice the batch limit).
-    package func batchResults(of batch: ProviderBatch, timeout: Duration) async throws -> [BatchItemResult] {
+    /// The output file, then the error file, each streamed a delivery of lines at a time (each
+    /// at most twice the batch limit).
+    package func batchResults(
+        of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async -> Void
+    ) async throws {
         let codec = batchCodec
-        var results: [BatchItemResult] = []
+        let call = self.call
         for fileID in [batch.results, batch.errors].compactMap({ $0 }) {
-            results += try await call.exchange(try codec.download(fileID), timeout: timeout, maxResponseBytes: 2 * batchLimits.maxBytes) {
-                response throws(ProviderFailure) in
-                guard (200..<300).contains(response.status) else { throw codec.chat.failure(for: response, now: Date()) }
-                let decoded = codec.decodeResults(response.body, now: Date())
-                return call.delivered(decoded.results, unreadable: decoded.unreadable, batchID: batch.id)
-            }
+            try await call.streamLines(
+                try codec.download(fileID), timeout: timeout, maxBytes: 2 * batchLimits.maxBytes,
+                failure: { codec.chat.failure(for: $0, now: Date()) },
+                receive: { lines in await receive(call.results(lines, batchID: batch.id) { codec.result(json: $0, now: Date()) }) })
         }
-        return results
     }
 }
 

@@ -121,20 +121,6 @@ package struct OpenAIBatchCodec: Sendable {
         return try WireJSON.readAnswer(from: response.body, status: response.status, provider: "\(chat.providerLabel) batch", Self.batch(json:))
     }
 
-    /// An output or error file: one result per readable line, and how many lines could not be read.
-    package func decodeResults(_ body: Data, now: Date) -> (results: [BatchItemResult], unreadable: Int) {
-        var results: [BatchItemResult] = []
-        var unreadable = 0
-        for line in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            guard let document = try? JSONParser.parse(Data(line)), let result = result(json: document, now: now) else {
-                unreadable += 1
-                continue
-            }
-            results.append(result)
-        }
-        return (results, unreadable)
-    }
-
     /// One line: `{"custom_id", "response": {"status_code", "body"}, "error": {"code", "message"}}`.
     func result(json: JSONValue, now: Date) -> BatchItemResult? {
         guard let customID = json["custom_id"]?.stringValue else { return nil }

@@ -37,8 +37,13 @@ struct BatchBook: Sendable {
         /// Members that left the batch unanswered (errored, expired, cancelled, missing, or the
         /// whole batch failed): they run realtime, and the batch stays open until they are served.
         var left: Set<String> = []
-        /// Its results were read (or it failed): no more polls, no cancel.
+        /// Its results are being read or were read (or it failed): no more polls, no cancel.
         var ended = false
+        /// Custom ids whose result line was taken in an earlier delivery or an earlier read of
+        /// the results (a read cut short is read again; what it took is not taken twice).
+        var seen: Set<String> = []
+        /// Answers that came for jobs already served elsewhere (dropped).
+        var lateAnswers = 0
         var nextPollMs: Int64
         /// Polls that failed in a row (their backoff).
         var failedPolls = 0
@@ -242,6 +247,29 @@ struct BatchBook: Sendable {
         open[group]?.ended = true
         open[group]?.nextPollMs = .max
     }
+
+    /// Its results are being read: no polls and no cancel meanwhile.
+    mutating func collecting(_ group: String) { ended(group) }
+
+    /// Reading its results failed part-way: polled again with backoff, and read again.
+    mutating func collectFailed(_ group: String, nowMs: Int64, interval: Int64) {
+        open[group]?.ended = false
+        pollFailed(group, nowMs: nowMs, interval: interval)
+    }
+
+    /// Records that the result for `customID` is being taken; false when it was taken before (or
+    /// the batch is no longer open).
+    mutating func see(_ customID: String, of group: String) -> Bool {
+        open[group]?.seen.insert(customID).inserted ?? false
+    }
+
+    /// The members of `group` whose results the provider never reported, after a complete read.
+    func unreported(of group: String) -> [(customID: String, origin: String)] {
+        guard let batch = open[group] else { return [] }
+        return batch.batch.members.filter { !batch.seen.contains($0.customID) }
+    }
+
+    mutating func countLate(_ count: Int, of group: String) { open[group]?.lateAnswers += count }
 
     mutating func polled(_ group: String, counts: ProviderBatch.Counts, nextPollMs: Int64) {
         open[group]?.counts = counts

@@ -304,7 +304,7 @@ final class BatchLane: Sendable {
                     : permanent ? "provider refused a batch; its jobs run realtime" : "batch not submitted; retried after the poll interval",
                 metadata: [
                     "understudy.workload": "\(key.workload)", "understudy.route": "\(key.route)", "jobs": "\(taken.count)",
-                    "error": "\(failure?.message ?? "\(type(of: error))")",
+                    "error": "\(Self.failureText(error))",
                 ])
             guard answered else {
                 book.withLock { $0.inDoubt(submitted.group, partition: key.partition, entries: taken) }
@@ -358,7 +358,7 @@ final class BatchLane: Sendable {
             } else {
                 logger.warning(
                     "batch poll failed; backing off",
-                    metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(failure?.message ?? "\(type(of: error))")"])
+                    metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))"])
                 book.withLock { $0.pollFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
             }
             return
@@ -388,25 +388,43 @@ final class BatchLane: Sendable {
         }
     }
 
-    /// Reads an ended batch's results and publishes them; what it did not answer runs realtime.
+    /// Reads an ended batch's results as they stream in and publishes them a delivery at a
+    /// time; after a complete read, what the provider did not answer runs realtime. A read cut
+    /// short is retried with backoff, and skips what the earlier read took.
     private func collect(_ batch: SubmittedBatch, _ state: ProviderBatch, provider: any BatchCompletionProvider, interval: Int64) async {
-        let items: [BatchItemResult]
+        book.withLock { $0.collecting(batch.group) }
         do {
-            items = try await provider.batchResults(of: state, timeout: Self.resultsTimeout)
+            try await provider.batchResults(of: state, timeout: Self.resultsTimeout) { items in await self.take(items, of: batch) }
         } catch {
             logger.warning(
                 "batch results not read; retried",
-                metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\((error as? ProviderFailure)?.message ?? "\(type(of: error))")"])
-            book.withLock { $0.pollFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
+                metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))"])
+            book.withLock { $0.collectFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
             return
         }
-        var answered = Set<String>()
+        let late = book.withLock { book in
+            for member in book.unreported(of: batch.group) { book.leaveBatch(member.origin, group: batch.group) }
+            return book.open[batch.group]?.lateAnswers ?? 0
+        }
+        event(batch, .ended, counts: state.counts)
+        logger.info(
+            "batch ended",
+            metadata: [
+                "understudy.batch_id": "\(batch.providerID)", "succeeded": "\(state.counts.succeeded)", "errored": "\(state.counts.errored)",
+                "expired": "\(state.counts.expired)", "canceled": "\(state.counts.canceled)", "late_duplicates": "\(late)",
+            ])
+    }
+
+    /// Takes one delivery of a batch's results: answers are published (a bounded number, one
+    /// delivery, at a time), requests that failed inside the batch run realtime, and answers for
+    /// jobs served elsewhere are dropped and counted.
+    private func take(_ items: [BatchItemResult], of batch: SubmittedBatch) async {
         var answers: [(BatchEntry, CompletionResponse)] = []
         var errored: [(BatchEntry, ProviderFailure)] = []
         var late = 0
         book.withLock { book in
             for item in items {
-                guard answered.insert(item.customID).inserted, let member = book.member(item.customID, of: batch.group) else { continue }
+                guard book.see(item.customID, of: batch.group), let member = book.member(item.customID, of: batch.group) else { continue }
                 guard member.unserved, let entry = book.entries[member.origin] else {
                     if case .succeeded = item.outcome { late += 1 }
                     continue
@@ -421,32 +439,22 @@ final class BatchLane: Sendable {
                     book.leaveBatch(member.origin, group: batch.group)
                 }
             }
-            for member in batch.members where !answered.contains(member.customID) {
-                book.leaveBatch(member.origin, group: batch.group)
-            }
-            book.ended(batch.group)
+            book.countLate(late, of: batch.group)
         }
         if late > 0 {
             lateDuplicates.add(late, ordering: .relaxed)
             metrics?.batchJob(workload: batch.workload, outcome: "late_duplicate", count: late)
         }
         for (entry, failure) in errored { failedInside(batch, entry: entry, failure: failure) }
-        // Published a bounded number at a time: a 10,000-job batch is not one transaction.
-        var index = answers.startIndex
-        while index < answers.endIndex {
-            let chunk = answers[index..<min(index + 64, answers.endIndex)]
-            index = chunk.endIndex
-            await withDiscardingTaskGroup { group in
-                for (entry, response) in chunk { group.addTask { await self.publishAnswer(entry, response, batch: batch) } }
-            }
+        await withDiscardingTaskGroup { group in
+            for (entry, response) in answers { group.addTask { await self.publishAnswer(entry, response, batch: batch) } }
         }
-        event(batch, .ended, counts: state.counts)
-        logger.info(
-            "batch ended",
-            metadata: [
-                "understudy.batch_id": "\(batch.providerID)", "succeeded": "\(state.counts.succeeded)", "errored": "\(state.counts.errored)",
-                "expired": "\(state.counts.expired)", "canceled": "\(state.counts.canceled)", "late_duplicates": "\(late)",
-            ])
+    }
+
+    /// A failure's message for a log line: a ``ProviderFailure``'s own (already scrubbed of
+    /// secrets), otherwise only the error's type.
+    private static func failureText(_ error: any Error) -> String {
+        (error as? ProviderFailure)?.message ?? "\(type(of: error))"
     }
 
     /// Publishes one batch answer as the job's result, unless its output fails the job's shape
@@ -543,7 +551,7 @@ final class BatchLane: Sendable {
                 logger.warning(
                     "batch cancel failed; it runs to its end unread",
                     metadata: [
-                        "understudy.batch_id": "\(batch.providerID)", "error": "\((error as? ProviderFailure)?.message ?? "\(type(of: error))")",
+                        "understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))",
                     ])
             }
         }
