@@ -5,8 +5,10 @@ import Foundation
 /// state at a moment, the trips (changes to `open`), and the spans the breaker spent `open` or
 /// `half_open` (for shading a timeline).
 ///
-/// Telemetry `circuit` events carry no worker id: with several workers the history of a route
-/// interleaves every worker's breaker, and "the state" is the last change any worker reported.
+/// With several workers the history of a route interleaves every worker's breaker: "the state"
+/// is the last change any worker reported, and a trip is a change to `open` of a breaker that
+/// was not open, each worker's breaker apart (events name their worker; those of versions that
+/// did not are taken as one worker's).
 ///
 /// Guarantees: at most ``maxChanges`` changes are kept (the oldest go first; a change older than
 /// all of them once full is dropped, and both count in ``droppedChanges``); changes may arrive
@@ -18,11 +20,14 @@ package struct BreakerHistory: Sendable, Hashable {
         package var at: Date
         /// How long an `open` breaker stays open, when the event said.
         package var cooldownMs: Int?
+        /// The worker whose breaker changed, when the event said.
+        package var worker: String?
 
-        package init(state: CircuitState, at: Date, cooldownMs: Int? = nil) {
+        package init(state: CircuitState, at: Date, cooldownMs: Int? = nil, worker: String? = nil) {
             self.state = state
             self.at = at
             self.cooldownMs = cooldownMs
+            self.worker = worker
         }
     }
 
@@ -81,11 +86,16 @@ package struct BreakerHistory: Sendable, Hashable {
         changes.last { $0.at < date }?.state
     }
 
-    /// Changes to `open` from any other state (or as the first change known) in `since..<until`.
+    /// Changes to `open` in `since..<until` of a breaker that was not open before (or whose
+    /// first known change it is), each worker's breaker apart: three workers tripping are three
+    /// trips, one worker's open repeated is one.
     package func trips(since: Date, until: Date) -> Int {
         var trips = 0
-        for (index, change) in changes.enumerated() where change.state == .open && change.at >= since && change.at < until {
-            if index == 0 || changes[index - 1].state != .open { trips += 1 }
+        var last: [String: CircuitState] = [:]
+        for change in changes {
+            let worker = change.worker ?? ""
+            if change.state == .open, change.at >= since, change.at < until, last[worker] != .open { trips += 1 }
+            last[worker] = change.state
         }
         return trips
     }

@@ -143,7 +143,9 @@ package struct FleetWindow: Sendable {
             update(seriesIndex(for: FleetSeriesKey(workload: Self.cut(job.workload), route: route)), minute: minute) { $0.record(job) }
         case .circuit(let circuit):
             guard place(circuit.at) != nil else { return }
-            record(BreakerHistory.Change(state: circuit.state, at: circuit.at, cooldownMs: circuit.cooldownMs), for: Self.cut(circuit.route))
+            record(
+                BreakerHistory.Change(state: circuit.state, at: circuit.at, cooldownMs: circuit.cooldownMs, worker: circuit.worker),
+                for: Self.cut(circuit.route))
         case .shadow, .budget, .batch:
             break
         }

@@ -33,8 +33,13 @@ final class TelemetryBacklog: FailoverEventSink {
     let logger: Logger?
     /// Adapter kinds by provider name, for the log's `gen_ai.provider.name`.
     let providerKinds: [String: String]
+    /// This worker's identity, named in its `circuit` events; `nil`: not named.
+    let worker: String?
 
-    init(topic: String, metrics: WorkerMetrics? = nil, logger: Logger? = nil, providerKinds: [String: String] = [:]) {
+    init(
+        topic: String, metrics: WorkerMetrics? = nil, logger: Logger? = nil, providerKinds: [String: String] = [:], worker: String? = nil
+    ) {
+        self.worker = worker
         self.topic = topic
         self.metrics = metrics
         self.logger = logger
@@ -61,7 +66,7 @@ final class TelemetryBacklog: FailoverEventSink {
         let message = TelemetryEvent.circuit(
             .init(
                 route: RouteKey(provider: circuit.provider, model: circuit.model), state: circuit.state, at: circuit.at,
-                cooldownMs: circuit.cooldown.map { Int(clamping: $0.milliseconds) })
+                cooldownMs: circuit.cooldown.map { Int(clamping: $0.milliseconds) }, worker: worker)
         )
         guard let bytes = try? WireJSON.encodeBytes(message) else { return }
         let record = KafkaRecord(topic: topic, key: Array(message.key.utf8), value: bytes)

@@ -55,7 +55,8 @@ struct SchemaConformanceTests {
             )
         )
         let open = TelemetryEvent.circuit(
-            TelemetryEvent.Circuit(route: RouteKey(provider: "p", model: "m"), state: .open, at: Fixtures.completedAt, cooldownMs: 5_000)
+            TelemetryEvent.Circuit(
+                route: RouteKey(provider: "p", model: "m"), state: .open, at: Fixtures.completedAt, cooldownMs: 5_000, worker: "pod-0-3f2a")
         )
         var events = [WireEncodingTests.attempt, full, skipped, WireEncodingTests.circuit, open]
         events.append(.job(TelemetryEvent.JobFinished(WireEncodingTests.succeeded)))

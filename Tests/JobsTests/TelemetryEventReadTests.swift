@@ -29,7 +29,7 @@ import Testing
                 TelemetryEvent.JobFinished(
                     jobID: "job-3", workload: "summaries", succeeded: false, servedBy: nil, attempts: 4, latencyMs: 60_000, costUSD: 0,
                     at: at, errorClass: .attemptsExhausted)),
-            .circuit(TelemetryEvent.Circuit(route: route, state: .open, at: at, cooldownMs: 5_000)),
+            .circuit(TelemetryEvent.Circuit(route: route, state: .open, at: at, cooldownMs: 5_000, worker: "pod-0-3f2a")),
             .circuit(TelemetryEvent.Circuit(route: route, state: .halfOpen, at: at)),
             .shadow(
                 TelemetryEvent.Shadow(

@@ -18,6 +18,37 @@ import Testing
             expiresAt: t0 + at + ttl)
     }
 
+    func failing(_ worker: String, _ failures: Int, at: TimeInterval, ttl: TimeInterval = 5) -> RouteHealthMessage {
+        RouteHealthMessage(
+            route: route, worker: worker, state: .closed, reason: .failing, at: t0 + at, expiresAt: t0 + at + ttl, failures: failures)
+    }
+
+    @Test("failing words pool: the other live workers' streaks sum; a newer word replaces a worker's; its next state word ends it; they lapse")
+    func failingWordsPool() {
+        var view = RouteHealthView(me: "c", probeGrace: .seconds(2))
+        view.add(failing("a", 2, at: 0))
+        view.add(failing("b", 1, at: 0))
+        view.add(failing("c", 9, at: 0))
+        #expect(view.fleetFailures(for: route, now: t0) == 3, "this worker's own word is not counted")
+        view.add(failing("b", 3, at: 1))
+        #expect(view.fleetFailures(for: route, now: t0 + 1) == 5)
+        view.add(failing("b", 1, at: 0.5))
+        #expect(view.fleetFailures(for: route, now: t0 + 1) == 5, "an older word does not replace a newer one")
+        // a's breaker opened: its streak is over, and its open holds as always.
+        view.add(word("a", .open, at: 2, openFor: 1))
+        #expect(view.fleetFailures(for: route, now: t0 + 2) == 3)
+        #expect(view.verdict(for: route, now: t0 + 2) == .hold(.seconds(3)))
+        #expect(view.fleetFailures(for: route, now: t0 + 6) == 0, "b's word lapsed")
+    }
+
+    @Test("a failing word is never read as a state: it neither closes nor releases another worker's open")
+    func failingIsNotAClose() {
+        var view = RouteHealthView(me: "c", probeGrace: .seconds(2))
+        view.add(word("a", .open, at: 0, openFor: 1))
+        view.add(failing("b", 1, at: 0.5))
+        #expect(view.verdict(for: route, now: t0 + 0.5) == .hold(.milliseconds(2_500)))
+    }
+
     @Test("another worker's open holds this one until its cooldown ends plus the probe grace, capped by its expiry")
     func openHolds() {
         var view = RouteHealthView(me: "b", probeGrace: .seconds(2))
@@ -84,5 +115,13 @@ import Testing
         let backwards =
             #"{"provider":"p","model":"m","worker":"w","state":"open","reason":"change","at":"2026-01-01T00:00:05Z","expires_at":"2026-01-01T00:00:00Z"}"#
         #expect(RouteHealthMessage.read(Array(backwards.utf8)) == nil)
+        let streak = failing("a", 4, at: 0)
+        #expect(RouteHealthMessage.read(try WireJSON.encodeBytes(streak)) == streak)
+        let countless =
+            #"{"provider":"p","model":"m","worker":"w","state":"closed","reason":"failing","at":"2026-01-01T00:00:00Z","expires_at":"2026-01-01T00:00:05Z"}"#
+        #expect(RouteHealthMessage.read(Array(countless.utf8)) == nil, "a failing word says how many")
+        let huge =
+            #"{"provider":"p","model":"m","worker":"w","state":"closed","reason":"failing","at":"2026-01-01T00:00:00Z","expires_at":"2026-01-01T00:00:05Z","failures":1e300}"#
+        #expect(RouteHealthMessage.read(Array(huge.utf8)) == nil, "a count out of bounds is refused, not trapped on")
     }
 }

@@ -222,7 +222,7 @@ struct EngineState: Sendable {
                     health.breaker.recordNeutral(probe: probe)
                     note(health.breaker.trip(at: now))
                 } else if OutcomeClassification.countsAgainstBreaker(failure) {
-                    note(health.breaker.recordFailure(probe: probe, at: now))
+                    note(health.breaker.recordFailure(probe: probe, at: now) ?? health.tripOnFleetEvidence(at: now))
                 } else {
                     health.breaker.recordNeutral(probe: probe)
                 }
@@ -265,6 +265,28 @@ struct EngineState: Sendable {
             cut = !wasHeld && !fresh && end > now
         }
         return (change, cut)
+    }
+
+    /// Records what the rest of the fleet reports of `key`: `count` failures in a row, summed
+    /// over the other live workers; opens the breaker here if that and this process's own
+    /// streak reach the threshold (``RouteHealth/tripOnFleetEvidence(at:)``).
+    mutating func fleetFailures(_ key: RouteKey, count: Int, now: Duration) -> CircuitChange? {
+        var change: CircuitChange?
+        routes[key, default: Self.freshHealth(configuration)].mutate { health in
+            health.fleetFailures = max(0, count)
+            if let state = health.tripOnFleetEvidence(at: now) { change = CircuitChange(key: key, state: state) }
+        }
+        return change
+    }
+
+    /// Each route whose breaker is closed with failures in a row here, and how many: what this
+    /// process tells the fleet.
+    func failureStreaks() -> [RouteKey: Int] {
+        var streaks: [RouteKey: Int] = [:]
+        for (key, health) in routes where health.breaker.state == .closed && health.breaker.consecutiveFailureCount > 0 {
+            streaks[key] = health.breaker.consecutiveFailureCount
+        }
+        return streaks
     }
 
     /// Takes a concurrency slot of `provider` if one is free and nobody waits.

@@ -131,7 +131,10 @@ extension FailoverEngine {
             } else if end.cut {
                 outcome.outcome = .timeout
                 outcome.failure = ProviderFailure(
-                    outcome: .timeout, message: "cut short after \(latency): the fleet holds this route (another worker's breaker opened)")
+                    outcome: .timeout,
+                    message:
+                        "cut short after \(latency): the fleet found this route down (a breaker opened elsewhere, or the fleet's failures opened this one)"
+                )
             } else if cutoff < timeoutEnd {
                 outcome.outcome = .cancelled
                 outcome.cutByDeadline = true

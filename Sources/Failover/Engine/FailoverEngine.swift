@@ -78,6 +78,27 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
         if cut { timer.cut(tag: Self.timerTag(key)) }
     }
 
+    /// Shared route health: the rest of the fleet reports `count` failures in a row on `key`
+    /// (summed over the other live workers). When this process's own streak on the route (at
+    /// least one failure) and `count` together reach the breaker's threshold, its breaker opens
+    /// now, reported like any other change, and the calls in flight to the route are cut (they
+    /// end as timeouts at once and their jobs fail over); a failure here that brings them there
+    /// opens it too.
+    package func fleetFailures(_ key: RouteKey, count: Int) {
+        let now = elapsed(clock.now)
+        guard let change = state.withLock({ $0.fleetFailures(key, count: count, now: now) }) else { return }
+        report([change])
+        // The fleet's word tripped it between calls: the calls still in flight to the route are
+        // as good as failed, so their jobs fail over now, as when a hold begins.
+        timer.cut(tag: Self.timerTag(key))
+    }
+
+    /// The routes whose breaker is closed but whose last calls here failed, with how many in a
+    /// row: what shared route health tells the rest of the fleet.
+    package func failureStreaks() -> [RouteKey: Int] {
+        state.withLock { $0.failureStreaks() }
+    }
+
     /// The current concurrency limit of a provider (`nil`: unlimited).
     package func concurrencyLimit(of provider: String) -> Int? {
         state.withLock { $0.slots[provider]?.limit.currentLimit ?? configuration.maxConcurrency[provider] }

@@ -15,7 +15,14 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
         case change
         /// The worker repeats a breaker it still holds open or half-open.
         case heartbeat
+        /// The worker's breaker is closed but its last `failures` calls failed in a row (0: its
+        /// streak ended): evidence the fleet pools, so N workers trip after about one worker's
+        /// threshold of failed calls. Never read as a close.
+        case failing
     }
+
+    /// The most failures in a row a `failing` word may claim.
+    package static let maxFailures = 1_000_000
 
     /// The longest worker id, provider or model accepted.
     package static let maxNameBytes = 256
@@ -34,10 +41,12 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
     package var openUntil: Date?
     /// When the word lapses if no heartbeat renews it (the sender stopped, or lost the broker).
     package var expiresAt: Date
+    /// For `failing`: the sender's failures in a row on the route (0 to ``maxFailures``).
+    package var failures: Int?
 
     package init(
         route: RouteKey, worker: String, state: CircuitState, reason: Reason, at: Date, since: Date? = nil, openUntil: Date? = nil,
-        expiresAt: Date
+        expiresAt: Date, failures: Int? = nil
     ) {
         self.route = route
         self.worker = worker
@@ -47,6 +56,7 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
         self.since = since ?? at
         self.openUntil = openUntil
         self.expiresAt = expiresAt
+        self.failures = failures
     }
 
     package func write(to writer: inout JSONWriter) {
@@ -60,6 +70,7 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
         writer.member("since", RFC3339.string(from: since))
         if let openUntil { writer.member("open_until", RFC3339.string(from: openUntil)) }
         writer.member("expires_at", RFC3339.string(from: expiresAt))
+        writer.member("failures", ifPresent: failures)
         writer.endObject()
     }
 
@@ -82,9 +93,16 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
             guard let date = text.stringValue.flatMap(RFC3339.date(from:)) else { return nil }
             openUntil = date
         }
+        var failures: Int?
+        if let number = object["failures"] {
+            guard let count = number.intValue, (0...maxFailures).contains(count) else { return nil }
+            failures = count
+        }
+        // A failing word says how many; no other word does.
+        guard (reason == .failing) == (failures != nil) else { return nil }
         return RouteHealthMessage(
             route: RouteKey(provider: provider, model: model), worker: worker, state: state, reason: reason, at: at, since: since,
-            openUntil: openUntil, expiresAt: min(expiresAt, at.addingTimeInterval(maxLifetime)))
+            openUntil: openUntil, expiresAt: min(expiresAt, at.addingTimeInterval(maxLifetime)), failures: failures)
     }
 
     private static func bounded(_ value: JSONValue?) -> String? {

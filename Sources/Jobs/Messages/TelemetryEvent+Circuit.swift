@@ -13,12 +13,15 @@ extension TelemetryEvent {
         package var at: Date
         /// How long the breaker stays open, for `open`.
         package var cooldownMs: Int?
+        /// The worker whose breaker it is (absent in events of versions before it was written).
+        package var worker: String?
 
-        package init(route: RouteKey, state: CircuitState, at: Date, cooldownMs: Int? = nil) {
+        package init(route: RouteKey, state: CircuitState, at: Date, cooldownMs: Int? = nil, worker: String? = nil) {
             self.route = route
             self.state = state
             self.at = at
             self.cooldownMs = cooldownMs
+            self.worker = worker
         }
 
         package func write(to writer: inout JSONWriter) {
@@ -29,6 +32,7 @@ extension TelemetryEvent {
             writer.member("state", state.rawValue)
             writer.member("at", RFC3339.string(from: at))
             writer.member("cooldown_ms", ifPresent: cooldownMs)
+            writer.member("worker", ifPresent: worker)
             writer.endObject()
         }
     }

@@ -71,9 +71,10 @@ extension TelemetryEvent {
         guard let provider = object["provider"]?.stringValue, let model = object["model"]?.stringValue,
             let state = object["state"]?.stringValue.flatMap(CircuitState.init(rawValue:)),
             let at = object["at"]?.stringValue.flatMap(RFC3339.date(from:)),
-            let cooldown = optional(object["cooldown_ms"], { whole($0, atLeast: 0) })
+            let cooldown = optional(object["cooldown_ms"], { whole($0, atLeast: 0) }),
+            let worker = optional(object["worker"], { $0.stringValue.flatMap { $0.utf8.count <= 256 ? $0 : nil } })
         else { return nil }
-        return Circuit(route: RouteKey(provider: provider, model: model), state: state, at: at, cooldownMs: cooldown)
+        return Circuit(route: RouteKey(provider: provider, model: model), state: state, at: at, cooldownMs: cooldown, worker: worker)
     }
 
     private static func usage(_ value: JSONValue) -> CompletionResponse.Usage? {

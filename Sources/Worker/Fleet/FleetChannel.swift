@@ -58,6 +58,10 @@ final class FleetChannel: Sendable {
             consumerSettings.common.properties["group.instance.id"] = nil
             // Nothing it reads is ever in flight: a revoke (at close) need not wait for anything.
             consumerSettings.revokeTimeout = .zero
+            // A word is news for about a second: a fetch waits at most 100 ms for more (on a
+            // broker that answers a fetch only when its wait ends, the default 500 ms would be
+            // most of that second).
+            consumerSettings.common.properties["fetch.wait.max.ms"] = "100"
             var quiet = logger
             quiet.logLevel = max(logger.logLevel, .warning)
             producer = try KafkaProducer(configuration: settings.producerForEnqueue, logger: quiet)

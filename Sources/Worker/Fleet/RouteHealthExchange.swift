@@ -11,6 +11,10 @@ import Synchronization
 /// route-health topic, with a heartbeat while a breaker stays open or half-open; the other
 /// workers' words come back from it (read from the beginning at start-up, then followed) and
 /// become holds on this worker's engine (``FailoverEngine/holdRoute(_:for:closeBreaker:)``).
+/// Failures are pooled too: while a breaker here is closed but its last calls failed, this
+/// worker tells the fleet its streak (a `failing` word), and the other workers' streaks, summed,
+/// count toward this worker's breaker (``FailoverEngine/fleetFailures(_:count:)``), so the
+/// fleet trips after about one worker's threshold of failed calls, not N times it.
 ///
 /// Guarantees: it talks through a ``FleetChannel`` (clients of its own), so the job path never
 /// waits on it; a word lapses with its
@@ -34,6 +38,10 @@ final class RouteHealthExchange: Sendable {
         var rejudge: Set<RouteKey> = []
         /// Routes whose breaker the exchange is closing on another worker's word.
         var forcedClose: Set<RouteKey> = []
+        /// This worker's failure streaks as last told to the fleet.
+        var toldStreaks: [RouteKey: Int] = [:]
+        /// The fleet's pooled streaks as last given to the engine.
+        var pooled: [RouteKey: Int] = [:]
     }
 
     let config: RouteHealthConfig
@@ -86,15 +94,53 @@ final class RouteHealthExchange: Sendable {
 
     private func receive(_ batch: ArraySlice<KafkaMessage>) {
         let now = Date()
-        let touched: Set<RouteKey> = state.withLock { state in
+        let (touched, failing): (Set<RouteKey>, Set<RouteKey>) = state.withLock { state in
             var touched = Set<RouteKey>()
+            var failing = Set<RouteKey>()
             for message in batch {
-                guard let word = RouteHealthMessage.read(message.value) else { continue }
-                if state.view.add(word) { touched.insert(word.route) }
+                guard let word = RouteHealthMessage.read(message.value), state.view.add(word) else { continue }
+                // Any word may end a streak; only a state word changes the verdict.
+                failing.insert(word.route)
+                if word.reason != .failing { touched.insert(word.route) }
             }
-            return touched
+            return (touched, failing)
         }
         apply(touched, now: now)
+        pool(failing, now: now)
+    }
+
+    /// Gives the engine the fleet's pooled streak on each of `routes` that changed.
+    private func pool(_ routes: Set<RouteKey>, now: Date) {
+        let changed: [(RouteKey, Int)] = state.withLock { state in
+            var changed: [(RouteKey, Int)] = []
+            for route in routes {
+                let count = state.view.fleetFailures(for: route, now: now)
+                guard count != state.pooled[route, default: 0] else { continue }
+                if count == 0 { state.pooled[route] = nil } else { state.pooled[route] = count }
+                changed.append((route, count))
+            }
+            return changed
+        }
+        for (route, count) in changed { engine.fleetFailures(route, count: count) }
+    }
+
+    /// `failing` words for this worker's streaks that changed since last told (0 for one that
+    /// ended); with `renew`, the ongoing ones again too, with a new expiry.
+    private func streakWords(now: Date, renew: Bool) -> [RouteHealthMessage] {
+        let streaks = engine.failureStreaks()
+        return state.withLock { state in
+            var words: [RouteHealthMessage] = []
+            for route in Set(streaks.keys).union(state.toldStreaks.keys) {
+                let count = streaks[route] ?? 0
+                guard count != state.toldStreaks[route] ?? 0 || (renew && count > 0) else { continue }
+                state.toldStreaks[route] = count > 0 ? count : nil
+                words.append(
+                    RouteHealthMessage(
+                        route: route, worker: worker, state: .closed, reason: .failing, at: now, expiresAt: now.addingTimeInterval(ttl),
+                        failures: count))
+            }
+            return words
+        }
     }
 
     /// Publishes changes at once and heartbeats every `heartbeat_ms`; re-judges the held routes
@@ -111,7 +157,9 @@ final class RouteHealthExchange: Sendable {
                 }
                 return (state.outbox, state.rejudge)
             }
-            if ContinuousClock.now - lastHeartbeat >= heartbeat {
+            let beat = ContinuousClock.now - lastHeartbeat >= heartbeat
+            messages += streakWords(now: now, renew: beat)
+            if beat {
                 lastHeartbeat = ContinuousClock.now
                 messages += state.withLock { state in
                     state.local.map { route, local in
@@ -120,11 +168,13 @@ final class RouteHealthExchange: Sendable {
                             openUntil: local.openUntil, expiresAt: now.addingTimeInterval(ttl))
                     }
                 }
-                rejudge.formUnion(
-                    state.withLock { state in
-                        state.view.prune(now: now)
-                        return Set(state.applied.keys)
-                    })
+                let (held, pooled) = state.withLock { state in
+                    state.view.prune(now: now)
+                    return (Set(state.applied.keys), Set(state.pooled.keys))
+                }
+                rejudge.formUnion(held)
+                // Streaks of workers that stopped publishing lapse.
+                pool(pooled, now: now)
             }
             if !rejudge.isEmpty { apply(rejudge, now: now) }
             let records = messages.compactMap { message -> KafkaRecord? in

@@ -17,8 +17,13 @@ import Jobs
 /// - but when this worker's own breaker is open too and its id is the smallest of the openers',
 ///   no hold: it is the one that probes (the others wait for its word).
 ///
-/// Guarantees: keeps at most ``maxRoutes`` routes and ``maxWorkersPerRoute`` workers per route
-/// (lapsed words are pruned first); this worker's own words are ignored.
+/// Apart from the verdict, ``fleetFailures(for:now:)`` pools the other workers' `failing` words
+/// (their closed breakers' failures in a row): never read as a state, and cleared by that
+/// worker's next state word (its breaker opened or closed, so its streak is over).
+///
+/// Guarantees: keeps at most ``maxRoutes`` routes and ``maxWorkersPerRoute`` workers per route,
+/// for the state words and the failing words each (lapsed words are pruned first); this
+/// worker's own words are ignored.
 struct RouteHealthView: Sendable {
     static let maxRoutes = 4_096
     static let maxWorkersPerRoute = 1_024
@@ -35,6 +40,8 @@ struct RouteHealthView: Sendable {
     let me: String
     let probeGrace: Duration
     private(set) var words: [RouteKey: [String: RouteHealthMessage]] = [:]
+    /// The latest `failing` word of each other worker, per route.
+    private(set) var streaks: [RouteKey: [String: RouteHealthMessage]] = [:]
 
     init(me: String, probeGrace: Duration) {
         self.me = me
@@ -46,13 +53,42 @@ struct RouteHealthView: Sendable {
     @discardableResult
     mutating func add(_ message: RouteHealthMessage) -> Bool {
         guard message.worker != me else { return false }
-        if let known = words[message.route]?[message.worker], known.at > message.at { return false }
-        if words[message.route] == nil, words.count >= Self.maxRoutes { prune(now: message.at) }
-        if words[message.route] == nil, words.count >= Self.maxRoutes { return false }
-        if words[message.route]?[message.worker] == nil, (words[message.route]?.count ?? 0) >= Self.maxWorkersPerRoute { return false }
-        words[message.route, default: [:]][message.worker] = message
+        if message.reason == .failing {
+            if let state = words[message.route]?[message.worker], state.at > message.at { return false }
+            return keep(message, in: \.streaks)
+        }
+        guard keep(message, in: \.words) else { return false }
+        // Its breaker opened or closed: its streak is over.
+        if let streak = streaks[message.route]?[message.worker], streak.at <= message.at {
+            streaks[message.route]?[message.worker] = nil
+            if streaks[message.route]?.isEmpty == true { streaks[message.route] = nil }
+        }
         return true
     }
+
+    /// Keeps `message` in `table` unless it is older than what `table` has from its sender or
+    /// over the bounds.
+    private mutating func keep(_ message: RouteHealthMessage, in table: WritableKeyPath<Self, [RouteKey: [String: RouteHealthMessage]]>) -> Bool {
+        if let known = self[keyPath: table][message.route]?[message.worker], known.at > message.at { return false }
+        if self[keyPath: table][message.route] == nil, self[keyPath: table].count >= Self.maxRoutes { prune(now: message.at) }
+        if self[keyPath: table][message.route] == nil, self[keyPath: table].count >= Self.maxRoutes { return false }
+        if self[keyPath: table][message.route]?[message.worker] == nil, (self[keyPath: table][message.route]?.count ?? 0) >= Self.maxWorkersPerRoute {
+            return false
+        }
+        self[keyPath: table][message.route, default: [:]][message.worker] = message
+        return true
+    }
+
+    /// The failures in a row the other live workers report on `route` (their `failing` words,
+    /// summed): the fleet's evidence for this worker's breaker.
+    func fleetFailures(for route: RouteKey, now: Date) -> Int {
+        (streaks[route] ?? [:]).values.reduce(0) { sum, word in
+            word.expiresAt > now ? sum + min(word.failures ?? 0, RouteHealthMessage.maxFailures) : sum
+        }
+    }
+
+    /// The routes some other worker reports failures on.
+    var failingRoutes: [RouteKey] { Array(streaks.keys) }
 
     /// The routes anyone spoke of.
     var routes: [RouteKey] { Array(words.keys) }
@@ -89,9 +125,14 @@ struct RouteHealthView: Sendable {
 
     /// Forgets words that lapsed before `now`.
     mutating func prune(now: Date) {
-        for (route, byWorker) in words {
+        Self.prune(&words, now: now)
+        Self.prune(&streaks, now: now)
+    }
+
+    private static func prune(_ table: inout [RouteKey: [String: RouteHealthMessage]], now: Date) {
+        for (route, byWorker) in table {
             let kept = byWorker.filter { $0.value.expiresAt > now }
-            words[route] = kept.isEmpty ? nil : kept
+            table[route] = kept.isEmpty ? nil : kept
         }
     }
 }

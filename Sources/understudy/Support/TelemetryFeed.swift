@@ -11,7 +11,8 @@ import Worker
 /// and committing nothing, and each message turned into a ``FleetWindow`` ingest.
 ///
 /// Guarantees: a message that is not a telemetry event the contract names is counted and left
-/// out, never trusted; with a workload filter, only that workload's events and the breaker
+/// out, never trusted; a message is ingested once, even when a rebalance hands a partition back
+/// and the consumer starts it at `since` again (what it reads again is skipped by offset); with a workload filter, only that workload's events and the breaker
 /// changes of its routes are kept (dead letters name no workload and are kept).
 struct TelemetryFeed {
     let consumer: KafkaConsumer
@@ -22,6 +23,9 @@ struct TelemetryFeed {
     private(set) var unreadable = 0
     /// Messages read, of both topics.
     private(set) var read = 0
+    /// Messages skipped because they were ingested before (a partition read again from `since`).
+    private(set) var repeated = 0
+    private var watermarks = ReadWatermarks()
 
     /// Opens the consumer. `purpose` names its group (`<group>.<purpose>.<uuid>`), so two
     /// readers never share offsets.
@@ -41,6 +45,10 @@ struct TelemetryFeed {
     /// Adds `message` to `window`.
     mutating func ingest(_ message: KafkaMessage, into window: inout FleetWindow) {
         read += 1
+        guard watermarks.isNew(topic: message.topic, partition: message.partition, offset: message.offset) else {
+            repeated += 1
+            return
+        }
         guard message.topic == telemetryTopic else {
             let at = message.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1_000) } ?? Date()
             window.ingestDeadLetter(errorClass: message.headers.text(DeadLetter.Header.errorClass) ?? "unknown", at: at)
