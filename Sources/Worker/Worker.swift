@@ -126,12 +126,13 @@ package final class Worker: Service, Sendable {
         self.logger = logger
         self.clock = clock
         self.shared = Mutex(Shared(machine: WorkerStateMachine(configuration: Self.machineConfiguration(config))))
+        let identity = "\(WorkerKafkaSettings(config: config).instanceID)-\(UUID().uuidString.prefix(8).lowercased())"
         let backlog = TelemetryBacklog(
-            topic: config.kafka.topics.telemetry, metrics: metrics, logger: logger, providerKinds: providers.mapValues(\.kind))
+            topic: config.kafka.topics.telemetry, metrics: metrics, logger: logger, providerKinds: providers.mapValues(\.kind),
+            worker: identity)
         self.backlog = backlog
         let engine = FailoverEngine(providers: providers, configuration: config.engineConfiguration, sink: backlog)
         self.engine = engine
-        let identity = "\(WorkerKafkaSettings(config: config).instanceID)-\(UUID().uuidString.prefix(8).lowercased())"
         if config.hasBudgets {
             let gate = BudgetGate(config: config, worker: identity) { backlog.enqueue($0) }
             budget = gate
@@ -164,7 +165,7 @@ package final class Worker: Service, Sendable {
         if kafka == nil, config.hasBatches {
             batchLane = BatchLane(
                 config: config, providers: providers, processor: live, backlog: backlog, settings: WorkerKafkaSettings(config: config),
-                worker: identity, logger: logger, metrics: metrics)
+                worker: identity, logger: logger, metrics: metrics, budget: budget)
         } else {
             batchLane = nil
         }

@@ -99,6 +99,17 @@ struct BudgetGateTests {
         return nil
     }
 
+    @Test("spend that passed no gate (a provider batch's answers) counts toward the cap: the realtime jobs after it wait")
+    func batchSpendCounts() throws {
+        let rig = try Rig()
+        rig.gate.count("w", spentUSD: 0.02, atMs: Self.t0)
+        rig.gate.count("free", spentUSD: 5, atMs: Self.t0)
+        #expect(Self.isRun(try rig.screen(rig.message("a", offset: 0), at: Self.t0 + 1)) == nil, "0.02 spent + 0.01 is over 0.025")
+        let window = try #require(rig.gate.status(nowMs: Self.t0 + 1).windows.first { $0.workload == "w" })
+        #expect(abs(window.spentUSD - 0.02) < 1e-12)
+        #expect(!rig.gate.status(nowMs: Self.t0 + 1).windows.contains { $0.workload == "free" }, "an unbudgeted workload is not counted")
+    }
+
     @Test("under the cap jobs run with their upper bound reserved; over it they go to the deferred topic, same partition and key, with their marks")
     func defersOverCap() throws {
         let rig = try Rig()

@@ -62,6 +62,8 @@ final class BatchLane: Sendable {
     private let providers: [String: any BatchCompletionProvider]
     private let processor: JobProcessor
     private let prices: PriceTable
+    /// Where a budgeted workload's batch spend is counted; `nil`: no budgets.
+    private let budget: BudgetGate?
     private let backlog: TelemetryBacklog
     private let channel: FleetChannel
     /// Set when it runs (the worker's producer exists only then).
@@ -84,8 +86,9 @@ final class BatchLane: Sendable {
 
     init(
         config: UnderstudyConfig, providers: [String: any CompletionProvider], processor: JobProcessor, backlog: TelemetryBacklog,
-        settings: WorkerKafkaSettings, worker: String, logger: Logger, metrics: WorkerMetrics?
+        settings: WorkerKafkaSettings, worker: String, logger: Logger, metrics: WorkerMetrics?, budget: BudgetGate? = nil
     ) {
+        self.budget = budget
         topic = config.kafka.batchesTopic
         let configs = config.workloads.compactMapValues(\.batch)
         self.configs = configs
@@ -528,6 +531,10 @@ final class BatchLane: Sendable {
         let published = await writes.publish(publication, [entry.tombstone(topic: topic)])
         if published != .nothing {
             book.withLock { $0.served(entry.origin) }
+            // Batch spend passed no gate; it counts toward the workload's caps all the same.
+            if let budget, case .job(let result, _, _, _) = publication {
+                budget.count(entry.workload, spentUSD: result.costUSD, atMs: Worker.nowMs())
+            }
             metrics?.batchJob(workload: entry.workload, outcome: outcome)
             // Published but not yet recorded as served: the tombstone is retried, never the job.
             if published == .resultOnly { tombstones.withLock { $0.append(entry.tombstone(topic: topic)) } }

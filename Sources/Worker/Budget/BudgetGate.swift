@@ -174,6 +174,13 @@ final class BudgetGate: Sendable {
         }
     }
 
+    /// Spend that passed no gate (a provider batch's answer, or a batch job's realtime fallback):
+    /// it counts toward `workload`'s caps like any other, so the realtime jobs after it see it.
+    func count(_ workload: String, spentUSD: Double, atMs: Int64) {
+        guard budgets[workload] != nil else { return }
+        settle(Reservation(workload: workload, estimateUSD: 0), actualUSD: spentUSD, atMs: atMs)
+    }
+
     /// The consumer paused `partition` (after a step that asked for it): from now on its
     /// resume is due at its time. (Before, a resume could come before the pause and be lost.)
     func confirmPaused(_ partition: KafkaTopicPartition) {
