@@ -1,6 +1,6 @@
 /// How the simulator's provider batches behave (`PUT /_sim/batches`): how long a batch runs,
-/// which requests fail or expire inside it, whether a create is refused, and whether reading its
-/// results is cut short once.
+/// which requests fail or expire inside it, whether the whole batch fails, whether a create is
+/// refused, and whether reading its results is cut short once.
 package struct BatchScript: Codable, Sendable, Hashable {
     /// How long a batch runs before it ends, in milliseconds; `nil`: it runs until cancelled
     /// (a provider that is late past the jobs' deadlines).
@@ -11,6 +11,10 @@ package struct BatchScript: Codable, Sendable, Hashable {
     package var expiredIDs: [String]
     /// Refuse every create with this HTTP status (a whole batch the provider will not take).
     package var refuseStatus: Int?
+    /// The whole batch fails when its processing time is over: OpenAI's reports status
+    /// `failed` (no output file); Anthropic's, which has no such status, ends with every request
+    /// `errored`.
+    package var failBatch: Bool
     /// Cut the first read of each results file after this many lines (the connection is reset
     /// mid-file); later reads are whole.
     package var cutResultsAfterLines: Int?
@@ -21,12 +25,14 @@ package struct BatchScript: Codable, Sendable, Hashable {
         case expiredIDs = "expired_ids"
         case refuseStatus = "refuse_status"
         case cutResultsAfterLines = "cut_results_after_lines"
+        case failBatch = "fail_batch"
     }
 
     package init(
         processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil,
-        cutResultsAfterLines: Int? = nil
+        cutResultsAfterLines: Int? = nil, failBatch: Bool = false
     ) {
+        self.failBatch = failBatch
         self.processingMs = processingMs
         self.erroredIDs = erroredIDs
         self.expiredIDs = expiredIDs
@@ -41,5 +47,6 @@ package struct BatchScript: Codable, Sendable, Hashable {
         expiredIDs = try container.decodeIfPresent([String].self, forKey: .expiredIDs) ?? []
         refuseStatus = try container.decodeIfPresent(Int.self, forKey: .refuseStatus)
         cutResultsAfterLines = try container.decodeIfPresent(Int.self, forKey: .cutResultsAfterLines)
+        failBatch = try container.decodeIfPresent(Bool.self, forKey: .failBatch) ?? false
     }
 }

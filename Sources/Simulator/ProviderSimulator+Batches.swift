@@ -27,6 +27,7 @@ extension ProviderSimulator {
     func registerBatchRoutes(on router: Router<SimulatorRequestContext>) {
         for prefix in ["", "/anthropic"] {
             router.post("\(prefix)/v1/messages/batches") { [self] request, _ in try await createBatch(request) }
+            router.get("\(prefix)/v1/messages/batches") { [self] request, _ in listBatches(request.uri.queryParameters) }
             router.get("\(prefix)/v1/messages/batches/:id") { [self] _, context in
                 batchResponse(batches.snapshot(context.parameters.get("id") ?? "", now: Date()))
             }
@@ -81,10 +82,36 @@ extension ProviderSimulator {
         return batchResponse(snapshot)
     }
 
+    /// `GET /v1/messages/batches?limit=&after_id=&before_id=`: newest first, with `has_more`,
+    /// `first_id` and `last_id`.
+    private func listBatches(_ query: Hummingbird.Parameters) -> Response {
+        let limit = query.get("limit", as: Int.self) ?? 20
+        guard (1...1_000).contains(limit) else {
+            return Self.response(SimulatorWire.anthropic.badRequest("limit: an integer from 1 to 1000", serial: 0))
+        }
+        let (page, hasMore) = batches.list(limit: limit, after: query.get("after_id"), before: query.get("before_id"), now: Date())
+        return Self.listPage(page.map(batchObject), ids: page.map(\.id), hasMore: hasMore)
+    }
+
+    /// A page of a list endpoint: `data`, `has_more`, `first_id` and `last_id` (and, for
+    /// OpenAI's, `object: "list"`).
+    static func listPage(_ objects: [JSONValue], ids: [String], hasMore: Bool, object: String? = nil) -> Response {
+        var page: [String: JSONValue] = ["data": .array(objects), "has_more": .bool(hasMore)]
+        page["first_id"] = ids.first.map(JSONValue.string) ?? .null
+        page["last_id"] = ids.last.map(JSONValue.string) ?? .null
+        if let object { page["object"] = .string(object) }
+        return json(JSONValue.object(page))
+    }
+
     private func batchResponse(_ snapshot: SimulatedBatches.Snapshot?) -> Response {
         guard let snapshot else {
             return Self.response(SimulatorWire.anthropic.error(status: 404, retryAfterSeconds: nil, message: "batch not found", serial: 0))
         }
+        return Self.json(batchObject(snapshot))
+    }
+
+    /// The `message_batch` object of `snapshot`.
+    private func batchObject(_ snapshot: SimulatedBatches.Snapshot) -> JSONValue {
         var object: [String: JSONValue] = [
             "id": .string(snapshot.id), "type": .string("message_batch"),
             "processing_status": .string(snapshot.canceling ? "canceling" : snapshot.ended ? "ended" : "in_progress"),
@@ -100,7 +127,7 @@ extension ProviderSimulator {
         if snapshot.ended, !snapshot.canceling, let port = boundPort {
             object["results_url"] = .string("http://\(configuration.host):\(port)/v1/messages/batches/\(snapshot.id)/results")
         }
-        return Self.json(JSONValue.object(object))
+        return JSONValue.object(object)
     }
 
     private func batchResults(_ id: String) -> Response {

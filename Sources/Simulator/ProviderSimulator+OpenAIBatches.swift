@@ -13,6 +13,7 @@ extension ProviderSimulator {
         for root in ["/v1", "/openai", "/openai/v1"] {
             router.post("\(root)/files") { [self] request, _ in try await upload(request) }
             router.post("\(root)/batches") { [self] request, _ in try await createOpenAIBatch(request, root: root) }
+            router.get("\(root)/batches") { [self] request, _ in listOpenAIBatches(request.uri.queryParameters) }
             router.get("\(root)/batches/:id") { [self] _, context in
                 openAIBatchResponse(batches.snapshot(context.parameters.get("id") ?? "", now: Date()), failed: nil)
             }
@@ -61,6 +62,16 @@ extension ProviderSimulator {
         return openAIBatchResponse(snapshot, failed: nil)
     }
 
+    /// `GET /v1/batches?limit=&after=`: newest first, as a list object with `has_more`.
+    private func listOpenAIBatches(_ query: Hummingbird.Parameters) -> Response {
+        let limit = query.get("limit", as: Int.self) ?? 20
+        guard (1...100).contains(limit) else {
+            return Self.response(SimulatorWire.openai.badRequest("limit: an integer from 1 to 100", serial: 0))
+        }
+        let (page, hasMore) = batches.list(limit: limit, after: query.get("after"), before: nil, now: Date())
+        return Self.listPage(page.map(openAIBatchObject), ids: page.map(\.id), hasMore: hasMore, object: "list")
+    }
+
     private func openAIBatchResponse(_ snapshot: SimulatedBatches.Snapshot?, failed: String?) -> Response {
         if let failed {
             return Self.json(
@@ -76,13 +87,22 @@ extension ProviderSimulator {
         guard let snapshot else {
             return Self.response(SimulatorWire.openai.error(status: 404, retryAfterSeconds: nil, message: "No batch found", serial: 0))
         }
+        return Self.json(openAIBatchObject(snapshot))
+    }
+
+    /// The batch object of `snapshot`.
+    private func openAIBatchObject(_ snapshot: SimulatedBatches.Snapshot) -> JSONValue {
         let counts = snapshot.counts
         let total = counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
         let status =
             snapshot.canceling
-            ? "cancelling" : !snapshot.ended ? "in_progress" : counts.canceled > 0 ? "cancelled" : counts.expired > 0 ? "expired" : "completed"
-        let ended = snapshot.ended && !snapshot.canceling
-        let object: [String: JSONValue] = [
+            ? "cancelling"
+            : !snapshot.ended
+                ? "in_progress"
+                : snapshot.failed ? "failed" : counts.canceled > 0 ? "cancelled" : counts.expired > 0 ? "expired" : "completed"
+        // A batch that failed as a whole has no files to read.
+        let ended = snapshot.ended && !snapshot.canceling && !snapshot.failed
+        var object: [String: JSONValue] = [
             "id": .string(snapshot.id), "object": .string("batch"), "endpoint": .string("/v1/chat/completions"),
             "completion_window": .string("24h"), "status": .string(status),
             "request_counts": .object([
@@ -93,7 +113,13 @@ extension ProviderSimulator {
             "created_at": .number(snapshot.createdAt.timeIntervalSince1970.rounded(.down)),
             "expires_at": .number(snapshot.createdAt.timeIntervalSince1970.rounded(.down) + 86_400),
         ]
-        return Self.json(JSONValue.object(object))
+        if snapshot.failed {
+            object["errors"] = .object([
+                "object": .string("list"),
+                "data": .array([.object(["code": .string("server_error"), "message": .string("The batch failed (scripted).")])]),
+            ])
+        }
+        return JSONValue.object(object)
     }
 
     /// An uploaded file as stored, or a batch's output (`…-output`) or error (`…-errors`) file.

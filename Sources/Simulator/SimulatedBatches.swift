@@ -34,6 +34,8 @@ final class SimulatedBatches: Sendable {
         var id: String
         var ended: Bool
         var canceling: Bool
+        /// It ended failed as a whole (``BatchScript/failBatch``).
+        var failed = false
         var counts: (processing: Int, succeeded: Int, errored: Int, canceled: Int, expired: Int)
         var createdAt: Date
     }
@@ -119,6 +121,24 @@ final class SimulatedBatches: Sendable {
         state.withLock { state in state.batches[id].map { Self.snapshot(of: $0, now: now) } }
     }
 
+    /// A page of batches, newest first (as both APIs list them): at most `limit` (1 to 1,000),
+    /// starting after the batch `after` (older ones) or, with `before`, ending before it
+    /// (newer ones); `hasMore` when the page left some out on its far side.
+    func list(limit: Int, after: String?, before: String?, now: Date) -> (page: [Snapshot], hasMore: Bool) {
+        state.withLock { state in
+            let newestFirst = Array(state.order.reversed())
+            var lower = 0
+            var upper = newestFirst.count
+            if let after, let index = newestFirst.firstIndex(of: after) { lower = index + 1 }
+            if let before, let index = newestFirst.firstIndex(of: before) { upper = index }
+            let ids = lower < upper ? newestFirst[lower..<upper] : []
+            let size = min(max(1, limit), 1_000)
+            let page = before == nil ? Array(ids.prefix(size)) : Array(ids.suffix(size))
+            let snapshots = page.compactMap { id in state.batches[id].map { Self.snapshot(of: $0, now: now) } }
+            return (snapshots, ids.count > page.count)
+        }
+    }
+
     /// Cancels a batch that has not ended; returns it as it stands then.
     func cancel(_ id: String, now: Date) -> Snapshot? {
         state.withLock { state in
@@ -150,6 +170,7 @@ final class SimulatedBatches: Sendable {
 
     private static func outcome(of item: Item, in batch: Batch) -> String {
         if batch.canceled { return "canceled" }
+        if batch.script.failBatch { return "errored" }
         if batch.script.expiredIDs.contains(item.customID) { return "expired" }
         if batch.script.erroredIDs.contains(item.customID) { return "errored" }
         return "succeeded"
@@ -170,7 +191,9 @@ final class SimulatedBatches: Sendable {
         } else {
             counts.processing = batch.items.count
         }
-        return Snapshot(id: batch.id, ended: ended, canceling: false, counts: counts, createdAt: batch.createdAt)
+        return Snapshot(
+            id: batch.id, ended: ended, canceling: false, failed: ended && !batch.canceled && batch.script.failBatch, counts: counts,
+            createdAt: batch.createdAt)
     }
 }
 

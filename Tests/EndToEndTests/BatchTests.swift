@@ -25,6 +25,14 @@ extension EndToEnd {
                 + "flush_after_ms: \(flushAfterMs), realtime_margin_ms: \(marginMs), poll_interval_ms: \(pollMs)}"
         }
 
+        /// A stack whose workload batches on an `openai` provider (`gpt`, the backup simulator).
+        static func configureOpenAI(_ stack: inout Stack) {
+            configure(&stack)
+            stack.config.providers["gpt"] = "{type: openai, base_url: \"\(stack.backup.baseURL)\", api_key_env: TEST_BACKUP_KEY}"
+            stack.config.batch = stack.config.batch.replacingOccurrences(
+                of: "{provider: claude-direct, model: \(route)}", with: "{provider: gpt, model: gpt-4o-mini}")
+        }
+
         static func produce(_ stack: Stack, count: Int, prefix: String, deadlineMs: Int? = nil) async throws {
             let extra = deadlineMs.map { ",\"routing\":{\"deadline_ms\":\($0)}" } ?? ""
             let records = (0..<count).map { index in
@@ -221,10 +229,7 @@ extension EndToEnd {
         @Test("an openai batch route: the JSONL goes up through the Files API, and the answers come back as batch results at half price")
         func openAIBatchRoute() async throws {
             try await withStack { stack in
-                Self.configure(&stack)
-                stack.config.providers["gpt"] = "{type: openai, base_url: \"\(stack.backup.baseURL)\", api_key_env: TEST_BACKUP_KEY}"
-                stack.config.batch = stack.config.batch.replacingOccurrences(
-                    of: "{provider: claude-direct, model: \(Self.route)}", with: "{provider: gpt, model: gpt-4o-mini}")
+                Self.configureOpenAI(&stack)
                 // The output file's first read is reset part-way; the second is whole.
                 stack.backup.simulator.setBatchScript(BatchScript(processingMs: 500, cutResultsAfterLines: 5))
                 let worker = try await stack.startWorker()
@@ -244,6 +249,23 @@ extension EndToEnd {
                 let tally = stack.backup.simulator.batchTally
                 #expect(tally.requests == 50 && tally.cutReads >= 1, "\(tally)")
                 #expect(!worker.output().contains("sk-test-backup-1111"))
+            }
+        }
+
+        @Test("a batch the provider fails as a whole: every job in it is served realtime, and a failed batch event says so")
+        func wholeBatchFailureRunsRealtime() async throws {
+            try await withStack { stack in
+                Self.configureOpenAI(&stack)
+                stack.backup.simulator.setBatchScript(BatchScript(processingMs: 300, failBatch: true))
+                let worker = try await stack.startWorker()
+                try await Self.produce(stack, count: 30, prefix: "doomed")
+                let results = try await stack.results(distinct: 30, idle: .seconds(30)).map { jsonObject($0.value) }
+                let telemetry = try await stack.read(stack.config.topics.telemetry, idle: .seconds(2)).map { jsonObject($0.value) }
+                #expect(await worker.process.stop() == 0)
+                #expect(Set(results.compactMap { $0["job_id"] as? String }).count == 30)
+                #expect(results.allSatisfy { Self.mode($0) == "realtime" && $0["status"] as? String == "succeeded" })
+                #expect(telemetry.contains { $0["event"] as? String == "batch" && $0["state"] as? String == "failed" })
+                #expect(stack.backup.simulator.batchTally.requests == 30)
             }
         }
     }

@@ -1,5 +1,6 @@
 import Completions
 import Foundation
+import NIOHTTP1
 import Providers
 import Simulator
 import Synchronization
@@ -134,6 +135,44 @@ import Testing
             #expect(secondRead.sizes == [64, 64, 22])
             #expect(Set(secondRead.ids) == Set((0..<150).map { "job-\($0)" }))
             #expect(simulator.batchTally.cutReads == 1)
+        }
+    }
+
+    @Test("both list endpoints page newest first: limit, has_more, first and last ids, and the cursor after the last")
+    func listsPage() async throws {
+        for (target, path, cursor) in [(Target.anthropic, "/v1/messages/batches", "after_id"), (.openai, "/v1/batches", "after")] {
+            try await withSimulator { simulator, baseURL, client in
+                simulator.setBatchScript(BatchScript(processingMs: nil))
+                let provider = try #require(try target.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+                var ids: [String] = []
+                for _ in 0..<3 { ids.append(try await provider.submitBatch(requests(1), model: "m", timeout: .seconds(5)).id) }
+                let first = try JSONParser.parse(Data(try await control(client, .GET, "\(baseURL)\(path)?limit=2").body.utf8))
+                let page = first["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+                #expect(page == [ids[2], ids[1]], "newest first")
+                #expect(first["has_more"] == .bool(true) && first["last_id"]?.stringValue == ids[1])
+                let next = try JSONParser.parse(Data(try await control(client, .GET, "\(baseURL)\(path)?limit=2&\(cursor)=\(ids[1])").body.utf8))
+                #expect(next["data"]?.arrayValue?.first?["id"]?.stringValue == ids[0])
+                #expect(next["has_more"] == .bool(false))
+                #expect(try await control(client, .GET, "\(baseURL)\(path)?limit=0").status == 400)
+            }
+        }
+    }
+
+    @Test("a batch scripted to fail as a whole: OpenAI's reports failed with no files; Anthropic's ends with every request errored")
+    func wholeBatchFails() async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(processingMs: 0, failBatch: true))
+            let openai = try #require(try Target.openai.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+            let submitted = try await openai.submitBatch(requests(3), model: "gpt-4o", timeout: .seconds(5))
+            let failed = try await openai.batch(submitted.id, timeout: .seconds(5))
+            #expect(failed.phase == .failed && failed.results == nil && failed.failureMessage?.contains("failed") == true)
+
+            let anthropic = try provider(baseURL, client)
+            let batch = try await anthropic.batch(
+                try await anthropic.submitBatch(requests(3), model: "m", timeout: .seconds(5)).id, timeout: .seconds(5))
+            #expect(batch.phase == .ended && batch.counts.errored == 3)
+            let results = try await anthropic.batchResults(of: batch, timeout: .seconds(5))
+            #expect(results.count == 3 && results.allSatisfy { if case .errored = $0.outcome { true } else { false } })
         }
     }
 
