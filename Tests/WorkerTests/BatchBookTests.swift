@@ -272,6 +272,32 @@ struct BatchBookTests {
         #expect(work.closes.map(\.group) == ["g1"] && work.cancels.isEmpty)
     }
 
+    @Test("a read cut by a revoke: on reassignment the answers it took but never published are taken again; an id of no member is never kept")
+    func revokedReadIsReadAgain() {
+        var (book, entries) = Self.submitted(3)
+        book.collecting("g1")
+        let taken = ["c0", "c1"].map { book.see($0, of: "g1") }
+        let stranger = book.see("not-a-member", of: "g1")
+        #expect(taken == [true, true] && !stranger)
+        book.served(entries[0].origin)
+        // c1 was taken but not published when the partition left.
+        book.revoke(0)
+        book.assign(0, nonce: "again")
+        book.read(Self.marker(partition: 0, nonce: "again"), nowMs: Self.t0)
+        let again = ["c0", "c1", "c2"].map { book.see($0, of: "g1") }
+        #expect(again == [false, true, true], "c0 was published; c1 and c2 are read again")
+    }
+
+    @Test("every job served after the batch ended but while a failed read waits for its retry: the batch closes, no cancel is sent")
+    func servedAfterAFailedReadCloses() {
+        var (book, entries) = Self.submitted(2)
+        book.collecting("g1")
+        book.collectFailed("g1", nowMs: Self.t0, interval: 500)
+        for entry in entries { book.served(entry.origin) }
+        let work = due(&book, at: Self.t0 + 1)
+        #expect(work.closes.map(\.group) == ["g1"] && work.cancels.isEmpty)
+    }
+
     @Test("a partition assigned again re-reads its batches: an ended batch with unserved jobs is polled again")
     func reassignedBatchesArePolledAgain() {
         var (book, _) = Self.submitted(2)

@@ -23,8 +23,11 @@ package protocol BatchCompletionProvider: Sendable {
     /// bounded number at a time as the provider's file arrives, waiting for each `receive` before
     /// reading on: a results file of hundreds of megabytes is never held whole. `timeout` bounds
     /// the wait for each file's answer to begin. A failure part-way throws after the results
-    /// already handed over; reading again repeats them.
-    func batchResults(of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async -> Void) async throws
+    /// already handed over; reading again repeats them. An error `receive` throws stops the read
+    /// and is rethrown.
+    func batchResults(
+        of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async throws -> Void
+    ) async throws
 }
 
 extension BatchCompletionProvider {

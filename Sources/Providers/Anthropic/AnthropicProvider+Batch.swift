@@ -33,13 +33,13 @@ extension AnthropicProvider: BatchCompletionProvider {
     /// The results file, streamed a delivery of lines at a time (at most twice the batch's own
     /// size limit in all).
     package func batchResults(
-        of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async -> Void
+        of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async throws -> Void
     ) async throws {
         let codec = batchCodec
         let call = self.call
         try await call.streamLines(
             try codec.results(batch), timeout: timeout, maxBytes: 2 * batchLimits.maxBytes,
             failure: { codec.messages.failure(for: $0, now: Date()) },
-            receive: { lines in await receive(call.results(lines, batchID: batch.id) { codec.result(json: $0) }) })
+            receive: { lines in try await receive(call.results(lines, batchID: batch.id) { codec.result(json: $0) }) })
     }
 }

@@ -78,9 +78,17 @@ package struct AsyncHTTPTransport: HTTPTransport {
             }
             try await readLines(response.body, splitter: splitter, idle: bodyTimeout, receive: receive)
             return ProviderHTTPResponse(status: status, headers: response.headers)
+        } catch let stopped as ReceiverStopped {
+            // The receiver's own error, not the transport's: it goes back as it was thrown.
+            throw stopped.error
         } catch {
             throw Self.classify(error, timeout: timeout, maxResponseBytes: splitter.maxBytes)
         }
+    }
+
+    /// An error the receiver of a streamed body threw (it stopped the read).
+    private struct ReceiverStopped: Error {
+        var error: any Error
     }
 
     private static func outgoing(_ request: ProviderHTTPRequest) -> HTTPClientRequest {
@@ -100,11 +108,15 @@ package struct AsyncHTTPTransport: HTTPTransport {
     }
 
     /// Reads the body piece by piece in a child task, each wait for a piece cut by ``bodyTimer``
-    /// `idle` after it began; the lines go to `receive` between waits, outside any deadline.
+    /// `idle` after it began; the lines go to `receive` between waits, outside any deadline, and
+    /// an error it throws comes back as ``ReceiverStopped``.
     private func readLines(
         _ body: HTTPClientResponse.Body, splitter: LineSplitter, idle: Duration, receive: @escaping @Sendable ([Data]) async throws -> Void
     ) async throws {
         let timer = bodyTimer
+        let deliver: @Sendable ([Data]) async throws -> Void = { lines in
+            do { try await receive(lines) } catch { throw ReceiverStopped(error: error) }
+        }
         let end = await withTaskGroup(of: BodyEnd<Void>.self) { group in
             group.addImmediateTask {
                 var splitter = splitter
@@ -120,9 +132,9 @@ package struct AsyncHTTPTransport: HTTPTransport {
                         }
                         if timer.disarm(id) { return BodyEnd(result: .failure(CancellationError()), timedOut: true) }
                         guard let piece else { break }
-                        try await splitter.feed(piece.readableBytesView, deliveringTo: receive)
+                        try await splitter.feed(piece.readableBytesView, deliveringTo: deliver)
                     }
-                    try await splitter.finish(deliveringTo: receive)
+                    try await splitter.finish(deliveringTo: deliver)
                     return BodyEnd(result: .success(()), timedOut: false)
                 } catch {
                     return BodyEnd(result: .failure(error), timedOut: false)

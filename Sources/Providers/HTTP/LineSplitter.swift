@@ -20,7 +20,10 @@ package struct LineSplitter: Sendable {
     /// The line in progress is over `maxLineBytes`: its bytes are dropped up to its `\n`.
     private var skipping = false
     private var received = 0
+    /// Lines ready, from `head` on (taken lines before it are dropped when all are taken, so
+    /// taking is linear however many lines one piece holds).
     private var ready: [Data] = []
+    private var head = 0
 
     package init(maxBytes: Int, maxLineBytes: Int) {
         self.maxBytes = max(0, maxBytes)
@@ -68,8 +71,8 @@ package struct LineSplitter: Sendable {
     package mutating func takeFull() -> [Data]? {
         var count = 0
         var bytes = 0
-        while count < ready.count, count < Self.linesPerDelivery, bytes < maxLineBytes {
-            bytes += ready[count].count
+        while head + count < ready.count, count < Self.linesPerDelivery, bytes < maxLineBytes {
+            bytes += ready[head + count].count
             count += 1
         }
         guard count == Self.linesPerDelivery || bytes >= maxLineBytes else { return nil }
@@ -78,12 +81,16 @@ package struct LineSplitter: Sendable {
 
     /// Whatever lines are ready (after ``finish()``), or nil when none are.
     package mutating func takeAll() -> [Data]? {
-        ready.isEmpty ? nil : take(ready.count)
+        head < ready.count ? take(ready.count - head) : nil
     }
 
     private mutating func take(_ count: Int) -> [Data] {
-        let lines = Array(ready.prefix(count))
-        ready.removeFirst(lines.count)
+        let lines = Array(ready[head..<(head + count)])
+        head += count
+        if head == ready.count {
+            ready.removeAll(keepingCapacity: true)
+            head = 0
+        }
         return lines
     }
 

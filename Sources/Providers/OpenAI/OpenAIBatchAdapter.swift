@@ -53,7 +53,7 @@ extension OpenAIBatchAdapter {
     /// The output file, then the error file, each streamed a delivery of lines at a time (each
     /// at most twice the batch limit).
     package func batchResults(
-        of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async -> Void
+        of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async throws -> Void
     ) async throws {
         let codec = batchCodec
         let call = self.call
@@ -61,7 +61,7 @@ extension OpenAIBatchAdapter {
             try await call.streamLines(
                 try codec.download(fileID), timeout: timeout, maxBytes: 2 * batchLimits.maxBytes,
                 failure: { codec.chat.failure(for: $0, now: Date()) },
-                receive: { lines in await receive(call.results(lines, batchID: batch.id) { codec.result(json: $0, now: Date()) }) })
+                receive: { lines in try await receive(call.results(lines, batchID: batch.id) { codec.result(json: $0, now: Date()) }) })
         }
     }
 }

@@ -44,6 +44,8 @@ struct BatchBook: Sendable {
         var seen: Set<String> = []
         /// Answers that came for jobs already served elsewhere (dropped).
         var lateAnswers = 0
+        /// The provider said it ended: its results can be read (a cancel would come too late).
+        var resultsReady = false
         var nextPollMs: Int64
         /// Polls that failed in a row (their backoff).
         var failedPolls = 0
@@ -175,6 +177,9 @@ struct BatchBook: Sendable {
             open[group]?.ended = false
             open[group]?.closing = false
             open[group]?.nextPollMs = 0
+            // A read cut by the revoke took answers it never published: only those of served
+            // jobs stay taken.
+            open[group]?.seen = batch.seen.filter { id in batch.origins[id].map { !batch.unserved.contains($0) } ?? true }
         }
     }
 
@@ -248,8 +253,11 @@ struct BatchBook: Sendable {
         open[group]?.nextPollMs = .max
     }
 
-    /// Its results are being read: no polls and no cancel meanwhile.
-    mutating func collecting(_ group: String) { ended(group) }
+    /// Its results are being read: no polls and no cancel meanwhile (nor after: it ended).
+    mutating func collecting(_ group: String) {
+        ended(group)
+        open[group]?.resultsReady = true
+    }
 
     /// Reading its results failed part-way: polled again with backoff, and read again.
     mutating func collectFailed(_ group: String, nowMs: Int64, interval: Int64) {
@@ -257,10 +265,12 @@ struct BatchBook: Sendable {
         pollFailed(group, nowMs: nowMs, interval: interval)
     }
 
-    /// Records that the result for `customID` is being taken; false when it was taken before (or
-    /// the batch is no longer open).
+    /// Records that the result for `customID`, a member of `group`, is being taken; false when it
+    /// was taken before, is no member (so ``Open/seen`` holds members only), or the batch is no
+    /// longer open.
     mutating func see(_ customID: String, of group: String) -> Bool {
-        open[group]?.seen.insert(customID).inserted ?? false
+        guard open[group]?.origins[customID] != nil else { return false }
+        return open[group]?.seen.insert(customID).inserted ?? false
     }
 
     /// The members of `group` whose results the provider never reported, after a complete read.
@@ -371,7 +381,9 @@ struct BatchBook: Sendable {
         }
         for (group, batch) in open where isReady(batch.batch.partition) {
             if batch.unserved.isEmpty {
-                if batch.ended {
+                // Every job served: a batch that ended (or whose read failed part-way after it
+                // ended) closes; one still running is cancelled first.
+                if batch.ended || batch.resultsReady {
                     if !batch.closing {
                         work.closes.append(batch.batch)
                         open[group]?.closing = true

@@ -397,7 +397,17 @@ final class BatchLane: Sendable {
     private func collect(_ batch: SubmittedBatch, _ state: ProviderBatch, provider: any BatchCompletionProvider, interval: Int64) async {
         book.withLock { $0.collecting(batch.group) }
         do {
-            try await provider.batchResults(of: state, timeout: Self.resultsTimeout) { items in await self.take(items, of: batch) }
+            try await provider.batchResults(of: state, timeout: Self.resultsTimeout) { items in try await self.take(items, of: batch) }
+        } catch is StopReading {
+            // The partition left this worker (its new owner reads the results again), or every
+            // job was served and the batch closed: what is left of the file is of no use here.
+            return
+        } catch let failure as ProviderFailure where failure.outcome == .invalidOutput {
+            // Over the size caps: reading it again would fail again. What it delivered counts;
+            // the jobs it did not answer run realtime.
+            logger.warning(
+                "batch results over their size cap; the jobs they did not answer run realtime",
+                metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(failure.message)"])
         } catch {
             logger.warning(
                 "batch results not read; retried",
@@ -418,14 +428,19 @@ final class BatchLane: Sendable {
             ])
     }
 
+    /// Stops reading a batch's results: its partition left this worker, or the batch closed.
+    private struct StopReading: Error {}
+
     /// Takes one delivery of a batch's results: answers are published (a bounded number, one
     /// delivery, at a time), requests that failed inside the batch run realtime, and answers for
-    /// jobs served elsewhere are dropped and counted.
-    private func take(_ items: [BatchItemResult], of batch: SubmittedBatch) async {
+    /// jobs served elsewhere are dropped and counted. Throws ``StopReading`` when the partition
+    /// is no longer this worker's or the batch is no longer open.
+    private func take(_ items: [BatchItemResult], of batch: SubmittedBatch) async throws {
         var answers: [(BatchEntry, CompletionResponse)] = []
         var errored: [(BatchEntry, ProviderFailure)] = []
         var late = 0
-        book.withLock { book in
+        try book.withLock { book in
+            guard book.isReady(batch.partition), book.open[batch.group] != nil else { throw StopReading() }
             for item in items {
                 guard book.see(item.customID, of: batch.group), let member = book.member(item.customID, of: batch.group) else { continue }
                 guard member.unserved, let entry = book.entries[member.origin] else {
