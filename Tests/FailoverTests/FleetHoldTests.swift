@@ -76,7 +76,7 @@ import Testing
         let threshold = EngineConfiguration(prices: .defaults).breaker.consecutiveFailures
         try #require(threshold > 2)
         _ = try await rig.run(rig.job("a", policy: Self.oneAttempt))
-        #expect(rig.engine.failureStreaks() == [primary: 1])
+        #expect(rig.engine.failureStreaks() == [primary: FailureStreak(failures: 1)], "one failure, and no success here yet")
         rig.engine.fleetFailures(primary, count: threshold - 2)
         #expect(rig.engine.circuitState(of: primary) == .closed, "one short of the threshold")
         rig.engine.fleetFailures(primary, count: threshold - 1)

@@ -18,9 +18,11 @@ import Testing
             expiresAt: t0 + at + ttl)
     }
 
-    func failing(_ worker: String, _ failures: Int, at: TimeInterval, ttl: TimeInterval = 5) -> RouteHealthMessage {
+    /// A `failing` word sent at `at` for a streak that began at `since` (by default, then).
+    func failing(_ worker: String, _ failures: Int, at: TimeInterval, since: TimeInterval? = nil, ttl: TimeInterval = 5) -> RouteHealthMessage {
         RouteHealthMessage(
-            route: route, worker: worker, state: .closed, reason: .failing, at: t0 + at, expiresAt: t0 + at + ttl, failures: failures)
+            route: route, worker: worker, state: .closed, reason: .failing, at: t0 + at, since: t0 + (since ?? at), expiresAt: t0 + at + ttl,
+            failures: failures)
     }
 
     @Test("failing words pool: the other live workers' streaks sum; a newer word replaces a worker's; its next state word ends it; they lapse")
@@ -39,6 +41,21 @@ import Testing
         #expect(view.fleetFailures(for: route, now: t0 + 2) == 3)
         #expect(view.verdict(for: route, now: t0 + 2) == .hold(.seconds(3)))
         #expect(view.fleetFailures(for: route, now: t0 + 6) == 0, "b's word lapsed")
+    }
+
+    @Test("only streaks that began after the newest success count: another worker's success (its streak ended at 0) or this worker's own")
+    func successesBreakTheRun() {
+        var view = RouteHealthView(me: "c", probeGrace: .seconds(2))
+        view.add(failing("a", 3, at: 1, since: 0))
+        view.add(failing("b", 2, at: 1, since: 0.5))
+        #expect(view.fleetFailures(for: route, now: t0 + 1) == 5)
+        #expect(view.fleetFailures(for: route, now: t0 + 1, after: t0 + 0.6) == 0, "this worker succeeded after both began")
+        #expect(view.fleetFailures(for: route, now: t0 + 1, after: t0 + 0.2) == 2, "after a's began, before b's")
+        // b succeeds at 2: a's streak began before that and no longer counts; b's new one does.
+        view.add(failing("b", 0, at: 2))
+        #expect(view.fleetFailures(for: route, now: t0 + 2) == 0)
+        view.add(failing("b", 1, at: 3, since: 3))
+        #expect(view.fleetFailures(for: route, now: t0 + 3) == 1)
     }
 
     @Test("a failing word is never read as a state: it neither closes nor releases another worker's open")

@@ -279,12 +279,12 @@ struct EngineState: Sendable {
         return change
     }
 
-    /// Each route whose breaker is closed with failures in a row here, and how many: what this
-    /// process tells the fleet.
-    func failureStreaks() -> [RouteKey: Int] {
-        var streaks: [RouteKey: Int] = [:]
+    /// Each route whose breaker is closed with failures in a row here: how many, and how long
+    /// ago the route last succeeded here. What this process tells the fleet.
+    func failureStreaks(now: Duration) -> [RouteKey: FailureStreak] {
+        var streaks: [RouteKey: FailureStreak] = [:]
         for (key, health) in routes where health.breaker.state == .closed && health.breaker.consecutiveFailureCount > 0 {
-            streaks[key] = health.breaker.consecutiveFailureCount
+            streaks[key] = FailureStreak(failures: health.breaker.consecutiveFailureCount, sinceSuccess: health.lastSuccess.map { now - $0 })
         }
         return streaks
     }

@@ -93,10 +93,12 @@ package final class FailoverEngine<C: AlarmClock>: Sendable where C.Duration == 
         timer.cut(tag: Self.timerTag(key))
     }
 
-    /// The routes whose breaker is closed but whose last calls here failed, with how many in a
-    /// row: what shared route health tells the rest of the fleet.
-    package func failureStreaks() -> [RouteKey: Int] {
-        state.withLock { $0.failureStreaks() }
+    /// The routes whose breaker is closed but whose last calls here failed: how many in a row,
+    /// and how long ago the route last succeeded here. What shared route health tells the rest
+    /// of the fleet.
+    package func failureStreaks() -> [RouteKey: FailureStreak] {
+        let now = elapsed(clock.now)
+        return state.withLock { $0.failureStreaks(now: now) }
     }
 
     /// The current concurrency limit of a provider (`nil`: unlimited).

@@ -15,9 +15,10 @@ package struct RouteHealthMessage: Sendable, Hashable, JSONWritable {
         case change
         /// The worker repeats a breaker it still holds open or half-open.
         case heartbeat
-        /// The worker's breaker is closed but its last `failures` calls failed in a row (0: its
-        /// streak ended): evidence the fleet pools, so N workers trip after about one worker's
-        /// threshold of failed calls. Never read as a close.
+        /// The worker's breaker is closed but its last `failures` calls failed in a row, since
+        /// `since` (0: a success ended its streak, at `at`): evidence the fleet pools, so N
+        /// workers trip after about one worker's threshold of failed calls. Sent on each change
+        /// only, so a streak that stops growing lapses. Never read as a close.
         case failing
     }
 

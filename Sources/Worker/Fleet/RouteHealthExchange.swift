@@ -38,8 +38,10 @@ final class RouteHealthExchange: Sendable {
         var rejudge: Set<RouteKey> = []
         /// Routes whose breaker the exchange is closing on another worker's word.
         var forcedClose: Set<RouteKey> = []
-        /// This worker's failure streaks as last told to the fleet.
-        var toldStreaks: [RouteKey: Int] = [:]
+        /// This worker's failure streaks as last told to the fleet, and when each began.
+        var toldStreaks: [RouteKey: (failures: Int, since: Date)] = [:]
+        /// When a call to each route with a streak here last succeeded here.
+        var ownSuccess: [RouteKey: Date] = [:]
         /// The fleet's pooled streaks as last given to the engine.
         var pooled: [RouteKey: Int] = [:]
     }
@@ -114,7 +116,7 @@ final class RouteHealthExchange: Sendable {
         let changed: [(RouteKey, Int)] = state.withLock { state in
             var changed: [(RouteKey, Int)] = []
             for route in routes {
-                let count = state.view.fleetFailures(for: route, now: now)
+                let count = state.view.fleetFailures(for: route, now: now, after: state.ownSuccess[route])
                 guard count != state.pooled[route, default: 0] else { continue }
                 if count == 0 { state.pooled[route] = nil } else { state.pooled[route] = count }
                 changed.append((route, count))
@@ -124,22 +126,40 @@ final class RouteHealthExchange: Sendable {
         for (route, count) in changed { engine.fleetFailures(route, count: count) }
     }
 
-    /// `failing` words for this worker's streaks that changed since last told (0 for one that
-    /// ended); with `renew`, the ongoing ones again too, with a new expiry.
-    private func streakWords(now: Date, renew: Bool) -> [RouteHealthMessage] {
+    /// `failing` words for this worker's streaks that changed since last told: the count and
+    /// when the streak began; 0 for one a success ended (one that ended with the breaker opening
+    /// is told by the state word). Never repeated by heartbeats: a streak that stops growing (no
+    /// more calls) lapses a `ttl` after its last failure. Also returns the routes whose streak
+    /// here changed, for ``pool(_:now:)``.
+    private func streakWords(now: Date) -> (words: [RouteHealthMessage], changed: Set<RouteKey>) {
         let streaks = engine.failureStreaks()
         return state.withLock { state in
             var words: [RouteHealthMessage] = []
+            var changed = Set<RouteKey>()
             for route in Set(streaks.keys).union(state.toldStreaks.keys) {
-                let count = streaks[route] ?? 0
-                guard count != state.toldStreaks[route] ?? 0 || (renew && count > 0) else { continue }
-                state.toldStreaks[route] = count > 0 ? count : nil
+                let streak = streaks[route]
+                let count = streak?.failures ?? 0
+                let told = state.toldStreaks[route]
+                guard count != told?.failures ?? 0 else { continue }
+                changed.insert(route)
+                if let ago = streak?.sinceSuccess {
+                    state.ownSuccess[route] = now.addingTimeInterval(-ago.seconds)
+                } else if streak == nil {
+                    state.ownSuccess[route] = nil
+                }
+                if count == 0 {
+                    state.toldStreaks[route] = nil
+                    // Ended by the breaker opening, not by a success: the open word says so.
+                    guard state.local[route] == nil else { continue }
+                } else {
+                    state.toldStreaks[route] = (count, told?.since ?? now)
+                }
                 words.append(
                     RouteHealthMessage(
-                        route: route, worker: worker, state: .closed, reason: .failing, at: now, expiresAt: now.addingTimeInterval(ttl),
-                        failures: count))
+                        route: route, worker: worker, state: .closed, reason: .failing, at: now, since: count > 0 ? told?.since ?? now : now,
+                        expiresAt: now.addingTimeInterval(ttl), failures: count))
             }
-            return words
+            return (words, changed)
         }
     }
 
@@ -157,9 +177,10 @@ final class RouteHealthExchange: Sendable {
                 }
                 return (state.outbox, state.rejudge)
             }
-            let beat = ContinuousClock.now - lastHeartbeat >= heartbeat
-            messages += streakWords(now: now, renew: beat)
-            if beat {
+            let (streakWords, ownChanged) = streakWords(now: now)
+            messages += streakWords
+            if !ownChanged.isEmpty { pool(ownChanged, now: now) }
+            if ContinuousClock.now - lastHeartbeat >= heartbeat {
                 lastHeartbeat = ContinuousClock.now
                 messages += state.withLock { state in
                     state.local.map { route, local in

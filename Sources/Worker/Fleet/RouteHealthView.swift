@@ -42,6 +42,9 @@ struct RouteHealthView: Sendable {
     private(set) var words: [RouteKey: [String: RouteHealthMessage]] = [:]
     /// The latest `failing` word of each other worker, per route.
     private(set) var streaks: [RouteKey: [String: RouteHealthMessage]] = [:]
+    /// The latest `failing` word with 0 failures (a success ended a streak) of each other
+    /// worker, per route: kept apart, so the worker's next streak does not hide the success.
+    private(set) var successes: [RouteKey: [String: RouteHealthMessage]] = [:]
 
     init(me: String, probeGrace: Duration) {
         self.me = me
@@ -55,6 +58,7 @@ struct RouteHealthView: Sendable {
         guard message.worker != me else { return false }
         if message.reason == .failing {
             if let state = words[message.route]?[message.worker], state.at > message.at { return false }
+            if message.failures == 0 { _ = keep(message, in: \.successes) }
             return keep(message, in: \.streaks)
         }
         guard keep(message, in: \.words) else { return false }
@@ -79,16 +83,21 @@ struct RouteHealthView: Sendable {
         return true
     }
 
-    /// The failures in a row the other live workers report on `route` (their `failing` words,
-    /// summed): the fleet's evidence for this worker's breaker.
-    func fleetFailures(for route: RouteKey, now: Date) -> Int {
-        (streaks[route] ?? [:]).values.reduce(0) { sum, word in
-            word.expiresAt > now ? sum + min(word.failures ?? 0, RouteHealthMessage.maxFailures) : sum
+    /// The failures in a row the other live workers report on `route`, since the newest success
+    /// anyone reported (a streak a success ended, or `ownSuccess`, this worker's last): their
+    /// `failing` words' counts, summed over the streaks that began after it. The fleet's
+    /// evidence for this worker's breaker: consecutive failures fleet-wide, not every worker's
+    /// streak whatever succeeded in between (a route failing one call in three must not trip
+    /// because ten workers each have a short streak).
+    func fleetFailures(for route: RouteKey, now: Date, after ownSuccess: Date? = nil) -> Int {
+        let live = (streaks[route] ?? [:]).values.filter { $0.expiresAt > now }
+        var newestSuccess = ownSuccess ?? .distantPast
+        for word in (successes[route] ?? [:]).values where word.expiresAt > now { newestSuccess = max(newestSuccess, word.at) }
+        return live.reduce(0) { sum, word in
+            let failures = min(word.failures ?? 0, RouteHealthMessage.maxFailures)
+            return failures > 0 && word.since > newestSuccess ? sum + failures : sum
         }
     }
-
-    /// The routes some other worker reports failures on.
-    var failingRoutes: [RouteKey] { Array(streaks.keys) }
 
     /// The routes anyone spoke of.
     var routes: [RouteKey] { Array(words.keys) }
@@ -127,6 +136,7 @@ struct RouteHealthView: Sendable {
     mutating func prune(now: Date) {
         Self.prune(&words, now: now)
         Self.prune(&streaks, now: now)
+        Self.prune(&successes, now: now)
     }
 
     private static func prune(_ table: inout [RouteKey: [String: RouteHealthMessage]], now: Date) {
