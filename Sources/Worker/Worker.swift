@@ -827,15 +827,21 @@ package final class Worker: Service, Sendable {
     fileprivate func revoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
         let revoked = Set(partitions)
         budget?.forget(Set(partitions.map(\.partition)))
-        batchLane?.revoke(partitions.filter { $0.topic == config.kafka.topics.jobs }.map(\.partition))
+        let batchPartitions = partitions.filter { $0.topic == config.kafka.topics.jobs }.map(\.partition)
+        batchLane?.revoke(batchPartitions)
         let (generations, effects) = shared.withLock { shared in
             let (generations, actions) = shared.machine.revoking(partitions, lost: lost)
             return (generations, shared.effects(of: actions))
         }
         perform(effects)
         if !lost {
-            let finished = await wait(for: .partitionsIdle(revoked), upTo: .milliseconds(config.worker.revokeGraceMs))
+            let grace = Duration.milliseconds(config.worker.revokeGraceMs)
+            // The batch lane's publishes under way end meanwhile (exactly-once, they commit
+            // with the transactions of the commit loop), so the next owner reads their tombstones.
+            async let laneQuiet = batchLane?.quiesce(batchPartitions, upTo: grace) ?? true
+            let finished = await wait(for: .partitionsIdle(revoked), upTo: grace)
             if !finished { logger.warning("revoke grace passed with jobs in flight; the new owner redoes them") }
+            if await !laneQuiet { logger.warning("revoke grace passed with batch results being published; the new owner may publish them again") }
             let (consumer, producer) = clients.withLock { $0 }
             if let consumer, let producer {
                 do {

@@ -45,6 +45,17 @@ struct BatchBookTests {
         for entry in entries { book.read(message(entry.record(topic: topic)), nowMs: nowMs) }
     }
 
+    /// What a new owner's reader reads of partition 0: the entries, the batch's record, the
+    /// tombstones of `served`, then its marker.
+    static func readPartition(
+        _ entries: [BatchEntry], batch: SubmittedBatch? = nil, served: [BatchEntry] = [], nonce: String, into book: inout BatchBook
+    ) throws {
+        read(entries, into: &book)
+        if let batch { book.read(message(try #require(batch.record(topic: topic))), nowMs: t0, nonce: nonce) }
+        for entry in served { book.read(message(entry.tombstone(topic: topic)), nowMs: t0, nonce: nonce) }
+        book.read(marker(partition: 0, nonce: nonce), nowMs: t0, nonce: nonce)
+    }
+
     static func batch(_ entries: [BatchEntry], group: String = "g1", id: String? = "msgbatch_1") -> SubmittedBatch {
         SubmittedBatch(
             group: group, batchID: id, workload: "w", route: route, partition: 0, submittedAtMs: t0,
@@ -273,19 +284,20 @@ struct BatchBookTests {
     }
 
     @Test("a read cut by a revoke: on reassignment the answers it took but never published are taken again; an id of no member is never kept")
-    func revokedReadIsReadAgain() {
+    func revokedReadIsReadAgain() throws {
         var (book, entries) = Self.submitted(3)
         book.collecting("g1")
         let taken = ["c0", "c1"].map { book.see($0, of: "g1") }
         let stranger = book.see("not-a-member", of: "g1")
         #expect(taken == [true, true] && !stranger)
         book.served(entries[0].origin)
-        // c1 was taken but not published when the partition left.
+        // c1 was taken but not published when the partition left; c0's tombstone was written.
         book.revoke(0)
         book.assign(0, nonce: "again")
-        book.read(Self.marker(partition: 0, nonce: "again"), nowMs: Self.t0)
-        let again = ["c0", "c1", "c2"].map { book.see($0, of: "g1") }
-        #expect(again == [false, true, true], "c0 was published; c1 and c2 are read again")
+        try Self.readPartition(entries, batch: Self.batch(entries), served: [entries[0]], nonce: "again", into: &book)
+        let again = ["c1", "c2"].map { book.see($0, of: "g1") }
+        #expect(again == [true, true], "c1 and c2 are read again")
+        #expect(book.member("c0", of: "g1")?.unserved == false, "c0 was published: its answer is not taken again")
     }
 
     @Test("every job served after the batch ended but while a failed read waits for its retry: the batch closes, no cancel is sent")
@@ -299,14 +311,57 @@ struct BatchBookTests {
     }
 
     @Test("a partition assigned again re-reads its batches: an ended batch with unserved jobs is polled again")
-    func reassignedBatchesArePolledAgain() {
-        var (book, _) = Self.submitted(2)
+    func reassignedBatchesArePolledAgain() throws {
+        var (book, entries) = Self.submitted(2)
         book.ended("g1")
         #expect(due(&book, at: Self.t0).polls.isEmpty)
         book.revoke(0)
         book.assign(0, nonce: "again")
-        book.read(Self.marker(partition: 0, nonce: "again"), nowMs: Self.t0)
+        try Self.readPartition(entries, batch: Self.batch(entries), nonce: "again", into: &book)
         #expect(due(&book, at: Self.t0).polls.map(\.group) == ["g1"])
+    }
+
+    @Test("a book holds only the partitions it owns: another partition's records are skipped, a revoke forgets its jobs and their bytes")
+    func holdsOnlyOwnedPartitions() {
+        var book = Self.book()
+        Self.read((0..<3).map { Self.entry($0, partition: 1) }, into: &book)
+        #expect(book.count == 0 && book.heldBytes == 0, "partition 1 is not this worker's")
+        let mine = (0..<3).map { Self.entry($0) }
+        Self.read(mine, into: &book)
+        #expect(book.count == 3 && book.heldBytes == mine.reduce(0) { $0 + $1.value.count })
+        book.revoke(0)
+        #expect(book.count == 0 && book.heldBytes == 0 && book.waiting == 0)
+        let work = due(&book, at: Self.t0 + 3_600_000)
+        #expect(work.flushes.isEmpty && work.realtime.isEmpty)
+    }
+
+    @Test("the reader of an earlier ownership is not heard: only the current assignment's reader fills the book")
+    func staleReaderIsSkipped() {
+        var book = BatchBook(configs: ["w": Self.config])
+        book.assign(0, nonce: "first")
+        book.assign(0, nonce: "second")
+        for entry in (0..<3).map({ Self.entry($0) }) {
+            book.read(Self.message(entry.record(topic: Self.topic)), nowMs: Self.t0, nonce: "first")
+        }
+        book.read(Self.marker(partition: 0, nonce: "second"), nowMs: Self.t0, nonce: "first")
+        #expect(book.count == 0 && !book.isReady(0))
+        #expect(!book.owns(0, nonce: "first") && book.owns(0, nonce: "second"))
+        book.read(Self.marker(partition: 0, nonce: "second"), nowMs: Self.t0, nonce: "second")
+        #expect(book.isReady(0))
+    }
+
+    @Test("a job handed out before a revoke is not handed out again when its partition comes back while it runs")
+    func busyJobSurvivesReassignment() throws {
+        var book = Self.book()
+        let entries = (0..<1).map { Self.entry($0, deadlineMs: Self.t0 + 1_000) }
+        Self.read(entries, into: &book)
+        #expect(due(&book, at: Self.t0).realtime.count == 1)
+        book.revoke(0)
+        book.assign(0, nonce: "again")
+        try Self.readPartition(entries, nonce: "again", into: &book)
+        #expect(due(&book, at: Self.t0).realtime.isEmpty, "still out for work")
+        book.markIdle(entries[0].origin)
+        #expect(due(&book, at: Self.t0).realtime.count == 1)
     }
 
     @Test("a job already in one open batch is not taken by another batch record read later")

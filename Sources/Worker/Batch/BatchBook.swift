@@ -3,15 +3,18 @@ import Failover
 import Jobs
 import Kafka
 
-/// What the batch lane knows: every open entry and submitted batch of the batch-state topic,
-/// folded from its records as they are read, with this worker's own changes laid over them,
-/// and which partitions this worker owns. It decides what is due at an instant (a flush, a
-/// poll, a job to run realtime, a batch to cancel); the lane does it. A value, driven by
-/// records and instants only, so every decision is testable without Kafka, HTTP or sleeps.
+/// What the batch lane knows of the partitions this worker owns: every open entry and
+/// submitted batch of their batch-state partitions, folded from their records as they are
+/// read, with this worker's own changes laid over them. It decides what is due at an instant (a
+/// flush, a poll, a job to run realtime, a batch to cancel); the lane does it. A value, driven
+/// by records and instants only, so every decision is testable without Kafka, HTTP or sleeps.
 ///
 /// Guarantees: a job is handed out for one piece of work at a time (``markBusy(_:)``); a job
 /// that was served never comes back from a record read later; only partitions this worker owns
-/// and has read up to its own ownership marker yield work.
+/// and has read up to its own ownership marker yield work; it holds nothing of a partition it
+/// does not own (a revoke forgets the partition; an assignment reads it again from the
+/// beginning), so its size is that of this worker's own partitions, and ``heldBytes`` tells
+/// the jobs' share of it.
 struct BatchBook: Sendable {
     /// Which waiting jobs go to one batch: same partition, workload and batch route.
     struct GroupKey: Sendable, Hashable {
@@ -73,11 +76,18 @@ struct BatchBook: Sendable {
         var voidIntents: [(group: String, partition: Int32)] = []
     }
 
-    /// A partition of the batch-state topic this worker owns.
+    /// A partition of the batch-state topic this worker owns, under the nonce of its ownership
+    /// marker (each assignment has its own, and so does the reader that follows it).
     enum Ownership: Sendable, Equatable {
         /// Assigned; reading up to its marker before acting.
         case restoring(nonce: String)
-        case ready
+        case ready(nonce: String)
+
+        var nonce: String {
+            switch self {
+            case .restoring(let nonce), .ready(let nonce): nonce
+            }
+        }
     }
 
     private(set) var entries: [String: BatchEntry] = [:]
@@ -87,8 +97,8 @@ struct BatchBook: Sendable {
     private(set) var open: [String: Open] = [:]
     /// Origin → the group of the open batch it is in.
     private var inBatch: [String: String] = [:]
-    /// Groups this worker closed whose tombstone it has not read back yet.
-    private var closed: Set<String> = []
+    /// Groups this worker closed whose tombstone it has not read back yet, and their partitions.
+    private var closed: [String: Int32] = [:]
     /// In-doubt intents whose tombstone is being written.
     private var voidingIntents: Set<String> = []
     /// Groups this worker is submitting (its intent written, the provider not yet answered).
@@ -103,6 +113,8 @@ struct BatchBook: Sendable {
     /// Groups whose flush failed, and when they may flush again.
     private var flushNotBefore: [GroupKey: Int64] = [:]
     private(set) var owned: [Int32: Ownership] = [:]
+    /// The bytes of the jobs it holds (their messages' values).
+    private(set) var heldBytes = 0
 
     /// The workloads' batch settings (`workloads.NAME.batch`).
     let configs: [String: BatchConfig]
@@ -111,16 +123,20 @@ struct BatchBook: Sendable {
         self.configs = configs
     }
 
-    /// Open entries, waiting or in a batch, of every partition.
+    /// Open entries, waiting or in a batch, of the partitions it owns.
     var count: Int { entries.count }
-    /// Entries waiting for a flush, all partitions.
+    /// Entries waiting for a flush, all owned partitions.
     var waiting: Int { pending.values.reduce(0) { $0 + $1.origins.count } }
 
     // MARK: Reading the topic
 
-    /// Folds one record of the batch-state topic, read at `nowMs`.
-    mutating func read(_ message: KafkaMessage, nowMs: Int64) {
-        guard let key = message.key.flatMap({ String(validating: $0, as: UTF8.self) }) else { return }
+    /// Folds one record of the batch-state topic, read at `nowMs` by the reader of the ownership
+    /// `nonce` (`nil`: whichever owns the partition now). A record of a partition this worker
+    /// does not own, or read by the reader of an earlier ownership, is skipped.
+    mutating func read(_ message: KafkaMessage, nowMs: Int64, nonce: String? = nil) {
+        guard let ownership = owned[message.partition], nonce.map({ $0 == ownership.nonce }) ?? true,
+            let key = message.key.flatMap({ String(validating: $0, as: UTF8.self) })
+        else { return }
         if key.hasPrefix(BatchEntry.Key.job) {
             let origin = String(key.dropFirst(BatchEntry.Key.job.count))
             if message.value.isEmpty {
@@ -131,11 +147,11 @@ struct BatchBook: Sendable {
         } else if key.hasPrefix(BatchEntry.Key.batch) {
             let group = String(key.dropFirst(BatchEntry.Key.batch.count))
             if message.value.isEmpty {
-                closed.remove(group)
+                closed[group] = nil
                 inDoubt[group] = nil
                 voidingIntents.remove(group)
                 close(group)
-            } else if open[group] == nil, !closed.contains(group), !submitting.contains(group),
+            } else if open[group] == nil, closed[group] == nil, !submitting.contains(group),
                 let batch = SubmittedBatch.read(message, group: group)
             {
                 if batch.batchID == nil {
@@ -151,12 +167,13 @@ struct BatchBook: Sendable {
             }
         } else if key.hasPrefix(BatchEntry.Key.owner) {
             let nonce = String(decoding: message.value, as: UTF8.self)
-            if owned[message.partition] == .restoring(nonce: nonce) { owned[message.partition] = .ready }
+            if ownership == .restoring(nonce: nonce) { owned[message.partition] = .ready(nonce: nonce) }
         }
     }
 
     private mutating func add(_ entry: BatchEntry, nowMs: Int64) {
         entries[entry.origin] = entry
+        heldBytes += entry.value.count
         readAtMs[entry.origin] = nowMs
         guard inBatch[entry.origin] == nil else { return }
         let key = GroupKey(partition: entry.partition, workload: entry.workload, route: entry.route)
@@ -168,27 +185,40 @@ struct BatchBook: Sendable {
 
     // MARK: Ownership
 
-    /// This worker now owns `partition`; it acts on it once it read back `nonce`.
+    /// This worker now owns `partition`; it reads the partition from the beginning (through
+    /// the reader of `nonce`) and acts on it once it read back `nonce`, its ownership marker.
     mutating func assign(_ partition: Int32, nonce: String) {
+        // Owned already: what it knew is read again from the topic, as by a new owner.
+        if owned[partition] != nil { revoke(partition) }
         owned[partition] = .restoring(nonce: nonce)
-        // Whatever this worker knew of the partition's batches before, it reads their state
-        // afresh: answers it dropped when the partition left it are read again.
-        for (group, batch) in open where batch.batch.partition == partition && !batch.unserved.isEmpty {
-            open[group]?.ended = false
-            open[group]?.closing = false
-            open[group]?.nextPollMs = 0
-            // A read cut by the revoke took answers it never published: only those of served
-            // jobs stay taken.
-            open[group]?.seen = batch.seen.filter { id in batch.origins[id].map { !batch.unserved.contains($0) } ?? true }
-        }
     }
 
-    /// This worker no longer owns `partition`.
+    /// This worker no longer owns `partition`: it forgets it (only which jobs it still has out
+    /// for work stays, so a job is never out twice should the partition come back meanwhile).
     mutating func revoke(_ partition: Int32) {
         owned[partition] = nil
+        for (origin, entry) in entries where entry.partition == partition {
+            entries[origin] = nil
+            readAtMs[origin] = nil
+            refused.remove(origin)
+            inBatch[origin] = nil
+            heldBytes -= entry.value.count
+        }
+        pending = pending.filter { $0.key.partition != partition }
+        flushNotBefore = flushNotBefore.filter { $0.key.partition != partition }
+        open = open.filter { $0.value.batch.partition != partition }
+        inDoubt = inDoubt.filter { $0.value.partition != partition }
+        voidingIntents = voidingIntents.filter { inDoubt[$0] != nil }
+        closed = closed.filter { $0.value != partition }
     }
 
-    func isReady(_ partition: Int32) -> Bool { owned[partition] == .ready }
+    func isReady(_ partition: Int32) -> Bool {
+        if case .ready = owned[partition] { return true }
+        return false
+    }
+
+    /// Whether `partition` is owned under the ownership of `nonce` (its reader still has work).
+    func owns(_ partition: Int32, nonce: String) -> Bool { owned[partition]?.nonce == nonce }
 
     // MARK: This worker's changes
 
@@ -198,6 +228,8 @@ struct BatchBook: Sendable {
     /// `batch` was submitted (by this worker, or read from the topic); its first poll is at `nextPollMs`.
     mutating func submitted(_ batch: SubmittedBatch, nextPollMs: Int64) {
         submitting.remove(batch.group)
+        // Revoked meanwhile: the partition's owner reads the batch's record.
+        guard owned[batch.partition] != nil else { return }
         var origins: [String: String] = [:]
         var unserved = Set<String>()
         for member in batch.members {
@@ -217,11 +249,13 @@ struct BatchBook: Sendable {
 
     /// The job of `origin` was served (its result published): it leaves the book.
     mutating func served(_ origin: String) {
-        guard entries[origin] != nil else { return }
+        // Out for work even when its partition was revoked meanwhile: it is not any more.
+        busy.remove(origin)
+        guard let entry = entries[origin] else { return }
         removePending(origin)
         entries[origin] = nil
+        heldBytes -= entry.value.count
         readAtMs[origin] = nil
-        busy.remove(origin)
         refused.remove(origin)
         if let group = inBatch.removeValue(forKey: origin) {
             open[group]?.unserved.remove(origin)
@@ -237,8 +271,9 @@ struct BatchBook: Sendable {
 
     /// This worker closed `group` and wrote its tombstone: a read-back of its record must not reopen it.
     mutating func closedLocally(_ group: String) {
+        guard let partition = open[group]?.batch.partition else { return }
         close(group)
-        closed.insert(group)
+        closed[group] = partition
     }
 
     /// A job of `group` left the batch unanswered: it runs realtime (handed out by ``due``).
@@ -413,16 +448,19 @@ struct BatchBook: Sendable {
         work.realtime.append(entry)
     }
 
-    /// The provider did not take `group`: its intent is void (and closed by a tombstone).
-    mutating func notSubmitted(_ group: String) {
+    /// The provider did not take `group` (of `partition`): its intent is void (and closed by a
+    /// tombstone).
+    mutating func notSubmitted(_ group: String, partition: Int32) {
         submitting.remove(group)
-        closed.insert(group)
+        if owned[partition] != nil { closed[group] = partition }
     }
 
     /// The provider may or may not have taken `group` (the call failed without an answer): its
     /// jobs run realtime, and its intent stays until they are served (then it is tombstoned).
     mutating func inDoubt(_ group: String, partition: Int32, entries taken: [BatchEntry]) {
         submitting.remove(group)
+        for entry in taken { busy.remove(entry.origin) }
+        guard owned[partition] != nil else { return }
         inDoubt[group] = (partition, taken.map(\.origin))
         for entry in taken where entries[entry.origin] != nil {
             busy.remove(entry.origin)
@@ -434,10 +472,7 @@ struct BatchBook: Sendable {
     /// An in-doubt intent's tombstone was written (`done`) or not (tried again later).
     mutating func intentVoided(_ group: String, done: Bool) {
         voidingIntents.remove(group)
-        if done {
-            inDoubt[group] = nil
-            closed.insert(group)
-        }
+        if done, let intent = inDoubt.removeValue(forKey: group) { closed[group] = intent.partition }
     }
 
     /// A flush that was not submitted: its jobs wait again, and their group flushes no sooner
@@ -450,7 +485,7 @@ struct BatchBook: Sendable {
                 refused.insert(entry.origin)
             }
         }
-        if !permanent { flushNotBefore[key] = retryAtMs }
+        if !permanent, owned[key.partition] != nil { flushNotBefore[key] = retryAtMs }
     }
 
     /// A flush was submitted: its group's retry wait, if any, is over.

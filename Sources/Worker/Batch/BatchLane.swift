@@ -12,8 +12,9 @@ import Synchronization
 ///
 /// How it keeps jobs: the consume loop moves a batch job to the batch-state topic
 /// (``BatchEntry``, on the partition of the job's number) before the job's offset commits, as
-/// a budget deferral moves a job. Every worker reads the whole topic into its ``BatchBook``;
-/// the owner of jobs partition N acts on batch-state partition N: it flushes waiting jobs into
+/// a budget deferral moves a job. The owner of jobs partition N acts on batch-state partition
+/// N: on each assignment it reads the partitions it was given from the beginning into its
+/// ``BatchBook`` (and holds nothing of the others), then it flushes waiting jobs into
 /// provider batches (recording each as a ``SubmittedBatch``), polls them with backoff,
 /// publishes their answers (`mode: batch`), runs realtime the jobs a batch did not answer or
 /// that reach their deadline minus `realtime_margin_ms`, cancels a batch whose jobs were all
@@ -28,7 +29,10 @@ import Synchronization
 /// unless its deadline leaves more than `min_deadline_ms`; provider calls never hold the job
 /// path; a job is submitted at most once: the lane records its intent before asking the
 /// provider, and a successor that finds an intent with no batch after it (a crash in between)
-/// runs those jobs realtime instead.
+/// runs those jobs realtime instead; a revoke waits (up to the revoke grace) for the publishes
+/// already under way on the partition, so its next owner reads their tombstones; the jobs it
+/// holds are bounded (``maxHeldBytes``): past it, a job runs realtime rather than wait in
+/// memory.
 final class BatchLane: Sendable {
     /// How the lane's records reach Kafka; the worker provides them for its delivery mode.
     struct Writes: Sendable {
@@ -56,6 +60,9 @@ final class BatchLane: Sendable {
     /// Bounds of one provider call.
     static let callTimeout = Duration.seconds(120)
     static let resultsTimeout = Duration.seconds(600)
+    /// The most job bytes a worker holds for its batches (waiting or in a batch, its own
+    /// partitions); a batch job that would pass it runs realtime.
+    static let maxHeldBytes = 512 * 1_024 * 1_024
 
     let topic: String
     private let configs: [String: BatchConfig]
@@ -65,7 +72,13 @@ final class BatchLane: Sendable {
     /// Where a budgeted workload's batch spend is counted; `nil`: no budgets.
     private let budget: BudgetGate?
     private let backlog: TelemetryBacklog
-    private let channel: FleetChannel
+    private let settings: WorkerKafkaSettings
+    /// Each assignment's partitions and nonces, for a reader of its own.
+    private let assignments: (stream: AsyncStream<[Int32: String]>, continuation: AsyncStream<[Int32: String]>.Continuation)
+    /// Publishes under way, by partition (a revoke waits for them).
+    private let publishing = Mutex<[Int32: Int]>([:])
+    /// Batch jobs that ran realtime because the lane held too much.
+    private let overCapacity = Atomic<Int>(0)
     /// Set when it runs (the worker's producer exists only then).
     private let writer = Mutex(Writes(write: { _ in false }, publish: { _, _ in .nothing }))
     private var writes: Writes { writer.withLock { $0 } }
@@ -96,7 +109,8 @@ final class BatchLane: Sendable {
         self.processor = processor
         prices = config.engineConfiguration.prices
         self.backlog = backlog
-        channel = FleetChannel(topic: config.kafka.batchesTopic, purpose: "batches", settings: settings, logger: logger)
+        self.settings = settings
+        assignments = AsyncStream.makeStream(of: [Int32: String].self)
         self.worker = worker
         self.logger = logger
         self.metrics = metrics
@@ -121,37 +135,85 @@ final class BatchLane: Sendable {
         // A job back from the deferred topic keeps the deadline it was first read with.
         let deadline = Deferral.read(message.headers, nowMs: nowMs)?.deadlineMs ?? Deferral.deadline(of: job, message: message, nowMs: nowMs)
         guard deadline &- nowMs > Int64(config.minDeadlineMs) else { return nil }
+        guard book.withLock({ $0.heldBytes }) + message.value.count <= Self.maxHeldBytes else {
+            // Read back or not, the lane holds enough: this one runs realtime, not in memory.
+            if overCapacity.add(1, ordering: .relaxed).newValue % 1_000 == 1 {
+                logger.warning(
+                    "batch lane full; batch jobs run realtime until it drains",
+                    metadata: ["held_bytes": "\(book.withLock { $0.heldBytes })", "understudy.workload": "\(job.workload)"])
+            }
+            metrics?.batchJob(workload: job.workload, outcome: "over_capacity")
+            return nil
+        }
         return BatchEntry(message: message, workload: job.workload, route: route, deadlineMs: deadline, nowMs: nowMs)
     }
+
+    /// Batch jobs that ran realtime because the lane held ``maxHeldBytes`` already.
+    var overCapacityCount: Int { overCapacity.load(ordering: .relaxed) }
 
     // MARK: Ownership
 
     /// This worker now owns these partitions of the jobs topic, and so the batch-state
-    /// partitions of the same numbers.
+    /// partitions of the same numbers: a reader of their own reads them from the beginning.
     func assign(_ partitions: [Int32]) {
+        guard !partitions.isEmpty else { return }
         var fresh: [Int32: String] = [:]
         for partition in partitions { fresh[partition] = UUID().uuidString.lowercased() }
         book.withLock { book in for (partition, nonce) in fresh { book.assign(partition, nonce: nonce) } }
         markers.withLock { $0.merge(fresh) { _, new in new } }
+        assignments.continuation.yield(fresh)
     }
 
-    /// This worker no longer owns these partitions: it stops acting on them at once.
+    /// This worker no longer owns these partitions: it stops acting on them at once, and forgets them.
     func revoke(_ partitions: [Int32]) {
         book.withLock { book in for partition in partitions { book.revoke(partition) } }
         markers.withLock { markers in for partition in partitions { markers[partition] = nil } }
     }
 
+    /// Waits, at most `grace`, until no publish of these partitions is under way (each checked
+    /// its ownership before the revoke), so the partitions' next owner reads their tombstones.
+    /// False when the grace passed first.
+    func quiesce(_ partitions: [Int32], upTo grace: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + grace
+        while publishing.withLock({ counts in partitions.contains { counts[$0] != nil } }) {
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     // MARK: Running
 
-    /// Reads the batch-state topic and does what is due, writing through `writes`, until cancelled.
+    /// Reads the batch-state partitions of each assignment and does what is due, writing
+    /// through `writes`, until cancelled.
     func run(writes: Writes) async {
         writer.withLock { $0 = writes }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await self.channel.run(
+                await withDiscardingTaskGroup { readers in
+                    for await nonces in self.assignments.stream { readers.addTask { await self.follow(nonces, writes: writes) } }
+                }
+            }
+            group.addTask { await self.work() }
+            await group.waitForAll()
+        }
+    }
+
+    /// Reads the batch-state topic from the beginning into the book for the partitions of one
+    /// assignment (`nonces`: partition to the nonce of its marker), and follows it while any of
+    /// them is still owned under that assignment.
+    private func follow(_ nonces: [Int32: String], writes: Writes) async {
+        let channel = FleetChannel(topic: topic, purpose: "batches", settings: settings, logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await channel.run(
                     receive: { messages in
                         let now = Worker.nowMs()
-                        self.book.withLock { book in for message in messages { book.read(message, nowMs: now) } }
+                        self.book.withLock { book in
+                            for message in messages {
+                                if let nonce = nonces[message.partition] { book.read(message, nowMs: now, nonce: nonce) }
+                            }
+                        }
                     },
                     publish: { _ in
                         // The lane writes through the worker's producer; this one idles.
@@ -159,8 +221,13 @@ final class BatchLane: Sendable {
                     },
                     startFailed: { error in writes.fail("the batch lane cannot read \(self.topic): \(error)") })
             }
-            group.addTask { await self.work() }
-            await group.waitForAll()
+            group.addTask {
+                while !Task.isCancelled, self.book.withLock({ book in nonces.contains { book.owns($0.key, nonce: $0.value) } }) {
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            await group.next()
+            group.cancelAll()
         }
     }
 
@@ -276,7 +343,7 @@ final class BatchLane: Sendable {
         book.withLock { $0.submitting(submitted.group) }
         guard let intent = submitted.record(topic: topic), await writes.write([intent]) else {
             book.withLock { book in
-                book.notSubmitted(submitted.group)
+                book.notSubmitted(submitted.group, partition: key.partition)
                 book.flushFailed(key, taken, retryAtMs: Worker.nowMs() &+ Int64(config.pollIntervalMs), permanent: false)
             }
             return
@@ -285,7 +352,7 @@ final class BatchLane: Sendable {
         // runs these jobs realtime); nothing goes to the provider from here.
         guard isReady(key.partition) else {
             book.withLock { book in
-                book.notSubmitted(submitted.group)
+                book.notSubmitted(submitted.group, partition: key.partition)
                 book.flushFailed(key, taken, retryAtMs: now, permanent: false)
             }
             return
@@ -314,7 +381,7 @@ final class BatchLane: Sendable {
                 return
             }
             book.withLock { book in
-                book.notSubmitted(submitted.group)
+                book.notSubmitted(submitted.group, partition: key.partition)
                 book.flushFailed(key, taken, retryAtMs: Worker.nowMs() &+ Int64(config.pollIntervalMs), permanent: permanent)
             }
             _ = await writes.write([SubmittedBatch.tombstone(group: submitted.group, partition: key.partition, topic: topic)])
@@ -538,10 +605,23 @@ final class BatchLane: Sendable {
 
     /// Publishes a job's publication with its tombstone, and marks it served.
     private func finish(_ entry: BatchEntry, _ publication: Publication, outcome: String, group: String?) async {
-        guard isReady(entry.partition) else {
-            // Revoked meanwhile: the new owner serves it.
-            book.withLock { $0.markIdle(entry.origin) }
-            return
+        let partition = entry.partition
+        let owned = book.withLock { book -> Bool in
+            guard book.isReady(partition) else {
+                // Revoked meanwhile: the new owner serves it.
+                book.markIdle(entry.origin)
+                return false
+            }
+            // Under the book's lock: a revoke that comes next waits for this publish.
+            publishing.withLock { $0[partition, default: 0] += 1 }
+            return true
+        }
+        guard owned else { return }
+        defer {
+            publishing.withLock { counts in
+                let left = counts[partition, default: 1] - 1
+                counts[partition] = left > 0 ? left : nil
+            }
         }
         let published = await writes.publish(publication, [entry.tombstone(topic: topic)])
         if published != .nothing {
