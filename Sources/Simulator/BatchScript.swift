@@ -18,6 +18,9 @@ package struct BatchScript: Codable, Sendable, Hashable {
     /// Cut the first read of each results file after this many lines (the connection is reset
     /// mid-file); later reads are whole.
     package var cutResultsAfterLines: Int?
+    /// How long an uploaded file stays `pending` before it is `processed`, in milliseconds (as
+    /// on Azure OpenAI, whose global batch refuses a create over a file not yet processed).
+    package var filePendingMs: Int
 
     enum CodingKeys: String, CodingKey {
         case processingMs = "processing_ms"
@@ -26,13 +29,15 @@ package struct BatchScript: Codable, Sendable, Hashable {
         case refuseStatus = "refuse_status"
         case cutResultsAfterLines = "cut_results_after_lines"
         case failBatch = "fail_batch"
+        case filePendingMs = "file_pending_ms"
     }
 
     package init(
         processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil,
-        cutResultsAfterLines: Int? = nil, failBatch: Bool = false
+        cutResultsAfterLines: Int? = nil, failBatch: Bool = false, filePendingMs: Int = 0
     ) {
         self.failBatch = failBatch
+        self.filePendingMs = filePendingMs
         self.processingMs = processingMs
         self.erroredIDs = erroredIDs
         self.expiredIDs = expiredIDs
@@ -48,5 +53,6 @@ package struct BatchScript: Codable, Sendable, Hashable {
         refuseStatus = try container.decodeIfPresent(Int.self, forKey: .refuseStatus)
         cutResultsAfterLines = try container.decodeIfPresent(Int.self, forKey: .cutResultsAfterLines)
         failBatch = try container.decodeIfPresent(Bool.self, forKey: .failBatch) ?? false
+        filePendingMs = min(max(0, try container.decodeIfPresent(Int.self, forKey: .filePendingMs) ?? 0), 3_600_000)
     }
 }

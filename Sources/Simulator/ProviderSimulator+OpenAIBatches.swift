@@ -21,6 +21,7 @@ extension ProviderSimulator {
                 openAIBatchResponse(batches.cancel(context.parameters.get("id") ?? "", now: Date()), failed: nil)
             }
             router.get("\(root)/files/:id/content") { [self] _, context in fileContent(context.parameters.get("id") ?? "") }
+            router.get("\(root)/files/:id") { [self] _, context in fileObject(context.parameters.get("id") ?? "") }
         }
     }
 
@@ -30,11 +31,20 @@ extension ProviderSimulator {
         guard let file = Self.multipartFile(Data(body.readableBytesView), contentType: contentType) else {
             return Self.response(SimulatorWire.openai.badRequest("file: expected a multipart upload with a file part", serial: 0))
         }
-        let id = batches.store(file: file)
+        let id = batches.store(file: file, now: Date())
+        return fileObject(id)
+    }
+
+    /// `GET .../files/{id}`: the file object, with its status (`pending` until processed).
+    private func fileObject(_ id: String) -> Response {
+        guard let file = batches.file(id), let status = batches.fileStatus(id, now: Date()) else {
+            return Self.response(SimulatorWire.openai.error(status: 404, retryAfterSeconds: nil, message: "No such File object", serial: 0))
+        }
         return Self.json(
             JSONValue.object([
                 "id": .string(id), "object": .string("file"), "bytes": .number(Double(file.count)), "purpose": .string("batch"),
                 "filename": .string("batch.jsonl"), "created_at": .number(Date().timeIntervalSince1970.rounded(.down)),
+                "status": .string(status),
             ]))
     }
 
@@ -44,6 +54,10 @@ extension ProviderSimulator {
             let file = batches.file(fileID), json["completion_window"]?.stringValue == "24h"
         else {
             return Self.response(SimulatorWire.openai.badRequest("input_file_id: no such file, or completion_window is not 24h", serial: 0))
+        }
+        guard batches.fileStatus(fileID, now: Date()) == "processed" else {
+            return Self.response(
+                SimulatorWire.openai.badRequest("input_file_id: the file is still pending; only processed files can be batched", serial: 0))
         }
         var items: [SimulatedBatches.Item] = []
         var seen = Set<String>()

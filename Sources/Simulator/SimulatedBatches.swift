@@ -49,6 +49,8 @@ final class SimulatedBatches: Sendable {
         /// How many times each custom id was submitted (for ``BatchTally``).
         var submissions: [String: Int] = [:]
         var files: [String: Data] = [:]
+        /// When each uploaded file stops being `pending` (``BatchScript/filePendingMs``).
+        var filesProcessedAt: [String: Date] = [:]
         var fileOrder: [String] = []
         /// Results files already cut once (``BatchScript/cutResultsAfterLines``).
         var cutFiles: Set<String> = []
@@ -56,15 +58,25 @@ final class SimulatedBatches: Sendable {
 
     /// Keeps an uploaded file (OpenAI's Files API) and returns its id; at most ``maxBatches``
     /// files are kept.
-    func store(file: Data) -> String {
+    func store(file: Data, now: Date) -> String {
         state.withLock { state in
             state.serial += 1
             let id = "file-sim-\(state.serial)"
             state.files[id] = file
+            state.filesProcessedAt[id] = now.addingTimeInterval(Double(state.script.filePendingMs) / 1_000)
             state.fileOrder.append(id)
-            if state.fileOrder.count > Self.maxBatches { state.files[state.fileOrder.removeFirst()] = nil }
+            if state.fileOrder.count > Self.maxBatches {
+                let oldest = state.fileOrder.removeFirst()
+                state.files[oldest] = nil
+                state.filesProcessedAt[oldest] = nil
+            }
             return id
         }
+    }
+
+    /// An uploaded file's status at `now`: `pending`, then `processed`; `nil` for no such file.
+    func fileStatus(_ id: String, now: Date) -> String? {
+        state.withLock { state in state.filesProcessedAt[id].map { $0 > now ? "pending" : "processed" } }
     }
 
     func file(_ id: String) -> Data? {

@@ -28,6 +28,26 @@ import Testing
     }
 
     @Test(
+        "an uploaded file: pending or running waits, error is refused with its details, processed or no status is ready; a bad id is no file",
+        arguments: [
+            (#"{"id":"file-1","status":"pending"}"#, OpenAIBatchCodec.UploadedFile.State?.some(.pending)),
+            (#"{"id":"file-1","status":"running"}"#, .pending),
+            (#"{"id":"file-1","status":"error","status_details":"line 2 is not JSON"}"#, .failed("line 2 is not JSON")),
+            (#"{"id":"file-1","status":"processed"}"#, .ready),
+            (#"{"id":"file-1","status":"uploaded"}"#, .ready),
+            (#"{"id":"file-1"}"#, .ready),
+            (#"{"id":"../batches","status":"processed"}"#, nil),
+        ])
+    func uploadedFile(_ body: String, _ state: OpenAIBatchCodec.UploadedFile.State?) throws {
+        let codec = OpenAIBatchCodec(
+            chat: OpenAICodec(endpoint: .azureDeployments(baseURL: "https://res.openai.azure.com", apiVersion: "2024-10-21")))
+        #expect(try codec.file("file-1").url == "https://res.openai.azure.com/openai/files/file-1?api-version=2024-10-21")
+        let file = try? codec.decodeFile(ProviderHTTPResponse(status: 200, body: Data(body.utf8)), now: Date())
+        #expect(file?.state == state)
+        if state != nil { #expect(file?.id == "file-1") }
+    }
+
+    @Test(
         "statuses: running ones are in progress, completed, expired and cancelled have ended (the rest expired or cancelled), failed keeps its message",
         arguments: [
             ("validating", ProviderBatch.Phase.inProgress, ProviderBatch.Counts(processing: 4, succeeded: 5, errored: 1)),

@@ -176,6 +176,28 @@ import Testing
         }
     }
 
+    @Test(
+        "Azure OpenAI: an uploaded file still pending is looked up until processed, then the batch is created; still pending at the call's end, no batch is created and the failure says so"
+    )
+    func pendingFileIsWaitedFor() async throws {
+        try await withSimulator { simulator, baseURL, client in
+            // The simulator refuses a create over a pending file, as Azure does: a create that
+            // came at once would fail.
+            simulator.setBatchScript(BatchScript(processingMs: nil, filePendingMs: 700))
+            let provider = try #require(try Target.azureDeployments.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+            let submitted = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .seconds(10))
+            #expect(submitted.phase == .inProgress && submitted.counts.processing == 2)
+
+            simulator.setBatchScript(BatchScript(processingMs: nil, filePendingMs: 60_000))
+            do {
+                _ = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .milliseconds(800))
+                Issue.record("a batch was created over a file still pending")
+            } catch let failure as ProviderFailure {
+                #expect(failure.outcome == .serverError && failure.httpStatus == 200 && failure.message.contains("still pending"))
+            }
+        }
+    }
+
     @Test("a refused create is a classified failure, and an unknown batch is not found")
     func refusedAndUnknown() async throws {
         try await withSimulator { simulator, baseURL, client in

@@ -25,13 +25,50 @@ extension OpenAIBatchAdapter {
                 outcome: .clientError, message: "a batch file of \(file.count) bytes is over the \(batchLimits.maxBytes) the API takes",
                 isRouteSpecific: true)
         }
-        let fileID = try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
+        let uploaded = try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
             response throws(ProviderFailure) in try codec.decodeFile(response, now: Date())
         }
+        let fileID = try await processed(uploaded, within: timeout)
         let batch = try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
             try codec.decodeBatch(response, now: Date())
         }
         return call.redacted(batch)
+    }
+
+    /// Waits until an uploaded file can carry a batch (Azure OpenAI processes a file before it
+    /// takes a batch over it), looking again after 0.25 s, doubling to at most 5 s, for at most
+    /// `timeout`. Throws a client error (for good) when the provider refused the file, and a
+    /// server error with the last lookup's status (the batch was not created; try later) when
+    /// it was still pending at the end.
+    private func processed(_ file: OpenAIBatchCodec.UploadedFile, within timeout: Duration) async throws -> String {
+        let codec = batchCodec
+        let deadline = ContinuousClock.now + timeout
+        var file = file
+        var wait = Duration.milliseconds(250)
+        var lastStatus = 200
+        while true {
+            switch file.state {
+            case .ready:
+                return file.id
+            case .failed(let details):
+                throw ProviderFailure(
+                    outcome: .clientError, httpStatus: lastStatus,
+                    message: "the provider refused the uploaded batch file" + (details.map { ": \($0)" } ?? ""), isRouteSpecific: true)
+            case .pending:
+                guard ContinuousClock.now + wait < deadline else {
+                    throw ProviderFailure(
+                        outcome: .serverError, httpStatus: lastStatus,
+                        message: "the uploaded batch file was still pending after \(timeout); no batch was created", isRouteSpecific: true)
+                }
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(5))
+                let left = max(deadline - ContinuousClock.now, .milliseconds(1))
+                file = try await call.exchange(try codec.file(file.id), timeout: left) { response throws(ProviderFailure) in
+                    lastStatus = response.status
+                    return try codec.decodeFile(response, now: Date())
+                }
+            }
+        }
     }
 
     package func batch(_ id: String, timeout: Duration) async throws -> ProviderBatch {

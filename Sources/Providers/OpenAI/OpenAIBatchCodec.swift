@@ -75,11 +75,40 @@ package struct OpenAIBatchCodec: Sendable {
             headers: ["content-type": "multipart/form-data; boundary=\"\(Self.boundary)\"", "accept": "application/json"], body: body)
     }
 
-    /// The uploaded file's id.
-    package func decodeFile(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> String {
+    /// An uploaded file, as an upload or a `GET .../files/{id}` answers.
+    package struct UploadedFile: Sendable, Equatable {
+        /// Whether a batch can be created over it.
+        package enum State: Sendable, Equatable {
+            /// `processed`, or a provider that does not say (OpenAI takes a batch at once).
+            case ready
+            /// `pending` or `running`: Azure OpenAI refuses a batch over it until it is processed.
+            case pending
+            /// `error`: the provider refused the file (its words, if any).
+            case failed(String?)
+        }
+
+        package var id: String
+        package var state: State
+    }
+
+    /// `GET .../files/{id}`: the file object, with its status.
+    package func file(_ id: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+        ProviderHTTPRequest(
+            method: .GET, url: layout.root + "/files/" + (try BatchID.checked(id, provider: chat.providerLabel)) + layout.query,
+            headers: jsonHeaders)
+    }
+
+    /// The uploaded file of an upload's or a file lookup's answer: its id and whether a batch
+    /// can be created over it yet.
+    package func decodeFile(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> UploadedFile {
         guard (200..<300).contains(response.status) else { throw chat.failure(for: response, now: now) }
         return try WireJSON.readAnswer(from: response.body, status: response.status, provider: "\(chat.providerLabel) file") { json in
-            json["id"]?.stringValue.flatMap { BatchLimits.isValidProviderID($0) ? $0 : nil }
+            guard let id = json["id"]?.stringValue, BatchLimits.isValidProviderID(id) else { return nil }
+            switch json["status"]?.stringValue {
+            case "pending", "running": return UploadedFile(id: id, state: .pending)
+            case "error": return UploadedFile(id: id, state: .failed(json["status_details"]?.stringValue))
+            default: return UploadedFile(id: id, state: .ready)
+            }
         }
     }
 
