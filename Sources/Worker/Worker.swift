@@ -385,9 +385,44 @@ package final class Worker: Service, Sendable {
                     }
                     guard let ticket = await admit(message, generation: message.generation) else { continue }
                     // With budgets or batches, the job is decoded here, once: its workload decides
-                    // whether it goes to a batch or passes the budget gate.
+                    // whether it passes the budget gate and whether it goes to a batch.
                     let decoded = budget == nil && batchLane == nil ? nil : processor.decode(message)
-                    if let lane = batchLane, let job = decoded, let entry = lane.entry(for: job, message: message, nowMs: Self.nowMs()) {
+                    let now = decoded == nil ? 0 : Self.nowMs()
+                    // A budgeted workload's job passes its gate first, whether it then runs
+                    // realtime or goes to a batch: while a window is full, both wait.
+                    var admitted: (job: Job?, reservation: BudgetGate.Reservation?) = (decoded, nil)
+                    if let budget, let job = decoded, let step = budget.screen(job, message: message, nowMs: now) {
+                        switch step {
+                        case .run(let job, let reservation):
+                            admitted = (job, reservation)
+                        case .exhausted(let job, let reason):
+                            let publication = processor.budgetExhausted(message, job: job, reason: reason)
+                            jobs.addTask { await self.finish(publication, ticket: ticket, producer: producer) }
+                            continue
+                        case .deferral(let record, let pauseUntil):
+                            if let pauseUntil {
+                                consumer.pause([message.topicPartition])
+                                budget.confirmPaused(message.topicPartition)
+                                logger.info(
+                                    "partition paused for its workload's budget",
+                                    metadata: [
+                                        KafkaLoggingKeys.topic: "\(message.topic)", KafkaLoggingKeys.partition: "\(message.partition)",
+                                        "until_ms": "\(pauseUntil)", "understudy.workload": "\(job.workload)",
+                                    ])
+                            }
+                            deferrals.append(Deferred(ticket: ticket, record: record, message: message, job: job, kind: .budget))
+                            // Exactly-once: held at once, in order, so no later job's records wait on it.
+                            if exactlyOnce {
+                                await sendDeferrals(deferrals, producer: producer, jobs: &jobs)
+                                deferrals.removeAll()
+                            }
+                            continue
+                        }
+                    }
+                    if let lane = batchLane, let job = admitted.job, let entry = lane.entry(for: job, message: message, nowMs: now) {
+                        // Its spend counts when its answer is published, perhaps hours from now:
+                        // nothing stays reserved for it meanwhile.
+                        if let reservation = admitted.reservation { budget?.settle(reservation, actualUSD: 0, atMs: now) }
                         deferrals.append(
                             Deferred(ticket: ticket, record: entry.record(topic: lane.topic), message: message, job: job, kind: .batch))
                         if exactlyOnce {
@@ -396,33 +431,8 @@ package final class Worker: Service, Sendable {
                         }
                         continue
                     }
-                    guard let budget, let job = decoded, let step = budget.screen(job, message: message, nowMs: Self.nowMs()) else {
-                        jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: decoded) }
-                        continue
-                    }
-                    switch step {
-                    case .run(let job, let reservation):
-                        jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: job, reservation: reservation) }
-                    case .exhausted(let job, let reason):
-                        let publication = processor.budgetExhausted(message, job: job, reason: reason)
-                        jobs.addTask { await self.finish(publication, ticket: ticket, producer: producer) }
-                    case .deferral(let record, let pauseUntil):
-                        if let pauseUntil {
-                            consumer.pause([message.topicPartition])
-                            budget.confirmPaused(message.topicPartition)
-                            logger.info(
-                                "partition paused for its workload's budget",
-                                metadata: [
-                                    KafkaLoggingKeys.topic: "\(message.topic)", KafkaLoggingKeys.partition: "\(message.partition)",
-                                    "until_ms": "\(pauseUntil)", "understudy.workload": "\(job.workload)",
-                                ])
-                        }
-                        deferrals.append(Deferred(ticket: ticket, record: record, message: message, job: job, kind: .budget))
-                        // Exactly-once: held at once, in order, so no later job's records wait on it.
-                        if exactlyOnce {
-                            await sendDeferrals(deferrals, producer: producer, jobs: &jobs)
-                            deferrals.removeAll()
-                        }
+                    jobs.addTask {
+                        await self.handle(message, ticket: ticket, producer: producer, job: admitted.job, reservation: admitted.reservation)
                     }
                 }
                 if !deferrals.isEmpty { await sendDeferrals(deferrals, producer: producer, jobs: &jobs) }
@@ -741,7 +751,10 @@ package final class Worker: Service, Sendable {
             try await transactionLock.withLock {
                 // Taken only while few wait, so aborted transactions never pile them up unbounded.
                 let waiting = shared.withLock { $0.machine.unattachedWaiting }
-                let unattached = waiting < TelemetryBacklog.maxRecords ? backlog.drain() + batchOutbox.drain() : []
+                // The batch lane's records within one transaction's bytes; the rest go in the next.
+                let unattached =
+                    waiting < TelemetryBacklog.maxRecords
+                    ? backlog.drain() + batchOutbox.drain(maxBytes: Self.machineConfiguration(config).maxTransactionBytes) : []
                 guard let commit = shared.withLock({ $0.machine.commit(only: partitions, unattached: unattached) }),
                     case .transaction(let transaction) = commit
                 else { return }

@@ -57,6 +57,40 @@ extension EndToEnd {
         }
 
         @Test(
+            "a budgeted workload's batch jobs pass its gate: once the first batch's answers fill the window, later batch jobs wait in the deferred topic and no batch is submitted for them"
+        )
+        func budgetedBatchJobsWait() async throws {
+            try await withStack { stack in
+                Self.configure(&stack, flushAfterJobs: 10)
+                stack.config.partitions = 1
+                // Room for one job's upper bound while nothing is spent, so all ten first jobs
+                // enter a batch; its answers then fill the window (ten minutes: it does not roll
+                // during the test).
+                stack.config.budget = "{usd_per_window: 0.0065, window_ms: 600000}"
+                stack.config.fleet = "{route_health: {enabled: false}}"
+                stack.primary.simulator.setBatchScript(BatchScript(processingMs: 200))
+                let worker = try await stack.startWorker()
+                try await Self.produce(stack, count: 10, prefix: "first")
+                let first = try await stack.results(distinct: 10, idle: .seconds(30)).map { jsonObject($0.value) }
+                #expect(first.count == 10 && first.allSatisfy { Self.mode($0) == "batch" })
+
+                try await Self.produce(stack, count: 5, prefix: "later")
+                // Each waiting job is in the deferred topic (a worker that looks before the window
+                // reopens puts it back, so a job may be there more than once).
+                let deferred = try await stack.read("\(stack.config.group).deferred", count: 5, idle: .seconds(15))
+                let waiting = Set(deferred.compactMap { jsonObject($0.value)["id"] as? String })
+                #expect(waiting == Set((0..<5).map { "later-\($0)" }), "\(waiting)")
+                #expect(deferred.allSatisfy { $0.headers.text("understudy.budget.not_before_ms") != nil })
+                let results = try await stack.read(stack.config.topics.results, idle: .seconds(2))
+                #expect(results.count == 10, "no result for a job that waits")
+                let tally = stack.primary.simulator.batchTally
+                #expect(tally.requests == 10 && tally.batches == 1, "\(tally)")
+                #expect(stack.primary.requests == 0, "no realtime call either")
+                #expect(await worker.process.stop() == 0)
+            }
+        }
+
+        @Test(
             "jobs with long deadlines go to provider batches at half the realtime cost, a job whose deadline is too short never does, and a results file cut part-way is read again without publishing twice"
         )
         func longDeadlinesAreBatched() async throws {

@@ -24,6 +24,23 @@ struct BatchOutboxTests {
         #expect(await second)
     }
 
+    @Test("a drain takes whole writers within the transaction's bytes (always the first); the rest wait for the next transaction")
+    func boundedDrain() async {
+        let outbox = BatchOutbox()
+        let big = KafkaRecord(topic: "t", key: nil, value: Array(repeating: 7, count: 1_000))
+        async let first = outbox.write([big, big])
+        while outbox.queuedCount < 1 { await Task.yield() }
+        async let second = outbox.write([Self.record])
+        while outbox.queuedCount < 2 { await Task.yield() }
+        #expect(outbox.drain(maxBytes: 100).count == 2, "the first writer goes alone, however large")
+        #expect(outbox.queuedCount == 1)
+        outbox.committed()
+        #expect(await first)
+        #expect(outbox.drain(maxBytes: 100).count == 1)
+        outbox.committed()
+        #expect(await second)
+    }
+
     @Test("closing refuses every waiting writer and every later one")
     func close() async {
         let outbox = BatchOutbox()

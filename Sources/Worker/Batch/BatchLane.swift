@@ -626,7 +626,7 @@ final class BatchLane: Sendable {
         let published = await writes.publish(publication, [entry.tombstone(topic: topic)])
         if published != .nothing {
             book.withLock { $0.served(entry.origin) }
-            // Batch spend passed no gate; it counts toward the workload's caps all the same.
+            // Nothing was reserved for a batch job (it passed the gate on entry); its spend counts now.
             if let budget, case .job(let result, _, _, _) = publication {
                 budget.count(entry.workload, spentUSD: result.costUSD, atMs: Worker.nowMs())
             }

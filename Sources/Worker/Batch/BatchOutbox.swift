@@ -53,13 +53,24 @@ final class BatchOutbox: Sendable {
     /// Writers queued and not yet drained (for tests).
     var queuedCount: Int { state.withLock { $0.queued.count } }
 
-    /// Takes the queued records for a transaction. Records taken stay with the worker's state
-    /// machine until a transaction commits them (an aborted one leaves them for the next).
-    func drain() -> [KafkaRecord] {
+    /// Takes queued records for a transaction, oldest writer first, whole writers only, at most
+    /// `maxBytes` of them (but always the first writer's, however large); the rest wait for the
+    /// next transaction. Records taken stay with the worker's state machine until a transaction
+    /// commits them (an aborted one leaves them for the next).
+    func drain(maxBytes: Int = .max) -> [KafkaRecord] {
         state.withLock { state in
-            let records = state.queued.flatMap(\.records)
-            state.drained += state.queued.map(\.writer)
-            state.queued = []
+            var records: [KafkaRecord] = []
+            var bytes = 0
+            var taken = 0
+            for (queued, _) in state.queued {
+                let size = queued.reduce(0) { $0 + $1.byteCount }
+                if taken > 0, bytes + size > maxBytes { break }
+                records += queued
+                bytes += size
+                taken += 1
+            }
+            state.drained += state.queued.prefix(taken).map(\.writer)
+            state.queued.removeFirst(taken)
             return records
         }
     }

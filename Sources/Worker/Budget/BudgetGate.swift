@@ -174,7 +174,7 @@ final class BudgetGate: Sendable {
         }
     }
 
-    /// Spend that passed no gate (a provider batch's answer, or a batch job's realtime fallback):
+    /// Spend with nothing reserved for it (a provider batch's answer, or a batch job's realtime fallback):
     /// it counts toward `workload`'s caps like any other, so the realtime jobs after it see it.
     func count(_ workload: String, spentUSD: Double, atMs: Int64) {
         guard budgets[workload] != nil else { return }
