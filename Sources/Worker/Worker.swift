@@ -597,7 +597,9 @@ package final class Worker: Service, Sendable {
     private func cannotWait(_ deferred: Deferred, producer: any ResultProducer, jobs: inout DiscardingTaskGroup) {
         if deferred.kind == .batch {
             let (message, ticket, job) = (deferred.message, deferred.ticket, deferred.job)
-            jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: job) }
+            // Nothing stayed reserved for it; what it spends counts all the same.
+            let reservation = budget?.unreserved(job.workload)
+            jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: job, reservation: reservation) }
             return
         }
         logger.warning(
@@ -751,10 +753,11 @@ package final class Worker: Service, Sendable {
             try await transactionLock.withLock {
                 // Taken only while few wait, so aborted transactions never pile them up unbounded.
                 let waiting = shared.withLock { $0.machine.unattachedWaiting }
-                // The batch lane's records within one transaction's bytes; the rest go in the next.
+                // The batch lane's records within half a transaction's bytes (the rest go in the
+                // next), so the jobs' own offsets and results always have room beside them.
                 let unattached =
                     waiting < TelemetryBacklog.maxRecords
-                    ? backlog.drain() + batchOutbox.drain(maxBytes: Self.machineConfiguration(config).maxTransactionBytes) : []
+                    ? backlog.drain() + batchOutbox.drain(maxBytes: Self.machineConfiguration(config).maxTransactionBytes / 2) : []
                 guard let commit = shared.withLock({ $0.machine.commit(only: partitions, unattached: unattached) }),
                     case .transaction(let transaction) = commit
                 else { return }

@@ -321,6 +321,29 @@ struct BatchBookTests {
         #expect(due(&book, at: Self.t0).polls.map(\.group) == ["g1"])
     }
 
+    @Test(
+        "a batch this worker submitted while its partition was read again opens once the marker is read, holding every job; none goes to a second batch"
+    )
+    func submittedWhileRestoring() throws {
+        var book = Self.book()
+        let entries = (0..<3).map { Self.entry($0) }
+        Self.read(entries, into: &book)
+        book.revoke(0)
+        book.assign(0, nonce: "again")
+        let batch = Self.batch(entries)
+        book.submittedHere(batch, nextPollMs: Self.t0)
+        var intent = batch
+        intent.batchID = nil
+        Self.read(entries, into: &book)
+        book.read(Self.message(try #require(intent.record(topic: Self.topic))), nowMs: Self.t0, nonce: "again")
+        #expect(book.open["g1"] == nil, "not before the marker")
+        book.read(Self.marker(partition: 0, nonce: "again"), nowMs: Self.t0, nonce: "again")
+        #expect(book.open["g1"]?.unserved.count == 3)
+        let work = due(&book, at: Self.t0 + 10_000)
+        #expect(work.flushes.isEmpty && work.realtime.isEmpty, "its jobs are in the batch, not waiting or in doubt")
+        #expect(work.polls.map(\.group) == ["g1"])
+    }
+
     @Test("a book holds only the partitions it owns: another partition's records are skipped, a revoke forgets its jobs and their bytes")
     func holdsOnlyOwnedPartitions() {
         var book = Self.book()

@@ -63,9 +63,16 @@ extension OpenAIBatchAdapter {
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, .seconds(5))
                 let left = max(deadline - ContinuousClock.now, .milliseconds(1))
-                file = try await call.exchange(try codec.file(file.id), timeout: left) { response throws(ProviderFailure) in
-                    lastStatus = response.status
-                    return try codec.decodeFile(response, now: Date())
+                do {
+                    file = try await call.exchange(try codec.file(file.id), timeout: left) { response throws(ProviderFailure) in
+                        lastStatus = response.status
+                        return try codec.decodeFile(response, now: Date())
+                    }
+                } catch let failure as ProviderFailure where failure.httpStatus == nil {
+                    // No batch can exist before the create: a lookup with no answer is not in doubt.
+                    throw ProviderFailure(
+                        outcome: failure.outcome, httpStatus: lastStatus,
+                        message: "looking up the uploaded batch file failed (\(failure.message)); no batch was created", isRouteSpecific: true)
                 }
             }
         }

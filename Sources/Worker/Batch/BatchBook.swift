@@ -10,7 +10,8 @@ import Kafka
 /// by records and instants only, so every decision is testable without Kafka, HTTP or sleeps.
 ///
 /// Guarantees: a job is handed out for one piece of work at a time (``markBusy(_:)``); a job
-/// that was served never comes back from a record read later; only partitions this worker owns
+/// that was served never comes back from a record read later (save, at-least-once, when its
+/// tombstone is still being retried as its partition is read again); only partitions this worker owns
 /// and has read up to its own ownership marker yield work; it holds nothing of a partition it
 /// does not own (a revoke forgets the partition; an assignment reads it again from the
 /// beginning), so its size is that of this worker's own partitions, and ``heldBytes`` tells
@@ -103,6 +104,9 @@ struct BatchBook: Sendable {
     private var voidingIntents: Set<String> = []
     /// Groups this worker is submitting (its intent written, the provider not yet answered).
     private var submitting: Set<String> = []
+    /// Batches this worker submitted while their partition was being read again (revoked and
+    /// assigned back meanwhile): opened once the marker is read, when every job before it is in.
+    private var submittedWhileRestoring: [String: (batch: SubmittedBatch, nextPollMs: Int64)] = [:]
     /// Intents read with no batch after them: the provider may or may not have taken them, so
     /// their jobs run realtime rather than go to a batch again. Group → its members' origins.
     private var inDoubt: [String: (partition: Int32, origins: [String])] = [:]
@@ -148,9 +152,17 @@ struct BatchBook: Sendable {
             let group = String(key.dropFirst(BatchEntry.Key.batch.count))
             if message.value.isEmpty {
                 closed[group] = nil
+                submittedWhileRestoring[group] = nil
                 inDoubt[group] = nil
                 voidingIntents.remove(group)
                 close(group)
+            } else if let own = submittedWhileRestoring[group] {
+                // This worker's own batch, submitted while the partition was read again: its
+                // intent is skipped, its full record opens it.
+                if let batch = SubmittedBatch.read(message, group: group), batch.batchID != nil {
+                    submittedWhileRestoring[group] = nil
+                    submitted(batch, nextPollMs: own.nextPollMs)
+                }
             } else if open[group] == nil, closed[group] == nil, !submitting.contains(group),
                 let batch = SubmittedBatch.read(message, group: group)
             {
@@ -167,7 +179,13 @@ struct BatchBook: Sendable {
             }
         } else if key.hasPrefix(BatchEntry.Key.owner) {
             let nonce = String(decoding: message.value, as: UTF8.self)
-            if ownership == .restoring(nonce: nonce) { owned[message.partition] = .ready(nonce: nonce) }
+            if ownership == .restoring(nonce: nonce) {
+                owned[message.partition] = .ready(nonce: nonce)
+                for (group, own) in submittedWhileRestoring where own.batch.partition == message.partition {
+                    submittedWhileRestoring[group] = nil
+                    submitted(own.batch, nextPollMs: own.nextPollMs)
+                }
+            }
         }
     }
 
@@ -207,6 +225,9 @@ struct BatchBook: Sendable {
         pending = pending.filter { $0.key.partition != partition }
         flushNotBefore = flushNotBefore.filter { $0.key.partition != partition }
         open = open.filter { $0.value.batch.partition != partition }
+        // A batch record may name jobs of another partition: none may point at a batch forgotten here.
+        inBatch = inBatch.filter { open[$0.value] != nil }
+        submittedWhileRestoring = submittedWhileRestoring.filter { $0.value.batch.partition != partition }
         inDoubt = inDoubt.filter { $0.value.partition != partition }
         voidingIntents = voidingIntents.filter { inDoubt[$0] != nil }
         closed = closed.filter { $0.value != partition }
@@ -224,6 +245,18 @@ struct BatchBook: Sendable {
 
     /// This worker is about to ask the provider for `group`: a read-back of its intent is its own.
     mutating func submitting(_ group: String) { submitting.insert(group) }
+
+    /// This worker submitted `batch`; its first poll is at `nextPollMs`. While its partition is
+    /// read again (revoked and assigned back during the submission), it opens once the marker
+    /// is read, so it holds every job read before it.
+    mutating func submittedHere(_ batch: SubmittedBatch, nextPollMs: Int64) {
+        guard case .restoring = owned[batch.partition] else {
+            submitted(batch, nextPollMs: nextPollMs)
+            return
+        }
+        submitting.remove(batch.group)
+        submittedWhileRestoring[batch.group] = (batch, nextPollMs)
+    }
 
     /// `batch` was submitted (by this worker, or read from the topic); its first poll is at `nextPollMs`.
     mutating func submitted(_ batch: SubmittedBatch, nextPollMs: Int64) {

@@ -29,10 +29,11 @@ import Synchronization
 /// unless its deadline leaves more than `min_deadline_ms`; provider calls never hold the job
 /// path; a job is submitted at most once: the lane records its intent before asking the
 /// provider, and a successor that finds an intent with no batch after it (a crash in between)
-/// runs those jobs realtime instead; a revoke waits (up to the revoke grace) for the publishes
-/// already under way on the partition, so its next owner reads their tombstones; the jobs it
-/// holds are bounded (``maxHeldBytes``): past it, a job runs realtime rather than wait in
-/// memory.
+/// runs those jobs realtime instead; a revoke waits (up to the revoke grace) for the results
+/// already being published on the partition, so its next owner reads their tombstones; work
+/// handed out under one ownership changes nothing of the partition once it is read again; and
+/// new batch jobs are refused past ``maxHeldBytes`` of jobs held (they run realtime), so the
+/// lane's memory grows only with what a predecessor left on the partitions it takes over.
 final class BatchLane: Sendable {
     /// How the lane's records reach Kafka; the worker provides them for its delivery mode.
     struct Writes: Sendable {
@@ -126,8 +127,8 @@ final class BatchLane: Sendable {
     // MARK: The job path
 
     /// The entry that takes `job` (read from `message`) to a batch, or `nil` when it runs
-    /// realtime: its workload has no enabled batch with a usable route, or its deadline leaves
-    /// no more than `min_deadline_ms`.
+    /// realtime: its workload has no enabled batch with a usable route, its deadline leaves no
+    /// more than `min_deadline_ms`, or the lane holds ``maxHeldBytes`` of jobs already.
     func entry(for job: Job, message: KafkaMessage, nowMs: Int64) -> BatchEntry? {
         guard let config = configs[job.workload], config.enabled,
             let route = config.routes.first(where: { providers[$0.provider] != nil })
@@ -215,10 +216,8 @@ final class BatchLane: Sendable {
                             }
                         }
                     },
-                    publish: { _ in
-                        // The lane writes through the worker's producer; this one idles.
-                        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
-                    },
+                    // The lane writes through the worker's producer: a reader only.
+                    publish: nil,
                     startFailed: { error in writes.fail("the batch lane cannot read \(self.topic): \(error)") })
             }
             group.addTask {
@@ -238,10 +237,13 @@ final class BatchLane: Sendable {
                 if Task.isCancelled { break }
                 await writeMarkers()
                 let now = Worker.nowMs()
-                var work = book.withLock { book in
-                    book.due(
+                // The work and the ownerships it was handed out under, at once: what comes back
+                // from an earlier ownership changes nothing of a partition read again since.
+                var (work, nonces) = book.withLock { book in
+                    let work = book.due(
                         nowMs: now, maxRequests: { self.providers[$0.provider]?.batchLimits.maxRequests ?? 1 },
                         maxRecordBytes: self.maxRecordBytes)
+                    return (work, book.owned.mapValues(\.nonce))
                 }
                 let room = maxRealtime - running.load(ordering: .relaxed)
                 if work.realtime.count > room {
@@ -257,9 +259,18 @@ final class BatchLane: Sendable {
                     }
                 }
                 for flush in work.flushes { tasks.addTask { await self.submit(flush.key, flush.entries) } }
-                for batch in work.polls { tasks.addTask { await self.poll(batch) } }
-                for batch in work.cancels { tasks.addTask { await self.cancel(batch) } }
-                for batch in work.closes { tasks.addTask { await self.close(batch) } }
+                for batch in work.polls {
+                    guard let nonce = nonces[batch.partition] else { continue }
+                    tasks.addTask { await self.poll(batch, nonce: nonce) }
+                }
+                for batch in work.cancels {
+                    guard let nonce = nonces[batch.partition] else { continue }
+                    tasks.addTask { await self.cancel(batch, nonce: nonce) }
+                }
+                for batch in work.closes {
+                    guard let nonce = nonces[batch.partition] else { continue }
+                    tasks.addTask { await self.close(batch, nonce: nonce) }
+                }
                 for intent in work.voidIntents {
                     tasks.addTask {
                         let done = await self.writes.write([
@@ -276,6 +287,16 @@ final class BatchLane: Sendable {
 
     private func isReady(_ partition: Int32) -> Bool {
         book.withLock { $0.isReady(partition) }
+    }
+
+    /// Applies `change` only while `partition` is owned under `nonce`, the ownership the work
+    /// was handed out under; `nil` when it is not (the partition left, or was read again since).
+    @discardableResult
+    private func update<T>(_ partition: Int32, under nonce: String, _ change: (inout BatchBook) throws -> T) rethrows -> T? {
+        try book.withLock { book in
+            guard book.owns(partition, nonce: nonce) else { return nil }
+            return try change(&book)
+        }
     }
 
     private func retryTombstones() async {
@@ -390,7 +411,7 @@ final class BatchLane: Sendable {
         submitted.batchID = accepted.id
         submitted.submittedAtMs = Worker.nowMs()
         book.withLock { book in
-            book.submitted(submitted, nextPollMs: Worker.nowMs() &+ Int64(config.pollIntervalMs))
+            book.submittedHere(submitted, nextPollMs: Worker.nowMs() &+ Int64(config.pollIntervalMs))
             book.flushSucceeded(key)
             for entry in taken { book.markIdle(entry.origin) }
         }
@@ -412,10 +433,10 @@ final class BatchLane: Sendable {
 
     // MARK: Polling
 
-    private func poll(_ batch: SubmittedBatch) async {
+    private func poll(_ batch: SubmittedBatch, nonce: String) async {
         let interval = Int64(configs[batch.workload]?.pollIntervalMs ?? 30_000)
         guard let provider = providers[batch.route.provider] else {
-            abandon(batch, reason: "its provider is no longer configured for batches")
+            abandon(batch, nonce: nonce, reason: "its provider is no longer configured for batches")
             return
         }
         let state: ProviderBatch
@@ -424,35 +445,35 @@ final class BatchLane: Sendable {
         } catch {
             let failure = error as? ProviderFailure
             if failure?.httpStatus == 404 {
-                abandon(batch, reason: "the provider no longer knows it")
+                abandon(batch, nonce: nonce, reason: "the provider no longer knows it")
             } else {
                 logger.warning(
                     "batch poll failed; backing off",
                     metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))"])
-                book.withLock { $0.pollFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
+                update(batch.partition, under: nonce) { $0.pollFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
             }
             return
         }
         switch state.phase {
         case .inProgress, .canceling:
-            let previous = book.withLock { book -> ProviderBatch.Counts? in
+            let previous = update(batch.partition, under: nonce) { book -> ProviderBatch.Counts? in
                 let previous = book.open[batch.group]?.counts
                 book.polled(batch.group, counts: state.counts, nextPollMs: Worker.nowMs() &+ interval)
                 return previous
             }
-            if previous != state.counts { event(batch, .progress, counts: state.counts) }
+            if let previous, previous != state.counts { event(batch, .progress, counts: state.counts) }
         case .failed:
             event(batch, .failed, counts: state.counts)
-            abandon(batch, reason: state.failureMessage ?? "the provider failed it")
+            abandon(batch, nonce: nonce, reason: state.failureMessage ?? "the provider failed it")
         case .ended:
-            await collect(batch, state, provider: provider, interval: interval)
+            await collect(batch, state, provider: provider, interval: interval, nonce: nonce)
         }
     }
 
     /// The whole batch is lost to us: every job still in it runs realtime.
-    private func abandon(_ batch: SubmittedBatch, reason: String) {
+    private func abandon(_ batch: SubmittedBatch, nonce: String, reason: String) {
         logger.warning("batch failed; its jobs run realtime", metadata: ["understudy.batch_id": "\(batch.providerID)", "reason": "\(reason)"])
-        book.withLock { book in
+        update(batch.partition, under: nonce) { book in
             for member in batch.members { book.leaveBatch(member.origin, group: batch.group) }
             book.ended(batch.group)
         }
@@ -461,10 +482,14 @@ final class BatchLane: Sendable {
     /// Reads an ended batch's results as they stream in and publishes them a delivery at a
     /// time; after a complete read, what the provider did not answer runs realtime. A read cut
     /// short is retried with backoff, and skips what the earlier read took.
-    private func collect(_ batch: SubmittedBatch, _ state: ProviderBatch, provider: any BatchCompletionProvider, interval: Int64) async {
-        book.withLock { $0.collecting(batch.group) }
+    private func collect(
+        _ batch: SubmittedBatch, _ state: ProviderBatch, provider: any BatchCompletionProvider, interval: Int64, nonce: String
+    ) async {
+        guard update(batch.partition, under: nonce, { $0.collecting(batch.group) }) != nil else { return }
         do {
-            try await provider.batchResults(of: state, timeout: Self.resultsTimeout) { items in try await self.take(items, of: batch) }
+            try await provider.batchResults(of: state, timeout: Self.resultsTimeout) { items in
+                try await self.take(items, of: batch, nonce: nonce)
+            }
         } catch is StopReading {
             // The partition left this worker (its new owner reads the results again), or every
             // job was served and the batch closed: what is left of the file is of no use here.
@@ -479,13 +504,14 @@ final class BatchLane: Sendable {
             logger.warning(
                 "batch results not read; retried",
                 metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))"])
-            book.withLock { $0.collectFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
+            update(batch.partition, under: nonce) { $0.collectFailed(batch.group, nowMs: Worker.nowMs(), interval: interval) }
             return
         }
-        let late = book.withLock { book in
+        let taken = update(batch.partition, under: nonce) { book in
             for member in book.unreported(of: batch.group) { book.leaveBatch(member.origin, group: batch.group) }
             return book.open[batch.group]?.lateAnswers ?? 0
         }
+        guard let late = taken else { return }
         event(batch, .ended, counts: state.counts)
         logger.info(
             "batch ended",
@@ -502,12 +528,14 @@ final class BatchLane: Sendable {
     /// delivery, at a time), requests that failed inside the batch run realtime, and answers for
     /// jobs served elsewhere are dropped and counted. Throws ``StopReading`` when the partition
     /// is no longer this worker's or the batch is no longer open.
-    private func take(_ items: [BatchItemResult], of batch: SubmittedBatch) async throws {
+    private func take(_ items: [BatchItemResult], of batch: SubmittedBatch, nonce: String) async throws {
         var answers: [(BatchEntry, CompletionResponse)] = []
         var errored: [(BatchEntry, ProviderFailure)] = []
         var late = 0
         try book.withLock { book in
-            guard book.isReady(batch.partition), book.open[batch.group] != nil else { throw StopReading() }
+            guard book.owns(batch.partition, nonce: nonce), book.isReady(batch.partition), book.open[batch.group] != nil else {
+                throw StopReading()
+            }
             for item in items {
                 guard book.see(item.customID, of: batch.group), let member = book.member(item.customID, of: batch.group) else { continue }
                 guard member.unserved, let entry = book.entries[member.origin] else {
@@ -607,8 +635,9 @@ final class BatchLane: Sendable {
     private func finish(_ entry: BatchEntry, _ publication: Publication, outcome: String, group: String?) async {
         let partition = entry.partition
         let owned = book.withLock { book -> Bool in
-            guard book.isReady(partition) else {
-                // Revoked meanwhile: the new owner serves it.
+            // Revoked meanwhile: the new owner serves it. Served meanwhile (by another owner
+            // while the partition was away, its tombstone read since): nothing to publish.
+            guard book.isReady(partition), book.entries[entry.origin] != nil else {
                 book.markIdle(entry.origin)
                 return false
             }
@@ -643,7 +672,7 @@ final class BatchLane: Sendable {
 
     // MARK: Closing
 
-    private func cancel(_ batch: SubmittedBatch) async {
+    private func cancel(_ batch: SubmittedBatch, nonce: String) async {
         if let provider = providers[batch.route.provider] {
             do {
                 let state = try await provider.cancelBatch(batch.providerID, timeout: Self.callTimeout)
@@ -657,18 +686,15 @@ final class BatchLane: Sendable {
                     ])
             }
         }
-        book.withLock { $0.ended(batch.group) }
+        update(batch.partition, under: nonce) { $0.ended(batch.group) }
     }
 
-    private func close(_ batch: SubmittedBatch) async {
-        guard isReady(batch.partition) else {
-            book.withLock { $0.closeFailed(batch.group) }
-            return
-        }
+    private func close(_ batch: SubmittedBatch, nonce: String) async {
+        guard book.withLock({ $0.owns(batch.partition, nonce: nonce) && $0.isReady(batch.partition) }) else { return }
         if await writes.write([SubmittedBatch.tombstone(group: batch.group, partition: batch.partition, topic: topic)]) {
-            book.withLock { $0.closedLocally(batch.group) }
+            update(batch.partition, under: nonce) { $0.closedLocally(batch.group) }
         } else {
-            book.withLock { $0.closeFailed(batch.group) }
+            update(batch.partition, under: nonce) { $0.closeFailed(batch.group) }
         }
     }
 

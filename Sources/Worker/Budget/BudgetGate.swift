@@ -174,6 +174,13 @@ final class BudgetGate: Sendable {
         }
     }
 
+    /// A reservation of nothing for a job of `workload` that passed no gate (a batch job run
+    /// realtime at once), so what it spends is still counted when it settles; `nil` when the
+    /// workload has no budget.
+    func unreserved(_ workload: String) -> Reservation? {
+        budgets[workload] == nil ? nil : Reservation(workload: workload, estimateUSD: 0)
+    }
+
     /// Spend with nothing reserved for it (a provider batch's answer, or a batch job's realtime fallback):
     /// it counts toward `workload`'s caps like any other, so the realtime jobs after it see it.
     func count(_ workload: String, spentUSD: Double, atMs: Int64) {

@@ -41,15 +41,16 @@ final class FleetChannel: Sendable {
         }
     }
 
-    /// Reads the topic into `receive` and runs `publish` with the producer, until cancelled.
-    /// `startFailed` hears a failure to start the clients (after it is logged).
+    /// Reads the topic into `receive` and runs `publish` with the producer, until cancelled
+    /// (`publish` `nil`: a reader only, with no producer). `startFailed` hears a failure to
+    /// start the clients (after it is logged).
     func run(
         receive: @escaping @Sendable (ArraySlice<KafkaMessage>) -> Void,
-        publish: @escaping @Sendable (KafkaProducer) async -> Void,
+        publish: (@Sendable (KafkaProducer) async -> Void)?,
         startFailed: (@Sendable (any Error) -> Void)? = nil
     ) async {
         let consumer: KafkaConsumer
-        let producer: KafkaProducer
+        let producer: KafkaProducer?
         do {
             var consumerSettings = settings.consumer
             consumerSettings.groupID = "\(settings.config.kafka.groupID).\(purpose).\(UUID().uuidString.lowercased())"
@@ -64,11 +65,11 @@ final class FleetChannel: Sendable {
             consumerSettings.common.properties["fetch.wait.max.ms"] = "100"
             var quiet = logger
             quiet.logLevel = max(logger.logLevel, .warning)
-            producer = try KafkaProducer(configuration: settings.producerForEnqueue, logger: quiet)
+            producer = try publish.map { _ in try KafkaProducer(configuration: settings.producerForEnqueue, logger: quiet) }
             do {
                 consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: quiet)
             } catch {
-                await producer.close(timeout: .seconds(5))
+                await producer?.close(timeout: .seconds(5))
                 throw error
             }
         } catch {
@@ -86,7 +87,7 @@ final class FleetChannel: Sendable {
                         receive(batch)
                     }
                 }
-                group.addTask { await publish(producer) }
+                if let publish, let producer { group.addTask { await publish(producer) } }
                 group.addTask { await self.catchUp(consumer) }
                 await group.waitForAll()
             }
@@ -96,7 +97,7 @@ final class FleetChannel: Sendable {
         }
         // Both at once and briefly: the worker's shutdown waits for them.
         async let consumerClosed: Void = consumer.close(timeout: .seconds(2))
-        async let producerClosed: Void = producer.close(timeout: .seconds(2))
+        async let producerClosed: Void = producer?.close(timeout: .seconds(2)) ?? ()
         _ = await (consumerClosed, producerClosed)
     }
 
