@@ -384,17 +384,23 @@ package final class Worker: Service, Sendable {
                         deferrals.removeAll()
                     }
                     guard let ticket = await admit(message, generation: message.generation) else { continue }
+                    // No budgets and no batches (the common case): straight to the engine.
+                    guard budget != nil || batchLane != nil else {
+                        jobs.addTask { await self.handle(message, ticket: ticket, producer: producer) }
+                        continue
+                    }
                     // With budgets or batches, the job is decoded here, once: its workload decides
                     // whether it passes the budget gate and whether it goes to a batch.
-                    let decoded = budget == nil && batchLane == nil ? nil : processor.decode(message)
-                    let now = decoded == nil ? 0 : Self.nowMs()
+                    let decoded = processor.decode(message)
+                    let now = Self.nowMs()
                     // A budgeted workload's job passes its gate first, whether it then runs
                     // realtime or goes to a batch: while a window is full, both wait.
-                    var admitted: (job: Job?, reservation: BudgetGate.Reservation?) = (decoded, nil)
-                    if let budget, let job = decoded, let step = budget.screen(job, message: message, nowMs: now) {
+                    var job = decoded
+                    var reservation: BudgetGate.Reservation?
+                    if let budget, let decoded, let step = budget.screen(decoded, message: message, nowMs: now) {
                         switch step {
-                        case .run(let job, let reservation):
-                            admitted = (job, reservation)
+                        case .run(let admitted, let reserved):
+                            (job, reservation) = (admitted, reserved)
                         case .exhausted(let job, let reason):
                             let publication = processor.budgetExhausted(message, job: job, reason: reason)
                             jobs.addTask { await self.finish(publication, ticket: ticket, producer: producer) }
@@ -407,10 +413,10 @@ package final class Worker: Service, Sendable {
                                     "partition paused for its workload's budget",
                                     metadata: [
                                         KafkaLoggingKeys.topic: "\(message.topic)", KafkaLoggingKeys.partition: "\(message.partition)",
-                                        "until_ms": "\(pauseUntil)", "understudy.workload": "\(job.workload)",
+                                        "until_ms": "\(pauseUntil)", "understudy.workload": "\(decoded.workload)",
                                     ])
                             }
-                            deferrals.append(Deferred(ticket: ticket, record: record, message: message, job: job, kind: .budget))
+                            deferrals.append(Deferred(ticket: ticket, record: record, message: message, job: decoded, kind: .budget))
                             // Exactly-once: held at once, in order, so no later job's records wait on it.
                             if exactlyOnce {
                                 await sendDeferrals(deferrals, producer: producer, jobs: &jobs)
@@ -419,10 +425,10 @@ package final class Worker: Service, Sendable {
                             continue
                         }
                     }
-                    if let lane = batchLane, let job = admitted.job, let entry = lane.entry(for: job, message: message, nowMs: now) {
+                    if let lane = batchLane, let job, let entry = lane.entry(for: job, message: message, nowMs: now) {
                         // Its spend counts when its answer is published, perhaps hours from now:
                         // nothing stays reserved for it meanwhile.
-                        if let reservation = admitted.reservation { budget?.settle(reservation, actualUSD: 0, atMs: now) }
+                        if let reservation { budget?.settle(reservation, actualUSD: 0, atMs: now) }
                         deferrals.append(
                             Deferred(ticket: ticket, record: entry.record(topic: lane.topic), message: message, job: job, kind: .batch))
                         if exactlyOnce {
@@ -431,9 +437,8 @@ package final class Worker: Service, Sendable {
                         }
                         continue
                     }
-                    jobs.addTask {
-                        await self.handle(message, ticket: ticket, producer: producer, job: admitted.job, reservation: admitted.reservation)
-                    }
+                    let (admitted, reserved) = (job, reservation)
+                    jobs.addTask { await self.handle(message, ticket: ticket, producer: producer, job: admitted, reservation: reserved) }
                 }
                 if !deferrals.isEmpty { await sendDeferrals(deferrals, producer: producer, jobs: &jobs) }
             }
