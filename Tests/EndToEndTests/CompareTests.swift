@@ -19,9 +19,11 @@ extension EndToEndTools {
     struct CompareTests {
         @Test("compare passes an equivalent backup, fails one of another shape and four times slower, naming what it breached")
         func judgesEachBackup() async throws {
-            let primary = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 100)))
-            let twin = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 100)))
-            let other = try await SimulatedProvider.start(mode: SimulatorMode(fault: .reshaped, latency: .init(ms: 400)))
+            // Latencies long enough that a loaded machine's scheduling delays (up to about 200 ms
+            // at p95, seen in CI at 100 ms) cannot make the twin look twice as slow.
+            let primary = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 300)))
+            let twin = try await SimulatedProvider.start(mode: SimulatorMode(latency: .init(ms: 300)))
+            let other = try await SimulatedProvider.start(mode: SimulatorMode(fault: .reshaped, latency: .init(ms: 1_200)))
             do {
                 var config = TestConfig(bootstrapServers: "127.0.0.1:9")
                 config.providers = [
