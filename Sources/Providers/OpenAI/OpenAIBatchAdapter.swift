@@ -51,9 +51,11 @@ extension OpenAIBatchAdapter {
             case .ready:
                 return file.id
             case .failed(let details):
-                throw ProviderFailure(
-                    outcome: .clientError, httpStatus: lastStatus,
-                    message: "the provider refused the uploaded batch file" + (details.map { ": \($0)" } ?? ""), isRouteSpecific: true)
+                // The provider's words, scrubbed of secrets like every failure of a call.
+                throw call.redacted(
+                    ProviderFailure(
+                        outcome: .clientError, httpStatus: lastStatus,
+                        message: "the provider refused the uploaded batch file" + (details.map { ": \($0)" } ?? ""), isRouteSpecific: true))
             case .pending:
                 guard ContinuousClock.now + wait < deadline else {
                     throw ProviderFailure(
