@@ -190,10 +190,13 @@ import Testing
 
             simulator.setBatchScript(BatchScript(processingMs: nil, filePendingMs: 60_000))
             do {
-                _ = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .milliseconds(800))
+                // Long enough that every lookup (after 0.25, 0.5 and 1 s) answers on a loaded
+                // machine; the next wait (2 s) would pass the deadline.
+                _ = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .seconds(3))
                 Issue.record("a batch was created over a file still pending")
             } catch let failure as ProviderFailure {
-                #expect(failure.outcome == .serverError && failure.httpStatus == 200 && failure.message.contains("still pending"))
+                #expect(failure.outcome == .serverError, "\(failure.outcome): \(failure.message)")
+                #expect(failure.httpStatus == 200 && failure.message.contains("still pending"), "\(failure.message)")
             }
         }
     }

@@ -25,10 +25,13 @@ extension OpenAIBatchAdapter {
                 outcome: .clientError, message: "a batch file of \(file.count) bytes is over the \(batchLimits.maxBytes) the API takes",
                 isRouteSpecific: true)
         }
+        // The file lookups end with the upload's time; the create, which may leave a batch in
+        // doubt when it has no answer, keeps a whole timeout of its own.
+        let deadline = ContinuousClock.now + timeout
         let uploaded = try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
             response throws(ProviderFailure) in try codec.decodeFile(response, now: Date())
         }
-        let fileID = try await processed(uploaded, within: timeout)
+        let fileID = try await processed(uploaded, before: deadline, of: timeout)
         let batch = try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
             try codec.decodeBatch(response, now: Date())
         }
@@ -36,13 +39,14 @@ extension OpenAIBatchAdapter {
     }
 
     /// Waits until an uploaded file can carry a batch (Azure OpenAI processes a file before it
-    /// takes a batch over it), looking again after 0.25 s, doubling to at most 5 s, for at most
-    /// `timeout`. Throws a client error (for good) when the provider refused the file, and a
+    /// takes a batch over it), looking again after 0.25 s, doubling to at most 5 s, until
+    /// `deadline` (the end of the submission's `timeout`). Throws a client error (for good) when the provider refused the file, and a
     /// server error with the last lookup's status (the batch was not created; try later) when
     /// it was still pending at the end.
-    private func processed(_ file: OpenAIBatchCodec.UploadedFile, within timeout: Duration) async throws -> String {
+    private func processed(
+        _ file: OpenAIBatchCodec.UploadedFile, before deadline: ContinuousClock.Instant, of timeout: Duration
+    ) async throws -> String {
         let codec = batchCodec
-        let deadline = ContinuousClock.now + timeout
         var file = file
         var wait = Duration.milliseconds(250)
         var lastStatus = 200
