@@ -1,6 +1,6 @@
 /// How the simulator's provider batches behave (`PUT /_sim/batches`): how long a batch runs,
 /// which requests fail or expire inside it, whether the whole batch fails, whether a create is
-/// refused, and whether reading its results is cut short once.
+/// refused, whether reading its results is cut short once, and how uploaded files fare.
 package struct BatchScript: Codable, Sendable, Hashable {
     /// How long a batch runs before it ends, in milliseconds; `nil`: it runs until cancelled
     /// (a provider that is late past the jobs' deadlines).
@@ -21,6 +21,9 @@ package struct BatchScript: Codable, Sendable, Hashable {
     /// How long an uploaded file stays `pending` before it is `processed`, in milliseconds (as
     /// on Azure OpenAI, whose global batch refuses a create over a file not yet processed).
     package var filePendingMs: Int
+    /// Every uploaded file ends in status `error` with these `status_details` (a file the
+    /// provider refused) once it is no longer pending; at most 1,000 characters are kept.
+    package var fileError: String?
 
     enum CodingKeys: String, CodingKey {
         case processingMs = "processing_ms"
@@ -30,12 +33,14 @@ package struct BatchScript: Codable, Sendable, Hashable {
         case cutResultsAfterLines = "cut_results_after_lines"
         case failBatch = "fail_batch"
         case filePendingMs = "file_pending_ms"
+        case fileError = "file_error"
     }
 
     package init(
         processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil,
-        cutResultsAfterLines: Int? = nil, failBatch: Bool = false, filePendingMs: Int = 0
+        cutResultsAfterLines: Int? = nil, failBatch: Bool = false, filePendingMs: Int = 0, fileError: String? = nil
     ) {
+        self.fileError = fileError.map { String($0.prefix(1_000)) }
         self.failBatch = failBatch
         self.filePendingMs = filePendingMs
         self.processingMs = processingMs
@@ -54,5 +59,6 @@ package struct BatchScript: Codable, Sendable, Hashable {
         cutResultsAfterLines = try container.decodeIfPresent(Int.self, forKey: .cutResultsAfterLines)
         failBatch = try container.decodeIfPresent(Bool.self, forKey: .failBatch) ?? false
         filePendingMs = min(max(0, try container.decodeIfPresent(Int.self, forKey: .filePendingMs) ?? 0), 3_600_000)
+        fileError = try container.decodeIfPresent(String.self, forKey: .fileError).map { String($0.prefix(1_000)) }
     }
 }

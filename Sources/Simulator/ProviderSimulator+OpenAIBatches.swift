@@ -22,6 +22,7 @@ extension ProviderSimulator {
             }
             router.get("\(root)/files/:id/content") { [self] _, context in fileContent(context.parameters.get("id") ?? "") }
             router.get("\(root)/files/:id") { [self] _, context in fileObject(context.parameters.get("id") ?? "") }
+            router.delete("\(root)/files/:id") { [self] _, context in deleteFile(context.parameters.get("id") ?? "") }
         }
     }
 
@@ -44,8 +45,16 @@ extension ProviderSimulator {
             JSONValue.object([
                 "id": .string(id), "object": .string("file"), "bytes": .number(Double(file.count)), "purpose": .string("batch"),
                 "filename": .string("batch.jsonl"), "created_at": .number(Date().timeIntervalSince1970.rounded(.down)),
-                "status": .string(status),
+                "status": .string(status.status), "status_details": status.details.map(JSONValue.string) ?? .null,
             ]))
+    }
+
+    /// `DELETE .../files/{id}`: the deletion object, or 404 for no such file.
+    private func deleteFile(_ id: String) -> Response {
+        guard batches.deleteFile(id) else {
+            return Self.response(SimulatorWire.openai.error(status: 404, retryAfterSeconds: nil, message: "No such File object", serial: 0))
+        }
+        return Self.json(JSONValue.object(["id": .string(id), "object": .string("file"), "deleted": .bool(true)]))
     }
 
     private func createOpenAIBatch(_ request: Request, root: String) async throws -> Response {
@@ -55,9 +64,9 @@ extension ProviderSimulator {
         else {
             return Self.response(SimulatorWire.openai.badRequest("input_file_id: no such file, or completion_window is not 24h", serial: 0))
         }
-        guard batches.fileStatus(fileID, now: Date()) == "processed" else {
+        guard batches.fileStatus(fileID, now: Date())?.status == "processed" else {
             return Self.response(
-                SimulatorWire.openai.badRequest("input_file_id: the file is still pending; only processed files can be batched", serial: 0))
+                SimulatorWire.openai.badRequest("input_file_id: the file is not processed; only processed files can be batched", serial: 0))
         }
         var items: [SimulatedBatches.Item] = []
         var seen = Set<String>()
@@ -71,7 +80,7 @@ extension ProviderSimulator {
             items.append(SimulatedBatches.Item(customID: customID, model: parsed.model, request: parsed.request, cachePrefix: parsed.cachePrefix))
         }
         guard (1...100_000).contains(items.count) else { return openAIBatchResponse(nil, failed: "the input file holds no request") }
-        let (snapshot, refused) = batches.create(items, now: Date(), idPrefix: "batch_sim_")
+        let (snapshot, refused) = batches.create(items, now: Date(), idPrefix: "batch_sim_", inputFile: fileID)
         if let refused { return openAIBatchResponse(nil, failed: "the batch was refused (HTTP \(refused) scripted)") }
         return openAIBatchResponse(snapshot, failed: nil)
     }
@@ -122,6 +131,7 @@ extension ProviderSimulator {
             "request_counts": .object([
                 "total": .number(Double(total)), "completed": .number(Double(counts.succeeded)), "failed": .number(Double(counts.errored)),
             ]),
+            "input_file_id": snapshot.inputFile.map(JSONValue.string) ?? .null,
             "output_file_id": ended && counts.succeeded > 0 ? .string("\(snapshot.id)-output") : .null,
             "error_file_id": ended && counts.succeeded < total ? .string("\(snapshot.id)-errors") : .null,
             "created_at": .number(snapshot.createdAt.timeIntervalSince1970.rounded(.down)),
@@ -141,7 +151,7 @@ extension ProviderSimulator {
         if let file = batches.file(id) { return Self.jsonl(file) }
         for (suffix, wantsSuccess) in [("-output", true), ("-errors", false)] where id.hasSuffix(suffix) {
             let batchID = String(id.dropLast(suffix.count))
-            guard let outcomes = batches.outcomes(batchID, now: Date()) else { break }
+            guard !batches.hasDeleted(id, of: batchID), let outcomes = batches.outcomes(batchID, now: Date()) else { break }
             var lines: [Data] = []
             for (index, (item, outcome)) in outcomes.enumerated() where (outcome == "succeeded") == wantsSuccess {
                 var line: [String: JSONValue] = ["id": .string("batch_req_sim_\(index)"), "custom_id": .string(item.customID)]

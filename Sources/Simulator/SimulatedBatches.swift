@@ -27,6 +27,10 @@ final class SimulatedBatches: Sendable {
         var script: BatchScript
         var createdAt: Date
         var canceled = false
+        /// OpenAI's input file id (the uploaded JSONL).
+        var inputFile: String?
+        /// Its output and error files deleted so far (`…-output`, `…-errors`).
+        var deletedFiles: Set<String> = []
     }
 
     /// A batch as the API reports it.
@@ -38,6 +42,7 @@ final class SimulatedBatches: Sendable {
         var failed = false
         var counts: (processing: Int, succeeded: Int, errored: Int, canceled: Int, expired: Int)
         var createdAt: Date
+        var inputFile: String?
     }
 
     private struct State {
@@ -51,6 +56,8 @@ final class SimulatedBatches: Sendable {
         var files: [String: Data] = [:]
         /// When each uploaded file stops being `pending` (``BatchScript/filePendingMs``).
         var filesProcessedAt: [String: Date] = [:]
+        /// The `status_details` of uploaded files the provider refused (``BatchScript/fileError``).
+        var fileErrors: [String: String] = [:]
         var fileOrder: [String] = []
         /// Results files already cut once (``BatchScript/cutResultsAfterLines``).
         var cutFiles: Set<String> = []
@@ -64,23 +71,60 @@ final class SimulatedBatches: Sendable {
             let id = "file-sim-\(state.serial)"
             state.files[id] = file
             state.filesProcessedAt[id] = now.addingTimeInterval(Double(state.script.filePendingMs) / 1_000)
+            state.fileErrors[id] = state.script.fileError
             state.fileOrder.append(id)
             if state.fileOrder.count > Self.maxBatches {
                 let oldest = state.fileOrder.removeFirst()
                 state.files[oldest] = nil
                 state.filesProcessedAt[oldest] = nil
+                state.fileErrors[oldest] = nil
             }
+            state.tally.filesHeld = state.files.count
             return id
         }
     }
 
-    /// An uploaded file's status at `now`: `pending`, then `processed`; `nil` for no such file.
-    func fileStatus(_ id: String, now: Date) -> String? {
-        state.withLock { state in state.filesProcessedAt[id].map { $0 > now ? "pending" : "processed" } }
+    /// An uploaded file's status at `now`: `pending`, then `processed` (or `error`, with its
+    /// `status_details`, when the script refuses files); `nil` for no such file.
+    func fileStatus(_ id: String, now: Date) -> (status: String, details: String?)? {
+        state.withLock { state in
+            guard let processedAt = state.filesProcessedAt[id] else { return nil }
+            if processedAt > now { return ("pending", nil) }
+            if let details = state.fileErrors[id] { return ("error", details) }
+            return ("processed", nil)
+        }
     }
 
     func file(_ id: String) -> Data? {
         state.withLock { $0.files[id] }
+    }
+
+    /// Deletes an uploaded file, or the output (`…-output`) or error (`…-errors`) file of a
+    /// batch; `false` when there is no such file (any more).
+    func deleteFile(_ id: String) -> Bool {
+        state.withLock { state in
+            if state.files.removeValue(forKey: id) != nil {
+                state.filesProcessedAt[id] = nil
+                state.fileErrors[id] = nil
+                state.fileOrder.removeAll { $0 == id }
+                state.tally.filesHeld = state.files.count
+                state.tally.filesDeleted += 1
+                return true
+            }
+            for suffix in ["-output", "-errors"] where id.hasSuffix(suffix) {
+                let batchID = String(id.dropLast(suffix.count))
+                guard var batch = state.batches[batchID], batch.deletedFiles.insert(id).inserted else { return false }
+                state.batches[batchID] = batch
+                state.tally.filesDeleted += 1
+                return true
+            }
+            return false
+        }
+    }
+
+    /// Whether the output or error file `file` of batch `id` was deleted.
+    func hasDeleted(_ file: String, of id: String) -> Bool {
+        state.withLock { $0.batches[id]?.deletedFiles.contains(file) ?? false }
     }
 
     private let state = Mutex(State())
@@ -91,12 +135,14 @@ final class SimulatedBatches: Sendable {
     }
 
     /// Takes a batch; `nil` when the script refuses it (see ``BatchScript/refuseStatus``).
-    func create(_ items: [Item], now: Date, idPrefix: String = "msgbatch_sim_") -> (snapshot: Snapshot?, refusedStatus: Int?) {
+    func create(
+        _ items: [Item], now: Date, idPrefix: String = "msgbatch_sim_", inputFile: String? = nil
+    ) -> (snapshot: Snapshot?, refusedStatus: Int?) {
         state.withLock { state in
             if let status = state.script.refuseStatus { return (nil, status) }
             state.serial += 1
             let id = "\(idPrefix)\(state.serial)"
-            let batch = Batch(id: id, items: items, script: state.script, createdAt: now)
+            let batch = Batch(id: id, items: items, script: state.script, createdAt: now, inputFile: inputFile)
             state.tally.batches += 1
             state.tally.requests += items.count
             for item in items where state.submissions.count < Self.maxTalliedIDs {
@@ -205,7 +251,7 @@ final class SimulatedBatches: Sendable {
         }
         return Snapshot(
             id: batch.id, ended: ended, canceling: false, failed: ended && !batch.canceled && batch.script.failBatch, counts: counts,
-            createdAt: batch.createdAt)
+            createdAt: batch.createdAt, inputFile: batch.inputFile)
     }
 }
 
@@ -220,4 +266,8 @@ package struct BatchTally: Sendable, Hashable {
     package var resultReads = 0
     /// Reads cut short (``BatchScript/cutResultsAfterLines``).
     package var cutReads = 0
+    /// Uploaded files (OpenAI's Files API) stored now.
+    package var filesHeld = 0
+    /// Files deleted through the Files API: uploads, output and error files.
+    package var filesDeleted = 0
 }

@@ -269,6 +269,8 @@ extension EndToEnd {
                 let worker = try await stack.startWorker()
                 try await Self.produce(stack, count: 50, prefix: "gpt")
                 let results = try await stack.results(distinct: 50, idle: .seconds(30)).map { jsonObject($0.value) }
+                // Once a batch closes, its input and output files are deleted at the provider.
+                for _ in 0..<300 where stack.backup.simulator.batchTally.filesHeld > 0 { try await Task.sleep(for: .milliseconds(100)) }
                 #expect(await worker.process.stop() == 0)
                 try #require(Set(results.compactMap { $0["job_id"] as? String }).count == 50)
                 for result in results {
@@ -282,6 +284,7 @@ extension EndToEnd {
                 #expect(results.count == 50, "every job published once")
                 let tally = stack.backup.simulator.batchTally
                 #expect(tally.requests == 50 && tally.cutReads >= 1, "\(tally)")
+                #expect(tally.filesHeld == 0 && tally.filesDeleted == 2 * tally.batches, "input and output file of each batch: \(tally)")
                 #expect(!worker.output().contains("sk-test-backup-1111"))
             }
         }

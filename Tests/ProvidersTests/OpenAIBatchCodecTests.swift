@@ -47,6 +47,26 @@ import Testing
         if state != nil { #expect(file?.id == "file-1") }
     }
 
+    @Test("a file delete: DELETE on the file's path; 2xx deleted it, 404 means already gone, any other status is a classified failure")
+    func deleteFile() throws {
+        let codec = OpenAIBatchCodec(
+            chat: OpenAICodec(endpoint: .azureDeployments(baseURL: "https://res.openai.azure.com", apiVersion: "2024-10-21")))
+        let request = try codec.deleteFile("file-1")
+        #expect("\(request.method)" == "DELETE" && request.url == "https://res.openai.azure.com/openai/files/file-1?api-version=2024-10-21")
+        #expect(throws: ProviderFailure.self) { _ = try codec.deleteFile("../batches") }
+        let deleted = Data(#"{"id":"file-1","object":"file","deleted":true}"#.utf8)
+        #expect(try codec.decodeDeleted(ProviderHTTPResponse(status: 200, body: deleted), now: Date()))
+        #expect(
+            try !codec.decodeDeleted(ProviderHTTPResponse(status: 404, body: Data(#"{"error":{"message":"No such File object"}}"#.utf8)), now: Date())
+        )
+        do {
+            _ = try codec.decodeDeleted(ProviderHTTPResponse(status: 500, body: Data(#"{"error":{"message":"busy"}}"#.utf8)), now: Date())
+            Issue.record("a 500 deleted the file")
+        } catch {
+            #expect(error.outcome == .serverError)
+        }
+    }
+
     @Test(
         "statuses: running ones are in progress, completed, expired and cancelled have ended (the rest expired or cancelled), failed keeps its message",
         arguments: [
@@ -61,10 +81,10 @@ import Testing
     func statuses(_ status: String, _ phase: ProviderBatch.Phase, _ counts: ProviderBatch.Counts) throws {
         let json = try JSONParser.parse(
             Data(
-                #"{"id":"batch_1","object":"batch","status":"\#(status)","request_counts":{"total":10,"completed":5,"failed":1},"output_file_id":"file-o","error_file_id":null,"errors":{"data":[{"code":"invalid","message":"line 3 is bad"}]}}"#
+                #"{"id":"batch_1","object":"batch","status":"\#(status)","request_counts":{"total":10,"completed":5,"failed":1},"input_file_id":"file-i","output_file_id":"file-o","error_file_id":null,"errors":{"data":[{"code":"invalid","message":"line 3 is bad"}]}}"#
                     .utf8))
         let batch = try #require(OpenAIBatchCodec.batch(json: json))
-        #expect(batch.phase == phase && batch.counts == counts && batch.results == "file-o" && batch.errors == nil)
+        #expect(batch.phase == phase && batch.counts == counts && batch.results == "file-o" && batch.errors == nil && batch.input == "file-i")
         #expect(batch.failureMessage == "line 3 is bad")
     }
 }

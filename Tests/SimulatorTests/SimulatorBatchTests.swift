@@ -201,6 +201,54 @@ import Testing
         }
     }
 
+    @Test(
+        "a file the provider refused is a client error that names the refusal, with the provider's words scrubbed of the key; no batch is created"
+    )
+    func refusedFileIsAClientError() async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(processingMs: nil, fileError: "line 1 is invalid (request sent with key sim-test-key-123)"))
+            let provider = try #require(try Target.azureDeployments.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+            do {
+                _ = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .seconds(10))
+                Issue.record("a batch was created over a refused file")
+            } catch let failure as ProviderFailure {
+                #expect(failure.outcome == .clientError, "\(failure.outcome): \(failure.message)")
+                #expect(failure.message.contains("refused the uploaded batch file") && failure.message.contains("line 1 is invalid"))
+                #expect(!failure.message.contains("sim-test-key-123"), "\(failure.message)")
+            }
+            #expect(simulator.batchTally.batches == 0)
+        }
+    }
+
+    @Test(
+        "discarding a closed OpenAI batch deletes its input, output and error files (reads of them are then 404) and a second discard deletes nothing; Anthropic keeps no files",
+        arguments: [Target.openai, .azureDeployments, .azureV1])
+    func discardDeletesTheFiles(_ target: Target) async throws {
+        try await withSimulator { simulator, baseURL, client in
+            simulator.setBatchScript(BatchScript(processingMs: 0, erroredIDs: ["job-1"]))
+            let provider = try #require(try target.provider(baseURL: baseURL, client: client) as? any BatchCompletionProvider)
+            let submitted = try await provider.submitBatch(requests(3), model: "gpt-4o", timeout: .seconds(5))
+            let batch = try await provider.batch(submitted.id, timeout: .seconds(5))
+            #expect(batch.phase == .ended && batch.input != nil && batch.results != nil && batch.errors != nil)
+            #expect(try await provider.batchResults(of: batch, timeout: .seconds(5)).count == 3)
+            #expect(simulator.batchTally.filesHeld == 1)
+
+            #expect(try await provider.discardFiles(of: submitted.id, timeout: .seconds(5)) == 3)
+            #expect(simulator.batchTally.filesHeld == 0 && simulator.batchTally.filesDeleted == 3)
+            do {
+                _ = try await provider.batchResults(of: batch, timeout: .seconds(5))
+                Issue.record("a deleted output file was read")
+            } catch let failure as ProviderFailure {
+                #expect(failure.httpStatus == 404)
+            }
+            #expect(try await provider.discardFiles(of: submitted.id, timeout: .seconds(5)) == 0, "already gone is not a failure")
+
+            let anthropic = try self.provider(baseURL, client)
+            let other = try await anthropic.submitBatch(requests(1), model: "m", timeout: .seconds(5))
+            #expect(try await anthropic.discardFiles(of: other.id, timeout: .seconds(5)) == 0)
+        }
+    }
+
     @Test("a refused create is a classified failure, and an unknown batch is not found")
     func refusedAndUnknown() async throws {
         try await withSimulator { simulator, baseURL, client in

@@ -28,6 +28,11 @@ package protocol BatchCompletionProvider: Sendable {
     func batchResults(
         of batch: ProviderBatch, timeout: Duration, receive: @escaping @Sendable ([BatchItemResult]) async throws -> Void
     ) async throws
+    /// Deletes what the provider stores for the batch `id` once nothing will read it again (its
+    /// uploaded input file and its output and error files, where the API keeps such files and
+    /// counts them against a quota), and returns how many it deleted. A file already gone is
+    /// not a failure; the batch itself is left as it is.
+    func discardFiles(of id: String, timeout: Duration) async throws -> Int
 }
 
 extension BatchCompletionProvider {

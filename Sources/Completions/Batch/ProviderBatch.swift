@@ -46,20 +46,23 @@ package struct ProviderBatch: Sendable, Hashable {
     package var results: String?
     /// OpenAI's error file id (requests that failed inside the batch); `nil` elsewhere.
     package var errors: String?
+    /// OpenAI's input file id (the uploaded JSONL the batch runs over); `nil` elsewhere.
+    package var input: String?
     /// When the provider will give up on the batch (24 h after creation).
     package var expiresAt: Date?
     /// The provider's words on a failed batch; never a secret.
     package var failureMessage: String?
 
     package init(
-        id: String, phase: Phase, counts: Counts = Counts(), results: String? = nil, errors: String? = nil, expiresAt: Date? = nil,
-        failureMessage: String? = nil
+        id: String, phase: Phase, counts: Counts = Counts(), results: String? = nil, errors: String? = nil, input: String? = nil,
+        expiresAt: Date? = nil, failureMessage: String? = nil
     ) {
         self.id = id
         self.phase = phase
         self.counts = counts
         self.results = results
         self.errors = errors
+        self.input = input
         self.expiresAt = expiresAt
         self.failureMessage = failureMessage
     }

@@ -42,4 +42,8 @@ extension AnthropicProvider: BatchCompletionProvider {
             failure: { codec.messages.failure(for: $0, now: Date()) },
             receive: { lines in try await receive(call.results(lines, batchID: batch.id) { codec.result(json: $0) }) })
     }
+
+    /// Nothing: Message Batches keep no uploaded files, and Anthropic deletes a batch's results
+    /// itself 29 days after it was created.
+    package func discardFiles(of id: String, timeout: Duration) async throws -> Int { 0 }
 }

@@ -100,6 +100,36 @@ extension OpenAIBatchAdapter {
         return call.redacted(batch)
     }
 
+    /// The input, output and error files of the batch `id`, each deleted (OpenAI keeps them
+    /// until deleted and counts them against the organization's storage; Azure OpenAI holds a
+    /// resource's batch files to a few hundred). Every file is tried; the first failure is
+    /// thrown after the others were. A batch the provider no longer knows has nothing to delete.
+    package func discardFiles(of id: String, timeout: Duration) async throws -> Int {
+        let codec = batchCodec
+        let batch: ProviderBatch
+        do {
+            batch = try await call.exchange(try codec.retrieve(id), timeout: timeout) { response throws(ProviderFailure) in
+                try codec.decodeBatch(response, now: Date())
+            }
+        } catch let failure as ProviderFailure where failure.httpStatus == 404 {
+            return 0  // The provider no longer knows the batch: nothing of it to find.
+        }
+        var deleted = 0
+        var firstFailure: (any Error)?
+        for fileID in Set([batch.input, batch.results, batch.errors].compactMap { $0 }).sorted() {
+            do {
+                let gone = try await call.exchange(try codec.deleteFile(fileID), timeout: timeout) { response throws(ProviderFailure) in
+                    try codec.decodeDeleted(response, now: Date())
+                }
+                if gone { deleted += 1 }
+            } catch {
+                firstFailure = firstFailure ?? error
+            }
+        }
+        if let firstFailure { throw firstFailure }
+        return deleted
+    }
+
     /// The output file, then the error file, each streamed a delivery of lines at a time (each
     /// at most twice the batch limit).
     package func batchResults(

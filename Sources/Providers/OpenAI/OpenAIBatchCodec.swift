@@ -144,6 +144,21 @@ package struct OpenAIBatchCodec: Sendable {
             headers: [:])
     }
 
+    /// `DELETE .../files/{id}`: an uploaded, output or error file.
+    package func deleteFile(_ id: String) throws(ProviderFailure) -> ProviderHTTPRequest {
+        ProviderHTTPRequest(
+            method: .DELETE, url: layout.root + "/files/" + (try BatchID.checked(id, provider: chat.providerLabel)) + layout.query,
+            headers: [:])
+    }
+
+    /// Whether a delete's answer says the file is gone: `true` when it was deleted now, `false`
+    /// when the provider no longer knew it (404).
+    package func decodeDeleted(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> Bool {
+        if response.status == 404 { return false }
+        guard (200..<300).contains(response.status) else { throw chat.failure(for: response, now: now) }
+        return true
+    }
+
     /// The batch object of a create, retrieve or cancel answer.
     package func decodeBatch(_ response: ProviderHTTPResponse, now: Date) throws(ProviderFailure) -> ProviderBatch {
         guard (200..<300).contains(response.status) else { throw chat.failure(for: response, now: now) }
@@ -205,7 +220,7 @@ package struct OpenAIBatchCodec: Sendable {
         let message = json["errors"]?["data"]?.arrayValue?.first?["message"]?.stringValue
         return ProviderBatch(
             id: id, phase: phase, counts: tally, results: json["output_file_id"]?.stringValue, errors: json["error_file_id"]?.stringValue,
-            expiresAt: json["expires_at"]?.intValue.map { Date(timeIntervalSince1970: Double($0)) },
+            input: json["input_file_id"]?.stringValue, expiresAt: json["expires_at"]?.intValue.map { Date(timeIntervalSince1970: Double($0)) },
             failureMessage: message.map { ProviderFailure.bounded($0) })
     }
 }

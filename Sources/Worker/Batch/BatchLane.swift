@@ -693,8 +693,26 @@ final class BatchLane: Sendable {
         guard book.withLock({ $0.owns(batch.partition, nonce: nonce) && $0.isReady(batch.partition) }) else { return }
         if await writes.write([SubmittedBatch.tombstone(group: batch.group, partition: batch.partition, topic: topic)]) {
             update(batch.partition, under: nonce) { $0.closedLocally(batch.group) }
+            await discardFiles(of: batch)
         } else {
             update(batch.partition, under: nonce) { $0.closeFailed(batch.group) }
+        }
+    }
+
+    /// Deletes the closed batch's files at its provider (OpenAI's and Azure OpenAI's input,
+    /// output and error files), once: nothing reads them after the tombstone. Best effort; a
+    /// failure is logged and the files stay.
+    private func discardFiles(of batch: SubmittedBatch) async {
+        guard let provider = providers[batch.route.provider] else { return }
+        do {
+            let deleted = try await provider.discardFiles(of: batch.providerID, timeout: Self.callTimeout)
+            if deleted > 0 {
+                logger.debug("batch files deleted", metadata: ["understudy.batch_id": "\(batch.providerID)", "files": "\(deleted)"])
+            }
+        } catch {
+            logger.warning(
+                "batch files not deleted; they stay at the provider until deleted by hand",
+                metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))"])
         }
     }
 
