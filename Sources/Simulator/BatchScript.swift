@@ -24,6 +24,9 @@ package struct BatchScript: Codable, Sendable, Hashable {
     /// Every uploaded file ends in status `error` with these `status_details` (a file the
     /// provider refused) once it is no longer pending; at most 1,000 characters are kept.
     package var fileError: String?
+    /// The next this many uploads (OpenAI's Files API) get no answer: the connection is closed
+    /// at once and the file is not kept.
+    package var dropUploads: Int
 
     enum CodingKeys: String, CodingKey {
         case processingMs = "processing_ms"
@@ -34,12 +37,14 @@ package struct BatchScript: Codable, Sendable, Hashable {
         case failBatch = "fail_batch"
         case filePendingMs = "file_pending_ms"
         case fileError = "file_error"
+        case dropUploads = "drop_uploads"
     }
 
     package init(
         processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil,
-        cutResultsAfterLines: Int? = nil, failBatch: Bool = false, filePendingMs: Int = 0, fileError: String? = nil
+        cutResultsAfterLines: Int? = nil, failBatch: Bool = false, filePendingMs: Int = 0, fileError: String? = nil, dropUploads: Int = 0
     ) {
+        self.dropUploads = min(max(0, dropUploads), 1_000)
         self.fileError = fileError.map { String($0.prefix(1_000)) }
         self.failBatch = failBatch
         self.filePendingMs = filePendingMs
@@ -60,5 +65,6 @@ package struct BatchScript: Codable, Sendable, Hashable {
         failBatch = try container.decodeIfPresent(Bool.self, forKey: .failBatch) ?? false
         filePendingMs = min(max(0, try container.decodeIfPresent(Int.self, forKey: .filePendingMs) ?? 0), 3_600_000)
         fileError = try container.decodeIfPresent(String.self, forKey: .fileError).map { String($0.prefix(1_000)) }
+        dropUploads = min(max(0, try container.decodeIfPresent(Int.self, forKey: .dropUploads) ?? 0), 1_000)
     }
 }

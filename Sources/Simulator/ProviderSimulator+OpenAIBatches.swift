@@ -11,7 +11,13 @@ import Providers
 extension ProviderSimulator {
     func registerOpenAIBatchRoutes(on router: Router<SimulatorRequestContext>) {
         for root in ["/v1", "/openai", "/openai/v1"] {
-            router.post("\(root)/files") { [self] request, _ in try await upload(request) }
+            router.post("\(root)/files") { [self] request, context in
+                if batches.dropsUpload() {
+                    context.channel.close(promise: nil)
+                    throw UploadDropped()
+                }
+                return try await upload(request)
+            }
             router.post("\(root)/batches") { [self] request, _ in try await createOpenAIBatch(request, root: root) }
             router.get("\(root)/batches") { [self] request, _ in listOpenAIBatches(request.uri.queryParameters) }
             router.get("\(root)/batches/:id") { [self] _, context in
@@ -216,6 +222,9 @@ extension ProviderSimulator {
         }
         return Response(status: .ok, headers: [.contentType: "application/x-jsonl"], body: body)
     }
+
+    /// The error that ends an upload with no answer (``BatchScript/dropUploads``).
+    private struct UploadDropped: Error {}
 
     /// The error that resets a results read part-way (``BatchScript/cutResultsAfterLines``).
     private struct ResultsCut: Error {}

@@ -134,6 +134,16 @@ final class SimulatedBatches: Sendable {
         set { state.withLock { $0.script = newValue } }
     }
 
+    /// Whether the next upload gets no answer (``BatchScript/dropUploads``); counts it down.
+    func dropsUpload() -> Bool {
+        state.withLock { state in
+            guard state.script.dropUploads > 0 else { return false }
+            state.script.dropUploads -= 1
+            state.tally.droppedUploads += 1
+            return true
+        }
+    }
+
     /// Takes a batch; `nil` when the script refuses it (see ``BatchScript/refuseStatus``).
     func create(
         _ items: [Item], now: Date, idPrefix: String = "msgbatch_sim_", inputFile: String? = nil
@@ -270,4 +280,6 @@ package struct BatchTally: Sendable, Hashable {
     package var filesHeld = 0
     /// Files deleted through the Files API: uploads, output and error files.
     package var filesDeleted = 0
+    /// Uploads closed with no answer (``BatchScript/dropUploads``).
+    package var droppedUploads = 0
 }

@@ -289,6 +289,23 @@ extension EndToEnd {
             }
         }
 
+        @Test("an upload that got no answer created no batch: its jobs are submitted again in a batch, not run realtime")
+        func droppedUploadIsSubmittedAgain() async throws {
+            try await withStack { stack in
+                Self.configureOpenAI(&stack)
+                stack.backup.simulator.setBatchScript(BatchScript(processingMs: 300, dropUploads: 1))
+                let worker = try await stack.startWorker()
+                try await Self.produce(stack, count: 30, prefix: "dropped")
+                let results = try await stack.results(distinct: 30, idle: .seconds(30)).map { jsonObject($0.value) }
+                #expect(await worker.process.stop() == 0)
+                #expect(Set(results.compactMap { $0["job_id"] as? String }).count == 30)
+                #expect(results.allSatisfy { Self.mode($0) == "batch" }, "\(results.map { Self.mode($0) })")
+                let tally = stack.backup.simulator.batchTally
+                #expect(tally.droppedUploads == 1 && tally.requests == 30 && tally.resubmittedIDs == 0, "\(tally)")
+                #expect(stack.primary.simulator.stats().totalRequests + stack.backup.simulator.stats().totalRequests == 0, "no realtime call")
+            }
+        }
+
         @Test("a batch the provider fails as a whole: every job in it is served realtime, and a failed batch event says so")
         func wholeBatchFailureRunsRealtime() async throws {
             try await withStack { stack in

@@ -108,11 +108,12 @@ import Testing
                 _ = try await provider.batchResults(of: ProviderBatch(id: "msgbatch_1", phase: .ended, results: url), timeout: .seconds(5))
             }
         }
-        await #expect(throws: ProviderFailure.self) {
+        // Refused before anything is sent: no batch exists, so the jobs may be submitted again.
+        await #expect(throws: BatchNotCreated.self) {
             _ = try await provider.submitBatch(
                 [BatchRequest(customID: "job/with/slashes", request: Fixtures.request)], model: "m", timeout: .seconds(5))
         }
-        await #expect(throws: ProviderFailure.self) { _ = try await provider.submitBatch([], model: "m", timeout: .seconds(5)) }
+        await #expect(throws: BatchNotCreated.self) { _ = try await provider.submitBatch([], model: "m", timeout: .seconds(5)) }
         #expect(transport.requests.withLock { $0.isEmpty }, "nothing was sent")
         #expect(BatchLimits.isValidCustomID("job-12_a") && !BatchLimits.isValidCustomID(String(repeating: "a", count: 65)))
 

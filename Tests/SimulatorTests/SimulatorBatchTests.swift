@@ -194,7 +194,8 @@ import Testing
                 // machine; the next wait (2 s) would pass the deadline.
                 _ = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .seconds(3))
                 Issue.record("a batch was created over a file still pending")
-            } catch let failure as ProviderFailure {
+            } catch let notCreated as BatchNotCreated {
+                let failure = notCreated.failure
                 #expect(failure.outcome == .serverError, "\(failure.outcome): \(failure.message)")
                 #expect(failure.httpStatus == 200 && failure.message.contains("still pending"), "\(failure.message)")
             }
@@ -211,7 +212,8 @@ import Testing
             do {
                 _ = try await provider.submitBatch(requests(2), model: "gpt-4o", timeout: .seconds(10))
                 Issue.record("a batch was created over a refused file")
-            } catch let failure as ProviderFailure {
+            } catch let notCreated as BatchNotCreated {
+                let failure = notCreated.failure
                 #expect(failure.outcome == .clientError, "\(failure.outcome): \(failure.message)")
                 #expect(failure.message.contains("refused the uploaded batch file") && failure.message.contains("line 1 is invalid"))
                 #expect(!failure.message.contains("sim-test-key-123"), "\(failure.message)")

@@ -13,7 +13,10 @@ package protocol BatchCompletionProvider: Sendable {
     /// The most one batch may carry.
     var batchLimits: BatchLimits { get }
 
-    /// Submits `requests` to `model` as one batch; each keeps its `customID`.
+    /// Submits `requests` to `model` as one batch; each keeps its `customID`. Throws
+    /// ``BatchNotCreated`` for a failure before the create went out (no batch exists); a
+    /// ``ProviderFailure`` without an HTTP status means the create had no answer (the batch may
+    /// exist); with one, the provider answered that it did not take the batch.
     func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch
     /// The batch `id` as the provider reports it now.
     func batch(_ id: String, timeout: Duration) async throws -> ProviderBatch

@@ -9,9 +9,15 @@ extension AnthropicProvider: BatchCompletionProvider {
     private var batchCodec: AnthropicBatchCodec { AnthropicBatchCodec(messages: codec) }
 
     package func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch {
-        try batchLimits.check(requestCount: requests.count)
         let codec = batchCodec
-        return try await call.exchange(try codec.create(requests, model: model), timeout: timeout, maxRequestBytes: batchLimits.maxBytes) {
+        let create: ProviderHTTPRequest
+        do {
+            try batchLimits.check(requestCount: requests.count)
+            create = try codec.create(requests, model: model)
+        } catch {
+            throw BatchNotCreated(error)
+        }
+        return try await call.exchange(create, timeout: timeout, maxRequestBytes: batchLimits.maxBytes) {
             response throws(ProviderFailure) in try codec.decodeBatch(response, now: Date())
         }
     }

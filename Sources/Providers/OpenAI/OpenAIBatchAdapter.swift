@@ -17,6 +17,26 @@ extension OpenAIBatchAdapter {
     private var batchCodec: OpenAIBatchCodec { OpenAIBatchCodec(chat: codec) }
 
     package func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch {
+        let codec = batchCodec
+        let fileID: String
+        do {
+            fileID = try await uploadedFile(requests, model: model, timeout: timeout)
+        } catch let failure as ProviderFailure {
+            // Nothing creates a batch before the create below: whatever went wrong, even with no
+            // answer, no batch exists.
+            throw BatchNotCreated(failure)
+        }
+        // The create, which leaves a batch in doubt when it has no answer, keeps a whole
+        // timeout of its own.
+        let batch = try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
+            try codec.decodeBatch(response, now: Date())
+        }
+        return call.redacted(batch)
+    }
+
+    /// Uploads the batch's input file and waits until the provider has processed it (the file
+    /// lookups end with the upload's own timeout); returns its id.
+    private func uploadedFile(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> String {
         try batchLimits.check(requestCount: requests.count)
         let codec = batchCodec
         let file = try codec.inputFile(requests, model: model)
@@ -25,17 +45,11 @@ extension OpenAIBatchAdapter {
                 outcome: .clientError, message: "a batch file of \(file.count) bytes is over the \(batchLimits.maxBytes) the API takes",
                 isRouteSpecific: true)
         }
-        // The file lookups end with the upload's time; the create, which may leave a batch in
-        // doubt when it has no answer, keeps a whole timeout of its own.
         let deadline = ContinuousClock.now + timeout
         let uploaded = try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
             response throws(ProviderFailure) in try codec.decodeFile(response, now: Date())
         }
-        let fileID = try await processed(uploaded, before: deadline, of: timeout)
-        let batch = try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
-            try codec.decodeBatch(response, now: Date())
-        }
-        return call.redacted(batch)
+        return try await processed(uploaded, before: deadline, of: timeout)
     }
 
     /// Waits until an uploaded file can carry a batch (Azure OpenAI processes a file before it
@@ -75,9 +89,8 @@ extension OpenAIBatchAdapter {
                         return try codec.decodeFile(response, now: Date())
                     }
                 } catch let failure as ProviderFailure where failure.httpStatus == nil {
-                    // No batch can exist before the create: a lookup with no answer is not in doubt.
                     throw ProviderFailure(
-                        outcome: failure.outcome, httpStatus: lastStatus,
+                        outcome: failure.outcome,
                         message: "looking up the uploaded batch file failed (\(failure.message)); no batch was created", isRouteSpecific: true)
                 }
             }

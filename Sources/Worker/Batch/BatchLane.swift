@@ -382,12 +382,14 @@ final class BatchLane: Sendable {
         do {
             accepted = try await provider.submitBatch(requests, model: key.route.model, timeout: Self.callTimeout)
         } catch {
-            let failure = error as? ProviderFailure
-            // An answer with an error status means the batch was not taken: a client error for
-            // good (the jobs run realtime), anything else for now (retried after the poll
-            // interval). No answer at all (a timeout, a reset) leaves it in doubt: the provider
-            // may have taken it, so its jobs run realtime rather than risk a second batch.
-            let answered = failure?.httpStatus != nil
+            let notCreated = error as? BatchNotCreated
+            let failure = notCreated?.failure ?? error as? ProviderFailure
+            // An answer with an error status, or a failure before the create went out, means
+            // the batch was not taken: a client error for good (the jobs run realtime), anything
+            // else for now (retried after the poll interval). A create with no answer at all (a
+            // timeout, a reset) leaves it in doubt: the provider may have taken it, so its jobs
+            // run realtime rather than risk a second batch.
+            let answered = notCreated != nil || failure?.httpStatus != nil
             let permanent = failure?.outcome == .clientError
             logger.warning(
                 !answered
@@ -567,7 +569,7 @@ final class BatchLane: Sendable {
     /// A failure's message for a log line: a ``ProviderFailure``'s own (already scrubbed of
     /// secrets), otherwise only the error's type.
     private static func failureText(_ error: any Error) -> String {
-        (error as? ProviderFailure)?.message ?? "\(type(of: error))"
+        ((error as? BatchNotCreated)?.failure ?? error as? ProviderFailure)?.message ?? "\(type(of: error))"
     }
 
     /// Publishes one batch answer as the job's result, unless its output fails the job's shape
