@@ -56,7 +56,25 @@ package final class KafkaConsumer: Sendable {
     /// Messages as they are fetched. Iterate from one task at a time.
     package var messages: KafkaMessageSequence { KafkaMessageSequence(buffer: buffer) }
 
-    /// Creates the consumer (librdkafka checks every property here) and subscribes to `topics`.
+    /// Creates the consumer (librdkafka checks every property here) and subscribes to `topics`
+    /// (``init(configuration:reading:listener:logger:statistics:onFatalError:)`` with
+    /// ``KafkaConsumerSource/topics(_:)``).
+    package convenience init(
+        configuration: KafkaConsumerConfiguration,
+        topics: [String],
+        listener: (any KafkaRebalanceListener)? = nil,
+        logger: Logger,
+        statistics: (@Sendable (KafkaStatistics) -> Void)? = nil,
+        onFatalError: (@Sendable (KafkaError) -> Void)? = nil
+    ) throws(KafkaError) {
+        try self.init(
+            configuration: configuration, reading: .topics(topics), listener: listener, logger: logger, statistics: statistics,
+            onFatalError: onFatalError)
+    }
+
+    /// Creates the consumer (librdkafka checks every property here) and subscribes to the
+    /// topics of `source`, or assigns itself its partitions (then `listener` hears nothing: no
+    /// rebalance ever happens).
     ///
     /// `onFatalError` is called at most once, from any thread (often the poll thread: return
     /// quickly, never close the consumer inside it), when librdkafka raises a fatal error on this
@@ -66,7 +84,7 @@ package final class KafkaConsumer: Sendable {
     /// processing, close it and exit (or make a new one).
     package init(
         configuration: KafkaConsumerConfiguration,
-        topics: [String],
+        reading source: KafkaConsumerSource,
         listener: (any KafkaRebalanceListener)? = nil,
         logger: Logger,
         statistics: (@Sendable (KafkaStatistics) -> Void)? = nil,
@@ -92,12 +110,23 @@ package final class KafkaConsumer: Sendable {
             guard let queue = rd_kafka_queue_get_consumer(handle) else {
                 throw KafkaError(code: .state, message: "consumer queue missing")
             }
-            let list = TopicPartitionList(capacity: topics.count)
-            for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: RD_KAFKA_PARTITION_UA), offset: 0) }
-            let err = rd_kafka_subscribe(handle, list.pointer)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                rd_kafka_queue_destroy(queue)
-                throw KafkaError(err, context: "subscribe to \(topics.joined(separator: ","))")
+            switch source {
+            case .topics(let topics):
+                let list = TopicPartitionList(capacity: topics.count)
+                for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: RD_KAFKA_PARTITION_UA), offset: 0) }
+                let err = rd_kafka_subscribe(handle, list.pointer)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    rd_kafka_queue_destroy(queue)
+                    throw KafkaError(err, context: "subscribe to \(topics.joined(separator: ","))")
+                }
+            case .partitionsFromBeginning(let partitions):
+                let list = TopicPartitionList(capacity: partitions.count)
+                for partition in partitions { list.add(partition, offset: Int64(RD_KAFKA_OFFSET_BEGINNING)) }
+                let err = rd_kafka_assign(handle, list.pointer)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    rd_kafka_queue_destroy(queue)
+                    throw KafkaError(err, context: "assign \(partitions.count) partitions")
+                }
             }
             return SendablePointer(queue)
         }
@@ -106,6 +135,11 @@ package final class KafkaConsumer: Sendable {
         self.client = client
         let queueAlive = QueueLifetime()
         self.queueAlive = queueAlive
+        if case .partitionsFromBeginning(let partitions) = source {
+            // Its own assignment, under the first generation: every message fetched is current.
+            let generation = generationCounter.add(1, ordering: .acquiringAndReleasing).newValue
+            state.withLock { state in for partition in partitions { state.assigned[partition] = generation } }
+        }
 
         // The thread holds what its teardown needs (client, queue, buffer), so the handle is
         // closed and destroyed on it, after its last poll, even when the consumer was dropped

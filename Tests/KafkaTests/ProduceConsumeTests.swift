@@ -120,6 +120,42 @@ struct ProduceConsumeTests {
         }
     }
 
+    @Test(
+        "partitionsFromBeginning: a reader gets exactly the partitions it names, each from its first message, with no group to join, and closes at once"
+    )
+    func readsTheNamedPartitions() async throws {
+        try await withTansu { broker in
+            let topic = Rig.unique("named")
+            try await broker.createTopic(topic, partitions: 3)
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
+                logger: Rig.logger
+            )
+            let records = (0..<3).flatMap { partition in
+                (0..<10).map { KafkaRecord(topic: topic, partition: Int32(partition), key: nil, value: Array("p\(partition)-\($0)".utf8)) }
+            }
+            for report in await producer.send(records) { _ = try report.get() }
+            await producer.close(timeout: .seconds(10))
+
+            let named = [KafkaTopicPartition(topic: topic, partition: 0), KafkaTopicPartition(topic: topic, partition: 2)]
+            let consumer = try KafkaConsumer(
+                configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("named")),
+                reading: .partitionsFromBeginning(named), logger: Rig.logger)
+            #expect(consumer.assignment == Set(named))
+            let messages = await Rig.collect(consumer, count: 30, timeout: .seconds(5))
+            let clock = ContinuousClock()
+            let closeStarted = clock.now
+            await consumer.close()
+            #expect(clock.now - closeStarted < .seconds(10), "no group to leave")
+            let values = messages.map { String(decoding: $0.value, as: UTF8.self) }
+            #expect(values.count == 20, "\(values)")
+            for partition in [0, 2] {
+                #expect(values.filter { $0.hasPrefix("p\(partition)-") } == (0..<10).map { "p\(partition)-\($0)" }, "in order, from the first")
+            }
+            #expect(messages.allSatisfy { consumer.isCurrent($0) })
+        }
+    }
+
     @Test("startTimestampMs: a reader starts each partition at the first message stamped at or after that time")
     func startsAtATimestamp() async throws {
         try await withTansu { broker in

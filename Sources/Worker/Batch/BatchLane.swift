@@ -208,6 +208,7 @@ final class BatchLane: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await channel.run(
+                    partitions: nonces.keys.sorted(),
                     receive: { messages in
                         let now = Worker.nowMs()
                         self.book.withLock { book in

@@ -42,9 +42,11 @@ final class FleetChannel: Sendable {
     }
 
     /// Reads the topic into `receive` and runs `publish` with the producer, until cancelled
-    /// (`publish` `nil`: a reader only, with no producer). `startFailed` hears a failure to
-    /// start the clients (after it is logged).
+    /// (`publish` `nil`: a reader only, with no producer). With `partitions`, only those
+    /// partitions are read, each from its beginning, by a consumer in no group at all (no join
+    /// to wait for). `startFailed` hears a failure to start the clients (after it is logged).
     func run(
+        partitions: [Int32]? = nil,
         receive: @escaping @Sendable (ArraySlice<KafkaMessage>) -> Void,
         publish: (@Sendable (KafkaProducer) async -> Void)?,
         startFailed: (@Sendable (any Error) -> Void)? = nil
@@ -67,7 +69,10 @@ final class FleetChannel: Sendable {
             quiet.logLevel = max(logger.logLevel, .warning)
             producer = try publish.map { _ in try KafkaProducer(configuration: settings.producerForEnqueue, logger: quiet) }
             do {
-                consumer = try KafkaConsumer(configuration: consumerSettings, topics: [topic], logger: quiet)
+                let source =
+                    partitions.map { KafkaConsumerSource.partitionsFromBeginning($0.map { KafkaTopicPartition(topic: topic, partition: $0) }) }
+                    ?? .topics([topic])
+                consumer = try KafkaConsumer(configuration: consumerSettings, reading: source, logger: quiet)
             } catch {
                 await producer?.close(timeout: .seconds(5))
                 throw error
