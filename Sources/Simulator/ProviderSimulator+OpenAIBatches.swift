@@ -207,9 +207,10 @@ extension ProviderSimulator {
                 for line in lines[start..<min(start + 16, lines.count)] {
                     if let cutAfter, sent >= cutAfter {
                         try await writer.write(buffer)
-                        // The channel's writes are asynchronous: give them a moment to leave
-                        // before the reset, or the close could drop them unsent.
-                        try await Task.sleep(for: .milliseconds(100))
+                        // The channel's writes are asynchronous: give them time to leave before
+                        // the reset, or the close could drop them unsent (100 ms was too little
+                        // on a loaded two-core machine).
+                        try await Task.sleep(for: .seconds(1))
                         throw ResultsCut()
                     }
                     buffer.writeBytes(line)
