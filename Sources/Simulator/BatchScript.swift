@@ -27,6 +27,9 @@ package struct BatchScript: Codable, Sendable, Hashable {
     /// The next this many uploads (OpenAI's Files API) get no answer: the connection is closed
     /// at once and the file is not kept.
     package var dropUploads: Int
+    /// How long a cancelled batch stays `cancelling` before it ends, in milliseconds (OpenAI
+    /// takes up to ten minutes; its files exist only once it ended).
+    package var cancellingMs: Int
 
     enum CodingKeys: String, CodingKey {
         case processingMs = "processing_ms"
@@ -38,12 +41,15 @@ package struct BatchScript: Codable, Sendable, Hashable {
         case filePendingMs = "file_pending_ms"
         case fileError = "file_error"
         case dropUploads = "drop_uploads"
+        case cancellingMs = "cancelling_ms"
     }
 
     package init(
         processingMs: Int? = 0, erroredIDs: [String] = [], expiredIDs: [String] = [], refuseStatus: Int? = nil,
-        cutResultsAfterLines: Int? = nil, failBatch: Bool = false, filePendingMs: Int = 0, fileError: String? = nil, dropUploads: Int = 0
+        cutResultsAfterLines: Int? = nil, failBatch: Bool = false, filePendingMs: Int = 0, fileError: String? = nil, dropUploads: Int = 0,
+        cancellingMs: Int = 0
     ) {
+        self.cancellingMs = min(max(0, cancellingMs), 3_600_000)
         self.dropUploads = min(max(0, dropUploads), 1_000)
         self.fileError = fileError.map { String($0.prefix(1_000)) }
         self.failBatch = failBatch
@@ -66,5 +72,6 @@ package struct BatchScript: Codable, Sendable, Hashable {
         filePendingMs = min(max(0, try container.decodeIfPresent(Int.self, forKey: .filePendingMs) ?? 0), 3_600_000)
         fileError = try container.decodeIfPresent(String.self, forKey: .fileError).map { String($0.prefix(1_000)) }
         dropUploads = min(max(0, try container.decodeIfPresent(Int.self, forKey: .dropUploads) ?? 0), 1_000)
+        cancellingMs = min(max(0, try container.decodeIfPresent(Int.self, forKey: .cancellingMs) ?? 0), 3_600_000)
     }
 }

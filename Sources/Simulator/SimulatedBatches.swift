@@ -27,6 +27,8 @@ final class SimulatedBatches: Sendable {
         var script: BatchScript
         var createdAt: Date
         var canceled = false
+        /// When a cancel was asked for; the batch ends ``BatchScript/cancellingMs`` later.
+        var canceledAt: Date?
         /// OpenAI's input file id (the uploaded JSONL).
         var inputFile: String?
         /// Its output and error files deleted so far (`…-output`, `…-errors`).
@@ -211,12 +213,14 @@ final class SimulatedBatches: Sendable {
     func cancel(_ id: String, now: Date) -> Snapshot? {
         state.withLock { state in
             guard var batch = state.batches[id] else { return nil }
-            if !Self.hasEnded(batch, now: now) {
-                if !batch.canceled { state.tally.cancelled += 1 }
+            if !Self.hasEnded(batch, now: now) && !batch.canceled {
+                state.tally.cancelled += 1
                 batch.canceled = true
+                batch.canceledAt = now
             }
             state.batches[id] = batch
             var snapshot = Self.snapshot(of: batch, now: now)
+            // The cancel's own answer says cancelling, as the APIs do.
             snapshot.canceling = batch.canceled
             return snapshot
         }
@@ -231,7 +235,9 @@ final class SimulatedBatches: Sendable {
     }
 
     private static func hasEnded(_ batch: Batch, now: Date) -> Bool {
-        if batch.canceled { return true }
+        if batch.canceled, let canceledAt = batch.canceledAt {
+            return now.timeIntervalSince(canceledAt) * 1_000 >= Double(batch.script.cancellingMs)
+        }
         guard let processing = batch.script.processingMs else { return false }
         return now.timeIntervalSince(batch.createdAt) * 1_000 >= Double(processing)
     }
@@ -260,7 +266,8 @@ final class SimulatedBatches: Sendable {
             counts.processing = batch.items.count
         }
         return Snapshot(
-            id: batch.id, ended: ended, canceling: false, failed: ended && !batch.canceled && batch.script.failBatch, counts: counts,
+            id: batch.id, ended: ended, canceling: batch.canceled && !ended, failed: ended && !batch.canceled && batch.script.failBatch,
+            counts: counts,
             createdAt: batch.createdAt, inputFile: batch.inputFile)
     }
 }

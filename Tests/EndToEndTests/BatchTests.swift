@@ -26,8 +26,8 @@ extension EndToEnd {
         }
 
         /// A stack whose workload batches on an `openai` provider (`gpt`, the backup simulator).
-        static func configureOpenAI(_ stack: inout Stack) {
-            configure(&stack)
+        static func configureOpenAI(_ stack: inout Stack, deadlineMs: Int = 43_200_000, minDeadlineMs: Int = 3_600_000, marginMs: Int = 900_000) {
+            configure(&stack, deadlineMs: deadlineMs, minDeadlineMs: minDeadlineMs, marginMs: marginMs)
             stack.config.providers["gpt"] = "{type: openai, base_url: \"\(stack.backup.baseURL)\", api_key_env: TEST_BACKUP_KEY}"
             stack.config.batch = stack.config.batch.replacingOccurrences(
                 of: "{provider: claude-direct, model: \(route)}", with: "{provider: gpt, model: gpt-4o-mini}")
@@ -270,7 +270,11 @@ extension EndToEnd {
                 try await Self.produce(stack, count: 50, prefix: "gpt")
                 let results = try await stack.results(distinct: 50, idle: .seconds(30)).map { jsonObject($0.value) }
                 // Once a batch closes, its input and output files are deleted at the provider.
-                for _ in 0..<300 where stack.backup.simulator.batchTally.filesHeld > 0 { try await Task.sleep(for: .milliseconds(100)) }
+                for _ in 0..<300 {
+                    let tally = stack.backup.simulator.batchTally
+                    if tally.filesHeld == 0 && tally.filesDeleted >= 2 * tally.batches { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
                 #expect(await worker.process.stop() == 0)
                 try #require(Set(results.compactMap { $0["job_id"] as? String }).count == 50)
                 for result in results {
@@ -303,6 +307,38 @@ extension EndToEnd {
                 let tally = stack.backup.simulator.batchTally
                 #expect(tally.droppedUploads == 1 && tally.requests == 30 && tally.resubmittedIDs == 0, "\(tally)")
                 #expect(stack.primary.simulator.stats().totalRequests + stack.backup.simulator.stats().totalRequests == 0, "no realtime call")
+            }
+        }
+
+        @Test(
+            "an openai batch cancelled at the deadline margin: its files are deleted once it stops cancelling, the error file with the input"
+        )
+        func cancelledBatchFilesAreDeleted() async throws {
+            try await withStack { stack in
+                // As in the late-batch test: the margin comes eight seconds after each job was
+                // enqueued. The cancelled batch stays `cancelling` for 2 s, with no files yet.
+                Self.configureOpenAI(&stack, deadlineMs: 600_000, minDeadlineMs: 597_000, marginMs: 592_000)
+                stack.backup.simulator.setBatchScript(BatchScript(processingMs: nil, cancellingMs: 2_000))
+                let worker = try await stack.startWorker()
+                let joinedBy = ContinuousClock.now + .seconds(30)
+                while !worker.output().contains("partitions assigned") && ContinuousClock.now < joinedBy {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Self.produce(stack, count: 20, prefix: "cancelled")
+                let results = try await stack.results(distinct: 20, idle: .seconds(30)).map { jsonObject($0.value) }
+                var tally = stack.backup.simulator.batchTally
+                let waitUntil = ContinuousClock.now + .seconds(30)
+                while (tally.cancelled < tally.batches || tally.filesHeld > 0 || tally.filesDeleted < 2 * tally.batches)
+                    && ContinuousClock.now < waitUntil
+                {
+                    try await Task.sleep(for: .milliseconds(100))
+                    tally = stack.backup.simulator.batchTally
+                }
+                #expect(await worker.process.stop() == 0)
+                #expect(Set(results.compactMap { $0["job_id"] as? String }).count == 20)
+                #expect(results.allSatisfy { Self.mode($0) == "realtime" })
+                #expect(tally.batches >= 1 && tally.cancelled == tally.batches, "\(tally)")
+                #expect(tally.filesHeld == 0 && tally.filesDeleted == 2 * tally.batches, "input and error file of each: \(tally)")
             }
         }
 

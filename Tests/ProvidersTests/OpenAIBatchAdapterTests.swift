@@ -49,6 +49,35 @@ import Testing
         #expect(transport.requests.withLock { $0.count } == 2)
     }
 
+    @Test("a create the provider answered with an error leaves no batch: the uploaded file is deleted and the failure keeps its status")
+    func refusedCreateDeletesTheFile() async throws {
+        let transport = FakeTransport { request in
+            if "\(request.method)" == "DELETE" { return ProviderHTTPResponse(status: 200, body: Data(#"{"deleted":true}"#.utf8)) }
+            guard request.url.hasSuffix("/batches") else { return Self.file }
+            return ProviderHTTPResponse(status: 429, body: Data(#"{"error":{"message":"too many batches"}}"#.utf8))
+        }
+        do {
+            _ = try await provider(transport).submitBatch(requests, model: "gpt-4o", timeout: .seconds(5))
+            Issue.record("a batch was submitted")
+        } catch let failure as ProviderFailure {
+            #expect(failure.httpStatus == 429)
+        }
+        #expect(transport.requests.withLock { $0.last.map { "\($0.method) \($0.url)" } } == "DELETE https://api.openai.com/v1/files/file-1")
+    }
+
+    @Test("a batch still cancelling is not finished: nothing is deleted yet")
+    func cancellingBatchKeepsItsFiles() async throws {
+        let transport = FakeTransport { _ in
+            ProviderHTTPResponse(
+                status: 200,
+                body: Data(
+                    #"{"id":"batch_1","object":"batch","status":"cancelling","request_counts":{"total":2,"completed":0,"failed":0},"input_file_id":"file-in","output_file_id":null,"error_file_id":null}"#
+                        .utf8))
+        }
+        #expect(try await provider(transport).discardFiles(of: "batch_1", timeout: .seconds(5)) == nil)
+        #expect(transport.requests.withLock { $0.count { "\($0.method)" == "DELETE" } } == 0)
+    }
+
     @Test("a discard deletes the input, output and error files the batch names; a batch the provider forgot has none")
     func discardFiles() async throws {
         let batch =

@@ -199,6 +199,7 @@ import Testing
                 #expect(failure.outcome == .serverError, "\(failure.outcome): \(failure.message)")
                 #expect(failure.httpStatus == 200 && failure.message.contains("still pending"), "\(failure.message)")
             }
+            #expect(simulator.batchTally.filesHeld == 1 && simulator.batchTally.filesDeleted == 1, "the unused file is deleted")
         }
     }
 
@@ -219,6 +220,7 @@ import Testing
                 #expect(!failure.message.contains("sim-test-key-123"), "\(failure.message)")
             }
             #expect(simulator.batchTally.batches == 0)
+            #expect(simulator.batchTally.filesHeld == 0, "the refused file is deleted")
         }
     }
 

@@ -14,9 +14,12 @@ package protocol BatchCompletionProvider: Sendable {
     var batchLimits: BatchLimits { get }
 
     /// Submits `requests` to `model` as one batch; each keeps its `customID`. Throws
-    /// ``BatchNotCreated`` for a failure before the create went out (no batch exists); a
-    /// ``ProviderFailure`` without an HTTP status means the create had no answer (the batch may
-    /// exist); with one, the provider answered that it did not take the batch.
+    /// ``BatchNotCreated`` for a failure it knows came before the create went out (no batch
+    /// exists); a ``ProviderFailure`` with an HTTP status when the provider answered that it did
+    /// not take the batch; and one without a status otherwise, the batch then in doubt (the
+    /// create may have gone out unanswered; a few failures of the call before sending, such as
+    /// a request over its size cap, are counted here too, which costs a realtime run, never a
+    /// second batch).
     func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch
     /// The batch `id` as the provider reports it now.
     func batch(_ id: String, timeout: Duration) async throws -> ProviderBatch
@@ -33,9 +36,10 @@ package protocol BatchCompletionProvider: Sendable {
     ) async throws
     /// Deletes what the provider stores for the batch `id` once nothing will read it again (its
     /// uploaded input file and its output and error files, where the API keeps such files and
-    /// counts them against a quota), and returns how many it deleted. A file already gone is
-    /// not a failure; the batch itself is left as it is.
-    func discardFiles(of id: String, timeout: Duration) async throws -> Int
+    /// counts them against a quota), and returns how many it deleted; `nil` while the batch has
+    /// not finished (running or cancelling: files may still come), with nothing deleted. A file
+    /// already gone is not a failure; the batch itself is left as it is.
+    func discardFiles(of id: String, timeout: Duration) async throws -> Int?
 }
 
 extension BatchCompletionProvider {

@@ -51,5 +51,5 @@ extension AnthropicProvider: BatchCompletionProvider {
 
     /// Nothing: Message Batches keep no uploaded files, and Anthropic deletes a batch's results
     /// itself 29 days after it was created.
-    package func discardFiles(of id: String, timeout: Duration) async throws -> Int { 0 }
+    package func discardFiles(of id: String, timeout: Duration) async throws -> Int? { 0 }
 }

@@ -18,25 +18,47 @@ extension OpenAIBatchAdapter {
 
     package func submitBatch(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> ProviderBatch {
         let codec = batchCodec
+        // Nothing creates a batch before the create below: whatever goes wrong until then, even
+        // with no answer, no batch exists. A file uploaded for a batch that was not created is
+        // deleted (best effort): it would count against the provider's file limits for nothing.
+        let deadline = ContinuousClock.now + timeout
+        let uploaded: OpenAIBatchCodec.UploadedFile
+        do {
+            uploaded = try await upload(requests, model: model, timeout: timeout)
+        } catch let failure as ProviderFailure {
+            throw BatchNotCreated(failure)
+        }
         let fileID: String
         do {
-            fileID = try await uploadedFile(requests, model: model, timeout: timeout)
+            fileID = try await processed(uploaded, before: deadline, of: timeout)
         } catch let failure as ProviderFailure {
-            // Nothing creates a batch before the create below: whatever went wrong, even with no
-            // answer, no batch exists.
+            await deleteUnused(uploaded.id, timeout: timeout)
             throw BatchNotCreated(failure)
         }
         // The create, which leaves a batch in doubt when it has no answer, keeps a whole
         // timeout of its own.
-        let batch = try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) { response throws(ProviderFailure) in
-            try codec.decodeBatch(response, now: Date())
+        do {
+            let batch = try await call.exchange(try codec.create(inputFileID: fileID), timeout: timeout) {
+                response throws(ProviderFailure) in try codec.decodeBatch(response, now: Date())
+            }
+            return call.redacted(batch)
+        } catch let failure as ProviderFailure where failure.httpStatus != nil {
+            // Answered: the provider did not take the batch, and nothing will read the file.
+            await deleteUnused(fileID, timeout: timeout)
+            throw failure
         }
-        return call.redacted(batch)
     }
 
-    /// Uploads the batch's input file and waits until the provider has processed it (the file
-    /// lookups end with the upload's own timeout); returns its id.
-    private func uploadedFile(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> String {
+    /// Deletes an uploaded file no batch uses; a failure leaves it (nothing depends on it).
+    private func deleteUnused(_ fileID: String, timeout: Duration) async {
+        let codec = batchCodec
+        _ = try? await call.exchange(try codec.deleteFile(fileID), timeout: min(timeout, .seconds(30))) { response throws(ProviderFailure) in
+            try codec.decodeDeleted(response, now: Date())
+        }
+    }
+
+    /// Uploads the batch's input file (not yet known to be processed).
+    private func upload(_ requests: [BatchRequest], model: String, timeout: Duration) async throws -> OpenAIBatchCodec.UploadedFile {
         try batchLimits.check(requestCount: requests.count)
         let codec = batchCodec
         let file = try codec.inputFile(requests, model: model)
@@ -45,11 +67,9 @@ extension OpenAIBatchAdapter {
                 outcome: .clientError, message: "a batch file of \(file.count) bytes is over the \(batchLimits.maxBytes) the API takes",
                 isRouteSpecific: true)
         }
-        let deadline = ContinuousClock.now + timeout
-        let uploaded = try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
+        return try await call.exchange(codec.upload(file), timeout: timeout, maxRequestBytes: batchLimits.maxBytes + 4_096) {
             response throws(ProviderFailure) in try codec.decodeFile(response, now: Date())
         }
-        return try await processed(uploaded, before: deadline, of: timeout)
     }
 
     /// Waits until an uploaded file can carry a batch (Azure OpenAI processes a file before it
@@ -115,9 +135,10 @@ extension OpenAIBatchAdapter {
 
     /// The input, output and error files of the batch `id`, each deleted (OpenAI keeps them
     /// until deleted and counts them against the organization's storage; Azure OpenAI holds a
-    /// resource's batch files to a few hundred). Every file is tried; the first failure is
-    /// thrown after the others were. A batch the provider no longer knows has nothing to delete.
-    package func discardFiles(of id: String, timeout: Duration) async throws -> Int {
+    /// resource's batch files to a few hundred), once the batch has finished (`nil` before).
+    /// Every file is tried; the first failure is thrown after the others were. A batch the
+    /// provider no longer knows has nothing to delete.
+    package func discardFiles(of id: String, timeout: Duration) async throws -> Int? {
         let codec = batchCodec
         let batch: ProviderBatch
         do {
@@ -127,6 +148,8 @@ extension OpenAIBatchAdapter {
         } catch let failure as ProviderFailure where failure.httpStatus == 404 {
             return 0  // The provider no longer knows the batch: nothing of it to find.
         }
+        // Running or cancelling: its output and error files may not exist yet.
+        guard batch.phase == .ended || batch.phase == .failed else { return nil }
         var deleted = 0
         var firstFailure: (any Error)?
         for fileID in Set([batch.input, batch.results, batch.errors].compactMap { $0 }).sorted() {

@@ -97,6 +97,11 @@ final class BatchLane: Sendable {
     private let lateDuplicates = Atomic<Int>(0)
     /// Tombstones of jobs whose result is published but whose tombstone was not written yet.
     private let tombstones = Mutex<[KafkaRecord]>([])
+    /// Closed batches whose files at the provider are still to be deleted.
+    private let leftoverFiles = Mutex(ClosedBatchFiles())
+    /// Submissions of each group the provider refused for now, in a row (each doubles the wait
+    /// before the next, up to 16 poll intervals).
+    private let refusedSubmissions = Mutex<[BatchBook.GroupKey: Int]>([:])
 
     init(
         config: UnderstudyConfig, providers: [String: any CompletionProvider], processor: JobProcessor, backlog: TelemetryBacklog,
@@ -272,6 +277,9 @@ final class BatchLane: Sendable {
                     guard let nonce = nonces[batch.partition] else { continue }
                     tasks.addTask { await self.close(batch, nonce: nonce) }
                 }
+                for batch in leftoverFiles.withLock({ $0.due(nowMs: now) }) {
+                    tasks.addTask { await self.deleteFiles(of: batch) }
+                }
                 for intent in work.voidIntents {
                     tasks.addTask {
                         let done = await self.writes.write([
@@ -404,13 +412,22 @@ final class BatchLane: Sendable {
                 book.withLock { $0.inDoubt(submitted.group, partition: key.partition, entries: taken) }
                 return
             }
+            let refusals = refusedSubmissions.withLock { refused in
+                refused[key, default: 0] += 1
+                return refused[key] ?? 1
+            }
+            let wait = min(Int64(config.pollIntervalMs) << min(refusals - 1, 4), max(Int64(config.pollIntervalMs), 900_000))
             book.withLock { book in
                 book.notSubmitted(submitted.group, partition: key.partition)
-                book.flushFailed(key, taken, retryAtMs: Worker.nowMs() &+ Int64(config.pollIntervalMs), permanent: permanent)
+                book.flushFailed(key, taken, retryAtMs: Worker.nowMs() &+ wait, permanent: permanent)
             }
-            _ = await writes.write([SubmittedBatch.tombstone(group: submitted.group, partition: key.partition, topic: topic)])
+            // Unwritten, the intent would make a successor run these jobs realtime while they
+            // are in a later batch: retried with the others.
+            let tombstone = SubmittedBatch.tombstone(group: submitted.group, partition: key.partition, topic: topic)
+            if await !writes.write([tombstone]) { tombstones.withLock { $0.append(tombstone) } }
             return
         }
+        refusedSubmissions.withLock { $0[key] = nil }
         submitted.batchID = accepted.id
         submitted.submittedAtMs = Worker.nowMs()
         book.withLock { book in
@@ -504,6 +521,8 @@ final class BatchLane: Sendable {
                 "batch results over their size cap; the jobs they did not answer run realtime",
                 metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(failure.message)"])
         } catch {
+            // Every job was served and the batch closed (its files may be gone): nothing to read.
+            guard book.withLock({ $0.open[batch.group] != nil }) else { return }
             logger.warning(
                 "batch results not read; retried",
                 metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))"])
@@ -696,26 +715,47 @@ final class BatchLane: Sendable {
         guard book.withLock({ $0.owns(batch.partition, nonce: nonce) && $0.isReady(batch.partition) }) else { return }
         if await writes.write([SubmittedBatch.tombstone(group: batch.group, partition: batch.partition, topic: topic)]) {
             update(batch.partition, under: nonce) { $0.closedLocally(batch.group) }
-            await discardFiles(of: batch)
+            let kept = leftoverFiles.withLock {
+                $0.closed(
+                    ClosedBatchFiles.Batch(provider: batch.route.provider, batchID: batch.providerID), nowMs: Worker.nowMs(),
+                    firstRetryMs: Int64(configs[batch.workload]?.pollIntervalMs ?? 30_000))
+            }
+            if !kept {
+                logger.warning(
+                    "too many closed batches wait for their files to be deleted; this one's stay at the provider",
+                    metadata: ["understudy.batch_id": "\(batch.providerID)"])
+            }
         } else {
             update(batch.partition, under: nonce) { $0.closeFailed(batch.group) }
         }
     }
 
-    /// Deletes the closed batch's files at its provider (OpenAI's and Azure OpenAI's input,
-    /// output and error files), once: nothing reads them after the tombstone. Best effort; a
-    /// failure is logged and the files stay.
-    private func discardFiles(of batch: SubmittedBatch) async {
-        guard let provider = providers[batch.route.provider] else { return }
+    /// Deletes a closed batch's files at its provider (OpenAI's and Azure OpenAI's input,
+    /// output and error files): nothing reads them after the tombstone. A batch still running
+    /// or cancelling (its files may still come), or a failed delete, is tried again later (see
+    /// ``ClosedBatchFiles``).
+    private func deleteFiles(of batch: ClosedBatchFiles.Batch) async {
+        guard let provider = providers[batch.provider] else {
+            leftoverFiles.withLock { $0.deleted(batch) }
+            return
+        }
         do {
-            let deleted = try await provider.discardFiles(of: batch.providerID, timeout: Self.callTimeout)
-            if deleted > 0 {
-                logger.debug("batch files deleted", metadata: ["understudy.batch_id": "\(batch.providerID)", "files": "\(deleted)"])
+            if let deleted = try await provider.discardFiles(of: batch.batchID, timeout: Self.callTimeout) {
+                leftoverFiles.withLock { $0.deleted(batch) }
+                if deleted > 0 {
+                    logger.debug("batch files deleted", metadata: ["understudy.batch_id": "\(batch.batchID)", "files": "\(deleted)"])
+                }
+                return
             }
         } catch {
             logger.warning(
-                "batch files not deleted; they stay at the provider until deleted by hand",
-                metadata: ["understudy.batch_id": "\(batch.providerID)", "error": "\(Self.failureText(error))"])
+                "batch files not deleted; tried again later",
+                metadata: ["understudy.batch_id": "\(batch.batchID)", "error": "\(Self.failureText(error))"])
+        }
+        if !leftoverFiles.withLock({ $0.missed(batch, nowMs: Worker.nowMs()) }) {
+            logger.warning(
+                "batch files not deleted after a day of trying; they stay at the provider until deleted by hand",
+                metadata: ["understudy.batch_id": "\(batch.batchID)"])
         }
     }
 
