@@ -315,9 +315,9 @@ extension EndToEnd {
         )
         func cancelledBatchFilesAreDeleted() async throws {
             try await withStack { stack in
-                // As in the late-batch test: the margin comes eight seconds after each job was
-                // enqueued. The cancelled batch stays `cancelling` for 2 s, with no files yet.
-                Self.configureOpenAI(&stack, deadlineMs: 600_000, minDeadlineMs: 597_000, marginMs: 592_000)
+                // Ten-minute deadlines, batched when read within 8 s, served realtime 15 s after
+                // they were enqueued. The cancelled batch stays `cancelling` for 2 s, no files yet.
+                Self.configureOpenAI(&stack, deadlineMs: 600_000, minDeadlineMs: 592_000, marginMs: 585_000)
                 stack.backup.simulator.setBatchScript(BatchScript(processingMs: nil, cancellingMs: 2_000))
                 let worker = try await stack.startWorker()
                 let joinedBy = ContinuousClock.now + .seconds(30)

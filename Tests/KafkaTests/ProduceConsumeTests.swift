@@ -142,7 +142,8 @@ struct ProduceConsumeTests {
                 configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("named")),
                 reading: .partitionsFromBeginning(named), logger: Rig.logger)
             #expect(consumer.assignment == Set(named))
-            let messages = await Rig.collect(consumer, count: 30, timeout: .seconds(5))
+            var messages = await Rig.collect(consumer, count: 20, timeout: .seconds(20))
+            messages += await Rig.collect(consumer, count: 1, timeout: .seconds(1))  // nothing more comes
             let clock = ContinuousClock()
             let closeStarted = clock.now
             await consumer.close()

@@ -63,6 +63,19 @@ import Testing
             #expect(failure.httpStatus == 429)
         }
         #expect(transport.requests.withLock { $0.last.map { "\($0.method) \($0.url)" } } == "DELETE https://api.openai.com/v1/files/file-1")
+
+        // A success answer that cannot be read is a batch created: its file stays.
+        let unreadable = FakeTransport { request in
+            guard request.url.hasSuffix("/batches") else { return Self.file }
+            return ProviderHTTPResponse(status: 200, body: Data("not json".utf8))
+        }
+        do {
+            _ = try await provider(unreadable).submitBatch(requests, model: "gpt-4o", timeout: .seconds(5))
+            Issue.record("an unreadable answer was a batch")
+        } catch let failure as ProviderFailure {
+            #expect(failure.httpStatus == 200)
+        }
+        #expect(unreadable.requests.withLock { $0.count { "\($0.method)" == "DELETE" } } == 0)
     }
 
     @Test("a batch still cancelling is not finished: nothing is deleted yet")

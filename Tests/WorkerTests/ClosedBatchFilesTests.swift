@@ -16,6 +16,9 @@ struct ClosedBatchFilesTests {
         let again = files.due(nowMs: 5_000)
         #expect(taken && early.isEmpty && due == [Self.batch], "due from the moment it closed")
         #expect(again.isEmpty, "out for a delete: not handed out again")
+        let closedAgain = files.closed(Self.batch, nowMs: 6_000, firstRetryMs: 200)
+        let afterClosedAgain = files.due(nowMs: 6_000)
+        #expect(closedAgain && afterClosedAgain.isEmpty, "closed again while out: still one delete at a time")
         files.deleted(Self.batch)
         let retried = files.missed(Self.batch, nowMs: 5_000)
         #expect(files.count == 0 && !retried, "a batch no longer held is not tried again")
@@ -61,7 +64,7 @@ struct ClosedBatchFilesTests {
         let past = files.closed(.init(provider: "gpt", batchID: "one-more"), nowMs: 0, firstRetryMs: 1_000)
         let heldAgain = files.closed(.init(provider: "gpt", batchID: "b0"), nowMs: 0, firstRetryMs: 1_000)
         #expect(taken == ClosedBatchFiles.capacity && !past)
-        #expect(heldAgain, "one already held is taken again")
+        #expect(heldAgain, "one already held is kept")
         #expect(files.count == ClosedBatchFiles.capacity)
     }
 }

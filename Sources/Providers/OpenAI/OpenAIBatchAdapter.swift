@@ -42,8 +42,10 @@ extension OpenAIBatchAdapter {
                 response throws(ProviderFailure) in try codec.decodeBatch(response, now: Date())
             }
             return call.redacted(batch)
-        } catch let failure as ProviderFailure where failure.httpStatus != nil {
-            // Answered: the provider did not take the batch, and nothing will read the file.
+        } catch let failure as ProviderFailure where failure.httpStatus.map({ (400..<500).contains($0) }) == true {
+            // Refused: the provider did not take the batch, and nothing will read the file. (A
+            // 5xx may come from a gateway in front of a batch that was created, and a 2xx that
+            // could not be read is a batch created: their file stays.)
             await deleteUnused(fileID, timeout: timeout)
             throw failure
         }

@@ -395,15 +395,17 @@ final class BatchLane: Sendable {
             let failure = notCreated?.failure ?? error as? ProviderFailure
             // An answer with an error status, or a failure before the create went out, means
             // the batch was not taken: a client error for good (the jobs run realtime), anything
-            // else for now (retried after the poll interval). A create with no answer at all (a
-            // timeout, a reset) leaves it in doubt: the provider may have taken it, so its jobs
-            // run realtime rather than risk a second batch.
-            let answered = notCreated != nil || failure?.httpStatus != nil
+            // else for now (retried later). A create with no answer at all (a timeout, a reset),
+            // or a success answer that could not be read, leaves it in doubt: the provider may
+            // have taken it, so its jobs run realtime rather than risk a second batch.
+            let answered = notCreated != nil || failure?.httpStatus.map { !(200..<300).contains($0) } == true
             let permanent = failure?.outcome == .clientError
             logger.warning(
                 !answered
                     ? "batch submission ended without an answer; its jobs run realtime"
-                    : permanent ? "provider refused a batch; its jobs run realtime" : "batch not submitted; retried after the poll interval",
+                    : permanent
+                        ? "provider refused a batch; its jobs run realtime"
+                        : "batch not submitted; retried later (the wait doubles with each refusal in a row)",
                 metadata: [
                     "understudy.workload": "\(key.workload)", "understudy.route": "\(key.route)", "jobs": "\(taken.count)",
                     "error": "\(Self.failureText(error))",

@@ -36,9 +36,11 @@ struct ClosedBatchFiles: Sendable {
     var count: Int { entries.count }
 
     /// A batch just closed: its files are due at once, and after a miss `firstRetryMs` later
-    /// (at least 1 ms). False when the list is full (the batch is not taken).
+    /// (at least 1 ms). False when the list is full (the batch is not taken); a batch already
+    /// held is kept as it is (a delete of it may be under way).
     mutating func closed(_ batch: Batch, nowMs: Int64, firstRetryMs: Int64) -> Bool {
-        guard entries[batch] != nil || entries.count < Self.capacity else { return false }
+        if entries[batch] != nil { return true }
+        guard entries.count < Self.capacity else { return false }
         entries[batch] = Entry(closedAtMs: nowMs, firstRetryMs: max(1, firstRetryMs), nextTryMs: nowMs, misses: 0, outForDelete: false)
         return true
     }

@@ -44,7 +44,9 @@ final class FleetChannel: Sendable {
     /// Reads the topic into `receive` and runs `publish` with the producer, until cancelled
     /// (`publish` `nil`: a reader only, with no producer). With `partitions`, only those
     /// partitions are read, each from its beginning, by a consumer in no group at all (no join
-    /// to wait for). `startFailed` hears a failure to start the clients (after it is logged).
+    /// to wait for); ``caughtUp`` then says only that the first 300 ms passed with nothing new,
+    /// so such a reader learns it has read everything otherwise (the batch lane reads back a
+    /// marker it wrote). `startFailed` hears a failure to start the clients (after it is logged).
     func run(
         partitions: [Int32]? = nil,
         receive: @escaping @Sendable (ArraySlice<KafkaMessage>) -> Void,
