@@ -6,15 +6,18 @@ import UnderstudyTesting
 /// Produce and consume through a real broker (Tansu).
 @Suite(.timeLimit(.minutes(3)))
 struct ProduceConsumeTests {
+    /// A plain producer to the test's broker.
+    static func producer(_ broker: TansuBroker) throws -> KafkaProducer {
+        try KafkaProducer(
+            configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)), logger: Rig.logger)
+    }
+
     @Test("10,000 messages with headers come back exactly once, in order within each partition")
     func tenThousandMessagesExactlyOnceInOrder() async throws {
         try await withTansu { broker in
             let topic = Rig.unique("roundtrip")
             try await broker.createTopic(topic, partitions: 4)
-            let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
-                logger: Rig.logger
-            )
+            let producer = try Self.producer(broker)
             let records = (0..<10_000).map { index in
                 KafkaRecord(
                     topic: topic, key: Array("key-\(index % 97)".utf8), value: Array("message-\(index)".utf8),
@@ -56,10 +59,7 @@ struct ProduceConsumeTests {
         try await withTansu { broker in
             let topic = Rig.unique("store")
             try await broker.createTopic(topic, partitions: 1)
-            let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
-                logger: Rig.logger
-            )
+            let producer = try Self.producer(broker)
             _ = await producer.send((0..<10).map { KafkaRecord(topic: topic, partition: 0, key: nil, value: Array("\($0)".utf8)) })
             await producer.close(timeout: .seconds(5))
             let group = Rig.unique("group")
@@ -91,10 +91,7 @@ struct ProduceConsumeTests {
         try await withTansu { broker in
             let topic = Rig.unique("pause")
             try await broker.createTopic(topic, partitions: 2)
-            let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
-                logger: Rig.logger
-            )
+            let producer = try Self.producer(broker)
             let consumer = try KafkaConsumer(
                 configuration: Rig.consumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: Rig.unique("group")),
                 topics: [topic], logger: Rig.logger
@@ -127,10 +124,7 @@ struct ProduceConsumeTests {
         try await withTansu { broker in
             let topic = Rig.unique("named")
             try await broker.createTopic(topic, partitions: 3)
-            let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
-                logger: Rig.logger
-            )
+            let producer = try Self.producer(broker)
             let records = (0..<3).flatMap { partition in
                 (0..<10).map { KafkaRecord(topic: topic, partition: Int32(partition), key: nil, value: Array("p\(partition)-\($0)".utf8)) }
             }
@@ -162,10 +156,7 @@ struct ProduceConsumeTests {
         try await withTansu { broker in
             let topic = Rig.unique("since")
             try await broker.createTopic(topic, partitions: 2)
-            let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(common: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)),
-                logger: Rig.logger
-            )
+            let producer = try Self.producer(broker)
             func send(_ prefix: String) async throws {
                 let records = (0..<20).map { KafkaRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("\(prefix)-\($0)".utf8)) }
                 for report in await producer.send(records) { _ = try report.get() }

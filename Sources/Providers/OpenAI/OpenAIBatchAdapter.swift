@@ -53,8 +53,13 @@ extension OpenAIBatchAdapter {
 
     /// Deletes an uploaded file no batch uses; a failure leaves it (nothing depends on it).
     private func deleteUnused(_ fileID: String, timeout: Duration) async {
+        _ = try? await deleteFile(fileID, timeout: min(timeout, .seconds(30)))
+    }
+
+    /// Deletes one file: `true` when it was deleted now, `false` when it was already gone.
+    private func deleteFile(_ fileID: String, timeout: Duration) async throws -> Bool {
         let codec = batchCodec
-        _ = try? await call.exchange(try codec.deleteFile(fileID), timeout: min(timeout, .seconds(30))) { response throws(ProviderFailure) in
+        return try await call.exchange(try codec.deleteFile(fileID), timeout: timeout) { response throws(ProviderFailure) in
             try codec.decodeDeleted(response, now: Date())
         }
     }
@@ -156,10 +161,7 @@ extension OpenAIBatchAdapter {
         var firstFailure: (any Error)?
         for fileID in Set([batch.input, batch.results, batch.errors].compactMap { $0 }).sorted() {
             do {
-                let gone = try await call.exchange(try codec.deleteFile(fileID), timeout: timeout) { response throws(ProviderFailure) in
-                    try codec.decodeDeleted(response, now: Date())
-                }
-                if gone { deleted += 1 }
+                if try await deleteFile(fileID, timeout: timeout) { deleted += 1 }
             } catch {
                 firstFailure = firstFailure ?? error
             }
